@@ -1,0 +1,24 @@
+"""vaulttool: an Obsidian vault toolkit and note validator.
+
+The public API is :func:`check`, which returns a report of diagnostics for a vault.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+__version__ = "0.1.0"
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from vaulttool.lint import Options, Report
+
+__all__ = ["__version__", "check"]
+
+
+def check(vault: Path, options: Options | None = None) -> Report:
+    """Check the vault folder ``vault`` and return its :class:`~vaulttool.lint.Report`."""
+    from vaulttool.lint import check as run_check
+
+    return run_check(vault, options)

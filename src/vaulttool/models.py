@@ -1,0 +1,111 @@
+"""Frozen value types shared by every stage of the pipeline.
+
+Positions are 1-based; columns count characters (not bytes) from the start of the
+line in the file as written, frontmatter lines included.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any, Literal
+
+LinkKind = Literal["wiki", "embed", "markdown", "frontmatter"]
+
+
+class Severity(str, Enum):
+    """How much a diagnostic matters; the engine stamps it from the configuration."""
+
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+    @property
+    def rank(self) -> int:
+        """Sort key: errors first."""
+        return {"error": 0, "warning": 1, "info": 2}[self.value]
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    """One link occurrence in a note.
+
+    ``target`` is the path part (alias, subpath and markdown percent-encoding removed,
+    ``\\|`` unescaped, whitespace trimmed); ``subpath`` is what followed the first ``#``
+    (``"Heading"``, ``"H1#H2"``, ``"^block-id"``, ``"page=3"``), or ``""``;
+    ``raw`` is the link as written before any ``|``, subpath included.
+    """
+
+    kind: LinkKind
+    target: str
+    subpath: str
+    alias: str | None
+    raw: str
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    field: str | None = None
+
+    @property
+    def is_embed(self) -> bool:
+        """True for ``![[...]]`` embeds."""
+        return self.kind == "embed"
+
+
+@dataclass(frozen=True, slots=True)
+class Heading:
+    """A Markdown ATX heading: level 1-6, text as written, anchor in normalised form."""
+
+    level: int
+    text: str
+    anchor: str
+    line: int
+
+
+@dataclass(frozen=True, slots=True)
+class Diagnostic:
+    """One problem found in one file (the unit every formatter prints)."""
+
+    path: str
+    line: int
+    column: int
+    rule: str
+    severity: Severity
+    message: str
+    end_line: int | None = None
+    end_column: int | None = None
+    target: str | None = None
+    field: str | None = None
+
+    def sort_key(self) -> tuple[str, int, int, str, str]:
+        """Deterministic order: path, line, column, rule, message."""
+        return (self.path, self.line, self.column, self.rule, self.message)
+
+
+@dataclass(frozen=True, slots=True)
+class Note:
+    """One Markdown file parsed once, with every position kept.
+
+    ``frontmatter`` is ``None`` when the note has no frontmatter block or it could not
+    be parsed (see ``problems``). ``body_line`` is the 1-based file line where the body
+    starts. ``lines`` holds the body's lines (newlines normalised to ``\\n``).
+    """
+
+    path: str
+    frontmatter: dict[str, Any] | None
+    fm_key_lines: dict[str, int]
+    body_line: int
+    lines: tuple[str, ...]
+    headings: tuple[Heading, ...]
+    block_ids: frozenset[str]
+    links: tuple[Link, ...]
+    problems: tuple[Diagnostic, ...] = ()
+    raw_frontmatter: str | None = None
+    code_lines: frozenset[int] = field(default_factory=frozenset)
+
+    @property
+    def name(self) -> str:
+        """The note's name as Obsidian shows it: file name without ``.md``."""
+        base = self.path.rsplit("/", 1)[-1]
+        return base[:-3] if base.lower().endswith(".md") else base
