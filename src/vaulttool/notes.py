@@ -1,0 +1,375 @@
+"""One file to one :class:`Note`: read safely, split frontmatter, parse YAML, scan the body.
+
+Frontmatter follows Obsidian: a ``---`` line at the very top (after an optional UTF-8
+BOM) opens it and the next ``---`` line closes it. YAML is read with libyaml
+(``CSafeLoader``) under YAML 1.2 scalar rules as Obsidian does (``yes``/``on`` and
+dates stay strings), after a guard that refuses alias bombs, recursive aliases and deep
+nesting before anything walks the document. Every failure becomes a diagnostic on the
+note; nothing here raises for bad input.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import stat
+from collections.abc import Iterator
+from typing import Any
+
+import yaml
+
+from vaulttool.models import Diagnostic, Link, Note, Severity
+from vaulttool.wikilinks import WIKI_RE, scan_body, split_wiki
+
+DEFAULT_MAX_BYTES = 16 * 1024 * 1024
+MAX_YAML_NODES = 100_000
+MAX_YAML_DEPTH = 64
+
+_BASE_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_KEY_RE = re.compile(r"""(?:"([^"\n]*)"|'([^'\n]*)'|([^\s#'"\-?:][^:\n]*?|-[^\s:][^:\n]*?))[ \t]*:(?:[ \t]|$)""")
+
+
+class _FrontmatterLoader(_BASE_LOADER):  # type: ignore[valid-type,misc]
+    """libyaml loader with YAML 1.2 core scalars: no 1.1 booleans, no implicit dates."""
+
+
+_FrontmatterLoader.yaml_implicit_resolvers = {
+    first: [
+        (tag, regexp)
+        for tag, regexp in resolvers
+        if tag not in ("tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:bool")
+    ]
+    for first, resolvers in _BASE_LOADER.yaml_implicit_resolvers.items()
+}
+_FrontmatterLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
+
+
+class FrontmatterError(ValueError):
+    """YAML that cannot become properties; carries the 1-based line within the YAML text."""
+
+    def __init__(self, message: str, line: int) -> None:
+        super().__init__(message)
+        self.line = line
+
+
+def _check_mapping(node: yaml.MappingNode) -> None:
+    seen: dict[Any, int] = {}
+    for key_node, _ in node.value:
+        if not isinstance(key_node, yaml.ScalarNode):
+            continue
+        key = key_node.value
+        if key in seen:
+            raise FrontmatterError(
+                f"duplicate key '{key}' (also on line {seen[key] + 1}); Obsidian needs unique property names",
+                key_node.start_mark.line + 1,
+            )
+        seen[key] = key_node.start_mark.line + 1
+
+
+def _guard(root: yaml.Node) -> None:
+    """Refuse documents that expand to too many nodes, nest too deeply or alias themselves."""
+    sizes: dict[int, int] = {}
+    on_path: set[int] = set()
+    stack: list[tuple[yaml.Node, int, bool]] = [(root, 1, False)]
+    while stack:
+        node, depth, done = stack.pop()
+        key = id(node)
+        children: list[yaml.Node] = []
+        if isinstance(node, yaml.SequenceNode):
+            children = list(node.value)
+        elif isinstance(node, yaml.MappingNode):
+            children = [n for pair in node.value for n in pair]
+        if done:
+            on_path.discard(key)
+            sizes[key] = 1 + sum(sizes[id(c)] for c in children)
+            if sizes[key] > MAX_YAML_NODES:
+                raise FrontmatterError(
+                    f"frontmatter expands to more than {MAX_YAML_NODES} values (YAML aliases?); refusing to read it",
+                    node.start_mark.line + 1,
+                )
+            continue
+        if key in sizes:
+            continue
+        if key in on_path:
+            raise FrontmatterError("recursive YAML alias in frontmatter", node.start_mark.line + 1)
+        if depth > MAX_YAML_DEPTH:
+            raise FrontmatterError(
+                f"frontmatter is nested more than {MAX_YAML_DEPTH} levels deep", node.start_mark.line + 1
+            )
+        if isinstance(node, yaml.MappingNode):
+            _check_mapping(node)
+        on_path.add(key)
+        stack.append((node, depth, True))
+        stack.extend((c, depth + 1, False) for c in children if id(c) not in sizes)
+
+
+def _yaml_error_line(exc: yaml.YAMLError) -> int:
+    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    if mark is not None:
+        return int(mark.line) + 1
+    return 1
+
+
+def _string_keys(value: Any) -> Any:
+    """Turn mapping keys into strings (YAML allows numbers, dates, null as keys)."""
+    if isinstance(value, dict):
+        return {("" if k is None else str(k)): _string_keys(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_string_keys(v) for v in value]
+    return value
+
+
+def load_yaml(text: str) -> Any:
+    """Parse frontmatter YAML safely; raise :class:`FrontmatterError` with a line on failure."""
+    loader = _FrontmatterLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        _guard(node)
+        return _string_keys(loader.construct_document(node))
+    except FrontmatterError:
+        raise
+    except yaml.reader.ReaderError as exc:
+        line = text.count("\n", 0, exc.position) + 1
+        raise FrontmatterError(f"character not allowed in YAML: {exc.reason}", line) from exc
+    except yaml.MarkedYAMLError as exc:
+        problem = exc.problem or "invalid YAML"
+        line = _yaml_error_line(exc)
+        hint = ""
+        if "mapping values are not allowed" in problem:
+            hint = " (quote values that contain ': ')"
+        elif "\t" in (text.split("\n")[line - 1 : line] or [""])[0][:1]:
+            hint = " (indent with spaces, not tabs)"
+        raise FrontmatterError(f"{problem}{hint}", line) from exc
+    except yaml.YAMLError as exc:
+        raise FrontmatterError(str(exc).splitlines()[0] if str(exc) else "invalid YAML", 1) from exc
+    except (ValueError, TypeError, RecursionError, OverflowError) as exc:
+        raise FrontmatterError(f"invalid YAML value: {exc}", 1) from exc
+    finally:
+        loader.dispose()
+
+
+def _key_lines(fm_lines: list[str], first_line: int) -> dict[str, int]:
+    """File line of each top-level key (they sit at column 0)."""
+    found: dict[str, int] = {}
+    for i, line in enumerate(fm_lines):
+        if not line or line[0] in " \t#-":
+            continue
+        m = _KEY_RE.match(line)
+        if m:
+            key = next(g for g in m.groups() if g is not None).strip()
+            found.setdefault(key, first_line + i)
+    return found
+
+
+def _strings(value: Any) -> Iterator[str]:
+    stack = [value]
+    while stack:
+        v = stack.pop()
+        if isinstance(v, str):
+            yield v
+        elif isinstance(v, list):
+            stack.extend(v)
+        elif isinstance(v, dict):
+            stack.extend(v.values())
+
+
+def frontmatter_links(
+    fm_lines: list[str], first_line: int, data: dict[str, Any] | None, key_lines: dict[str, int]
+) -> list[Link]:
+    """Wiki links held as quoted strings in property values (Obsidian's frontmatter links).
+
+    An unquoted ``[[X]]`` is a YAML nested list, not a link, so a link counts only when
+    its text stands inside some string value of the property it sits under. When the
+    YAML did not parse (``data`` is None), links written in quotes on a line still count,
+    so a missing MOC is reported in the same run as the syntax error.
+    """
+    by_line = sorted((line, key) for key, line in key_lines.items())
+    links: list[Link] = []
+    owner: str | None = None
+    values: dict[str, set[str]] = {}
+    for i, line in enumerate(fm_lines):
+        lineno = first_line + i
+        while by_line and by_line[0][0] <= lineno:
+            owner = by_line.pop(0)[1]
+        if owner is None or "[[" not in line:
+            continue
+        if data is None:
+            texts = {line}
+        elif owner not in values:
+            texts = values[owner] = set(_strings(data.get(owner)))
+        else:
+            texts = values[owner]
+        for m in WIKI_RE.finditer(line):
+            if m.group(1) or not any(m.group() in s for s in texts):
+                continue
+            if data is None and line[m.start() - 1 : m.start()] not in ("'", '"'):
+                continue
+            target, subpath, alias, raw = split_wiki(m.group(2))
+            if not target:
+                continue
+            links.append(
+                Link(
+                    kind="frontmatter",
+                    target=target,
+                    subpath=subpath,
+                    alias=alias,
+                    raw=raw,
+                    line=lineno,
+                    column=m.start() + 1,
+                    end_line=lineno,
+                    end_column=m.end() + 1,
+                    field=owner,
+                )
+            )
+    return links
+
+
+def _problem(path: str, line: int, rule: str, message: str, column: int = 1) -> Diagnostic:
+    return Diagnostic(path=path, line=line, column=column, rule=rule, severity=Severity.ERROR, message=message)
+
+
+def _unreadable(path: str, message: str, line: int = 1) -> Note:
+    return Note(
+        path=path,
+        frontmatter=None,
+        fm_key_lines={},
+        body_line=1,
+        lines=(),
+        headings=(),
+        block_ids=frozenset(),
+        links=(),
+        problems=(_problem(path, line, "unreadable-file", message),),
+    )
+
+
+def decode(path: str, data: bytes) -> str | Note:
+    """Bytes to text (BOM dropped, newlines normalised), or an unreadable :class:`Note`."""
+    if b"\x00" in data[:8192]:
+        if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+            return _unreadable(path, "file is UTF-16; Obsidian expects UTF-8")
+        return _unreadable(path, "binary content (NUL bytes), not a Markdown note")
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        return _unreadable(path, f"not valid UTF-8 (byte offset {exc.start}); save the note as UTF-8", line)
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text
+
+
+def parse_note(path: str, data: bytes) -> Note:
+    """Parse one note from its bytes. Never raises for bad content."""
+    decoded = decode(path, data)
+    if isinstance(decoded, Note):
+        return decoded
+    lines = decoded.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    problems: list[Diagnostic] = []
+    frontmatter: dict[str, Any] | None = None
+    key_lines: dict[str, int] = {}
+    fm_links: list[Link] = []
+    raw_fm: str | None = None
+    body_start = 0
+    if lines and lines[0].rstrip() == "---":
+        close = next((i for i in range(1, len(lines)) if lines[i].rstrip() == "---"), None)
+        if close is None:
+            problems.append(
+                _problem(
+                    path,
+                    1,
+                    "frontmatter-syntax",
+                    "frontmatter is not closed: add a '---' line after the properties",
+                )
+            )
+        else:
+            fm_lines = lines[1:close]
+            raw_fm = "\n".join(fm_lines)
+            body_start = close + 1
+            key_lines = _key_lines(fm_lines, 2)
+            try:
+                loaded = load_yaml(raw_fm)
+            except FrontmatterError as exc:
+                problems.append(_problem(path, exc.line + 1, "frontmatter-syntax", f"invalid frontmatter: {exc}"))
+                fm_links = frontmatter_links(fm_lines, 2, None, key_lines)
+            else:
+                if loaded is None:
+                    frontmatter = {}
+                elif isinstance(loaded, dict):
+                    frontmatter = loaded
+                    fm_links = frontmatter_links(fm_lines, 2, loaded, key_lines)
+                else:
+                    problems.append(
+                        _problem(
+                            path,
+                            2,
+                            "frontmatter-syntax",
+                            f"frontmatter is a {_yaml_kind(loaded)}, not a mapping of properties",
+                        )
+                    )
+    body = lines[body_start:]
+    scan = scan_body(body, body_start + 1)
+    return Note(
+        path=path,
+        frontmatter=frontmatter,
+        fm_key_lines=key_lines,
+        body_line=body_start + 1,
+        lines=tuple(body),
+        headings=scan.headings,
+        block_ids=scan.block_ids,
+        links=tuple(fm_links) + scan.links,
+        problems=tuple(problems),
+        raw_frontmatter=raw_fm,
+        code_lines=scan.code_lines,
+    )
+
+
+def _yaml_kind(value: Any) -> str:
+    if isinstance(value, list):
+        return "list"
+    if isinstance(value, str):
+        return "text value"
+    return type(value).__name__
+
+
+def read_bytes(full_path: str, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
+    """Read a regular file, at most ``max_bytes`` + 1 bytes; never block on special files.
+
+    Raises OSError (with a readable ``strerror``) for anything that is not a regular file.
+    """
+    fd = os.open(full_path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise OSError(0, "not a regular file")
+        chunks: list[bytes] = []
+        remaining = max_bytes + 1
+        while remaining > 0:
+            chunk = os.read(fd, min(remaining, 1 << 20))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            remaining -= len(chunk)
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
+
+
+def read_note(root: str, path: str, max_bytes: int = DEFAULT_MAX_BYTES) -> Note:
+    """Read and parse the note at vault-relative ``path``; I/O failures become diagnostics."""
+    try:
+        data = read_bytes(os.path.join(root, path), max_bytes)
+    except FileNotFoundError:
+        return _unreadable(path, "file vanished while the vault was being checked")
+    except OSError as exc:
+        return _unreadable(path, f"cannot read: {exc.strerror or exc}")
+    if len(data) > max_bytes:
+        return _unreadable(path, f"file is larger than {max_bytes} bytes; raise max-file-size to check it")
+    return parse_note(path, data)
