@@ -1,0 +1,175 @@
+"""Link resolution follows Obsidian's rules: one row per rule and per tie-break."""
+
+from __future__ import annotations
+
+import pytest
+
+from vaulttool.vault import VaultIndex, link_key
+
+NFC = "Caf\u00e9"
+NFD = "Cafe\u0301"
+
+
+def make_index(files: list[str]) -> VaultIndex:
+    """Split ``files`` the way the walk does: ``*.md`` are notes, the rest attachments."""
+    notes = [f for f in files if f.lower().endswith(".md")]
+    attachments = [f for f in files if not f.lower().endswith(".md")]
+    return VaultIndex(notes, attachments)
+
+
+RESOLVE_CASES = [
+    # 1. case- and normalisation-insensitive, extension included
+    pytest.param(["Ext.md"], "src.md", "Ext.MD", "Ext.md", id="extension-case"),
+    pytest.param(["Note.md"], "src.md", "NOTE", "Note.md", id="name-case"),
+    pytest.param(["Stra\u00dfe.md"], "src.md", "STRASSE", "Stra\u00dfe.md", id="casefold-not-lower"),
+    pytest.param([f"{NFC}.md"], "src.md", NFD, f"{NFC}.md", id="nfd-link-nfc-file"),
+    pytest.param([f"{NFD}.md"], "src.md", NFC, f"{NFD}.md", id="nfc-link-nfd-file"),
+    pytest.param([f"{NFD}/x.md"], "src.md", f"{NFC}/X", f"{NFD}/x.md", id="nfd-folder"),
+    # 2. .md optional for notes, full extension for everything else
+    pytest.param(["Note.md"], "src.md", "Note.md", "Note.md", id="explicit-md"),
+    pytest.param(["Attachments/Figure 1.png"], "src.md", "Figure 1.png", "Attachments/Figure 1.png", id="png"),
+    pytest.param(["Attachments/Figure 1.png"], "src.md", "Figure 1", None, id="png-without-extension"),
+    pytest.param(["Board.canvas"], "src.md", "Board", None, id="canvas-without-extension"),
+    pytest.param(["Board.canvas"], "src.md", "board.CANVAS", "Board.canvas", id="canvas-with-extension"),
+    pytest.param(["Note.md", "Note.md.md"], "src.md", "Note.md", "Note.md", id="md-not-doubled"),
+    pytest.param(["Note.md.md"], "src.md", "Note.md", "Note.md.md", id="md-appended-as-fallback"),
+    pytest.param(["archive.tar.md"], "src.md", "archive.tar", "archive.tar.md", id="dotted-note-name"),
+    pytest.param(["archive.tar", "archive.tar.md"], "src.md", "archive.tar", "archive.tar", id="file-name-first"),
+    pytest.param(
+        ["x/archive.tar", "archive.tar.md"],
+        "src.md",
+        "archive.tar",
+        "x/archive.tar",
+        id="file-name-first-anywhere",
+    ),
+    # 3. vault-wide by name; path suffix on whole segments; leading / is the vault root
+    pytest.param(["deep/er/Note.md"], "src.md", "Note", "deep/er/Note.md", id="name-anywhere"),
+    pytest.param(["projects/house/todo.md"], "src.md", "house/todo", "projects/house/todo.md", id="suffix"),
+    pytest.param(["projects/house/todo.md"], "src.md", "Projects/House/Todo.md", "projects/house/todo.md", id="full"),
+    pytest.param(["projects/house/todo.md"], "src.md", "use/todo", None, id="suffix-partial-segment"),
+    pytest.param(["projects/house/todo.md"], "src.md", "projects/house", None, id="folder-is-not-a-file"),
+    pytest.param(["projects/house/todo.md"], "src.md", "/projects/house/todo", "projects/house/todo.md", id="root"),
+    pytest.param(["projects/house/todo.md"], "src.md", "/house/todo", None, id="root-anchors"),
+    pytest.param(["x.md"], "a/src.md", "/x", "x.md", id="root-name"),
+    pytest.param(["tmp/x.md"], "src.md", "/tmp/x", "tmp/x.md", id="absolute-is-vault-path"),
+    pytest.param(["x.md"], "src.md", "//x", None, id="double-slash"),
+    # 4. exact path > source folder > shortest > string order
+    pytest.param(["Note.md", "a/Note.md"], "a/src.md", "Note", "Note.md", id="exact-beats-folder"),
+    pytest.param(
+        ["house/todo.md", "x/house/todo.md"],
+        "x/house/src.md",
+        "house/todo",
+        "house/todo.md",
+        id="exact-suffix",
+    ),
+    pytest.param(["ab/Note.md", "a/b/c/Note.md"], "a/b/c/src.md", "Note", "a/b/c/Note.md", id="folder-beats-short"),
+    pytest.param(["zz/Note.md", "a/b/Note.md"], "src.md", "Note", "zz/Note.md", id="shortest"),
+    pytest.param(["b/Note.md", "a/Note.md"], "src.md", "Note", "a/Note.md", id="same-length-string-order"),
+    pytest.param(["b/x/t.md", "a/x/t.md", "x/t.md"], "c/src.md", "x/t", "x/t.md", id="suffix-exact"),
+    pytest.param(["b/x/t.md", "a/x/t.md"], "c/src.md", "x/t", "a/x/t.md", id="suffix-string-order"),
+    pytest.param(["Note.md", "note.md"], "src.md", "note", "note.md", id="twin-exact-case"),
+    pytest.param(["Note.md", "note.md"], "src.md", "NOTE", "Note.md", id="twin-string-order"),
+    # 5. ./ and ../ are relative to the source only
+    pytest.param(["a/x.md", "x.md"], "a/src.md", "./x", "a/x.md", id="dot"),
+    pytest.param(["x.md"], "a/src.md", "./x", None, id="dot-not-vault-wide"),
+    pytest.param(["a/X.md"], "a/src.md", "./x.MD", "a/X.md", id="dot-case"),
+    pytest.param(["a/img.png"], "a/src.md", "./img.png", "a/img.png", id="dot-attachment"),
+    pytest.param(["x.md", "a/x.md"], "a/b/src.md", "../x", "a/x.md", id="dotdot"),
+    pytest.param(["x.md"], "a/src.md", "../x", "x.md", id="dotdot-to-root"),
+    pytest.param(["x.md"], "a/b/src.md", "../../x", "x.md", id="dotdot-twice"),
+    pytest.param(["x.md"], "src.md", "../x", None, id="dotdot-out-of-vault"),
+    pytest.param(["x.md"], "a/src.md", "../../x", None, id="dotdot-twice-out-of-vault"),
+    pytest.param(["a/x.md"], "a/src.md", "./../a/./x", "a/x.md", id="dot-normalised"),
+    # 6. empty target: the same note
+    pytest.param([], "a/src.md", "", "a/src.md", id="same-note"),
+    # 7. nothing else
+    pytest.param(["Python Concurrency Patterns.md"], "src.md", "Concurrency", None, id="alias-is-just-a-name"),
+    pytest.param(["x.md"], "src.md", "https://x", None, id="url-is-a-name"),
+    pytest.param(["b.md", "a/b.md"], "src.md", "a/../b", None, id="inner-dotdot-literal"),
+    pytest.param(["x.md"], "src.md", "C:\\x", None, id="drive-letter"),
+    pytest.param(["Note.md"], "src.md", "Notes", None, id="prefix-is-not-a-match"),
+]
+
+
+@pytest.mark.parametrize(("files", "source", "target", "expected"), RESOLVE_CASES)
+def test_resolve(files: list[str], source: str, target: str, expected: str | None) -> None:
+    assert make_index(files).resolve(target, source) == expected
+
+
+CANDIDATE_CASES = [
+    pytest.param(
+        ["zz/Note.md", "b/Note.md", "a/b/Note.md", "Note.md", "a/Note.md", "Other.md"],
+        "a/b/src.md",
+        "Note",
+        ["Note.md", "a/b/Note.md", "a/Note.md", "b/Note.md", "zz/Note.md"],
+        id="exact-folder-shortest-order",
+    ),
+    pytest.param(
+        ["p/house/todo.md", "house/todo.md", "q/r/house/todo.md", "p/greenhouse/todo.md"],
+        "q/r/house/src.md",
+        "house/todo",
+        ["house/todo.md", "q/r/house/todo.md", "p/house/todo.md"],
+        id="suffix-order",
+    ),
+    pytest.param(["note.md", "Note.md"], "src.md", "note", ["note.md", "Note.md"], id="twins-exact-case-first"),
+    pytest.param(["x.md", "a/x.md"], "a/src.md", "./x", ["a/x.md"], id="relative-only"),
+    pytest.param(["x.md"], "src.md", "missing", [], id="none"),
+    pytest.param(["x.md"], "src.md", "../x", [], id="out-of-vault"),
+    pytest.param(["x.md"], "a/src.md", "", ["a/src.md"], id="same-note"),
+]
+
+
+@pytest.mark.parametrize(("files", "source", "target", "expected"), CANDIDATE_CASES)
+def test_candidates(files: list[str], source: str, target: str, expected: list[str]) -> None:
+    index = make_index(files)
+    assert index.candidates(target, source) == expected
+    assert index.resolve(target, source) == (expected[0] if expected else None)
+
+
+TWIN_CASES = [
+    pytest.param(["Note.md", "note.md", "Other.md"], [("Note.md", "note.md")], id="case"),
+    pytest.param([f"{NFC}.md", f"{NFD}.md"], [tuple(sorted([f"{NFC}.md", f"{NFD}.md"]))], id="nfc-nfd"),
+    pytest.param(["a/Note.md", "A/NOTE.md", "b/note.md"], [("A/NOTE.md", "a/Note.md")], id="folders"),
+    pytest.param(
+        ["b.md", "B.md", "a.png", "A.PNG"], [("A.PNG", "a.png"), ("B.md", "b.md")], id="several-groups-sorted"
+    ),
+    pytest.param(["Note.md", "Note.md.md", "a/Note.md"], [], id="no-twins"),
+]
+
+
+@pytest.mark.parametrize(("files", "expected"), TWIN_CASES)
+def test_twins(files: list[str], expected: list[tuple[str, ...]]) -> None:
+    assert make_index(files).twins() == expected
+
+
+CONTAINS_CASES = [
+    pytest.param(["Note.md"], "NOTE.MD", True, id="case"),
+    pytest.param([f"{NFC}.md"], f"{NFD}.md", True, id="nfd"),
+    pytest.param(["a/Note.md"], "A/note.md", True, id="folder-case"),
+    pytest.param(["a/Note.md"], "Note.md", False, id="whole-path-only"),
+    pytest.param(["Note.md"], "Note", False, id="no-md-appended"),
+]
+
+
+@pytest.mark.parametrize(("files", "path", "expected"), CONTAINS_CASES)
+def test_contains_key(files: list[str], path: str, expected: bool) -> None:
+    assert make_index(files).contains_key(path) is expected
+
+
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [
+        pytest.param("Note.MD", "note.md", id="case"),
+        pytest.param(NFD, "caf\u00e9", id="nfc"),
+        pytest.param("Stra\u00dfe", "strasse", id="casefold"),
+        pytest.param("caf\udce9.md", "caf\udce9.md", id="undecodable-name"),
+    ],
+)
+def test_link_key(path: str, expected: str) -> None:
+    assert link_key(path) == expected
+
+
+def test_duplicate_inputs_are_one_file() -> None:
+    index = VaultIndex(["Note.md", "Note.md"], ["Note.md"])
+    assert index.twins() == []
+    assert index.candidates("Note", "src.md") == ["Note.md"]
