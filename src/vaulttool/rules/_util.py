@@ -1,0 +1,29 @@
+"""Helpers shared by rules."""
+
+from __future__ import annotations
+
+from vaulttool.models import Diagnostic, Link, Severity
+
+
+def link_text(link: Link) -> str:
+    """The link as a reader sees it in the note, for messages."""
+    if link.kind == "markdown":
+        return f"({link.raw})"
+    prefix = "!" if link.kind == "embed" else ""
+    return f"{prefix}[[{link.raw}]]"
+
+
+def link_diagnostic(path: str, link: Link, rule: str, severity: Severity, message: str) -> Diagnostic:
+    """A diagnostic spanning ``link`` in ``path``, carrying the link's target as written."""
+    return Diagnostic(
+        path=path,
+        line=link.line,
+        column=link.column,
+        end_line=link.end_line,
+        end_column=link.end_column,
+        rule=rule,
+        severity=severity,
+        message=message,
+        target=link.raw,
+        field=link.field,
+    )

@@ -1,0 +1,26 @@
+"""frontmatter-syntax: frontmatter that Obsidian cannot read as properties.
+
+YAML that does not parse (with the parser's reason and line), a ``---`` block that is
+never closed, frontmatter that is a list or a plain value instead of a mapping,
+duplicate property names, and documents refused for safety (alias bombs, recursive
+aliases, nesting deeper than 64 levels). The note's body is still checked.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from vaulttool.models import Diagnostic, Severity
+
+if TYPE_CHECKING:
+    from vaulttool.lint import RuleContext
+
+ID = "frontmatter-syntax"
+DEFAULT_SEVERITY = Severity.ERROR
+
+
+def check(ctx: RuleContext) -> Iterator[Diagnostic]:
+    """Yield the frontmatter problems found while parsing each note."""
+    for note in ctx.notes.values():
+        yield from (d for d in note.problems if d.rule == ID)
