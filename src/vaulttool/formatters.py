@@ -1,0 +1,89 @@
+"""Report formatters: each turns a :class:`Report` into the text written to the output."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from typing import Any
+
+from vaulttool import __version__
+from vaulttool.lint import Report
+from vaulttool.models import Diagnostic, Severity
+
+# C0 and C1 controls, DEL, bidi overrides and isolates, lone surrogates (undecodable names)
+_UNSAFE_RE = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+_COLORS = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: "blue"}
+
+
+def escape_text(text: str) -> str:
+    """Make untrusted text safe for a terminal: control and bidi characters become escapes."""
+    return _UNSAFE_RE.sub(lambda m: repr(m.group())[1:-1] if m.group() != "\t" else " ", text)
+
+
+def diagnostic_dict(diag: Diagnostic) -> dict[str, Any]:
+    """The JSON object of one diagnostic (keys in the documented order; None omitted)."""
+    out: dict[str, Any] = {
+        "path": diag.path,
+        "line": diag.line,
+        "column": diag.column,
+        "end_line": diag.end_line,
+        "end_column": diag.end_column,
+        "rule": diag.rule,
+        "severity": diag.severity.value,
+        "message": diag.message,
+        "target": diag.target,
+        "field": diag.field,
+    }
+    return {k: v for k, v in out.items() if v is not None}
+
+
+def summary(report: Report) -> dict[str, int]:
+    """Counts of notes, links and diagnostics by severity."""
+    return {
+        "notes": report.notes,
+        "links": report.links,
+        **{sev.value: report.count(sev) for sev in Severity},
+    }
+
+
+def format_json(report: Report, color: bool = False) -> str:
+    """The stable JSON document (strict JSON, ASCII-escaped)."""
+    doc = {
+        "version": __version__,
+        "vault": report.vault,
+        "summary": summary(report),
+        "diagnostics": [diagnostic_dict(d) for d in report.diagnostics],
+    }
+    return json.dumps(doc, ensure_ascii=True, allow_nan=False, indent=2) + "\n"
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def format_text(report: Report, color: bool = False) -> str:
+    """ruff-like lines ``path:line:col: rule message`` and a closing summary line."""
+    import click
+
+    lines = []
+    for d in report.diagnostics:
+        where = f"{escape_text(d.path)}:{d.line}:{d.column}:"
+        rule = d.rule
+        if color:
+            where = click.style(where, bold=True)
+            rule = click.style(rule, fg=_COLORS[d.severity], bold=d.severity is Severity.ERROR)
+        lines.append(f"{where} {rule} {escape_text(d.message)}")
+    counts = [
+        _plural(report.count(Severity.ERROR), "error"),
+        _plural(report.count(Severity.WARNING), "warning"),
+        f"{report.count(Severity.INFO)} info",
+    ]
+    lines.append(f"Checked {_plural(report.notes, 'note')}, {_plural(report.links, 'link')}: {', '.join(counts)}.")
+    return "\n".join(lines) + "\n"
+
+
+FORMATTERS: dict[str, Callable[[Report, bool], str]] = {
+    "text": format_text,
+    "json": format_json,
+}
