@@ -1,0 +1,48 @@
+"""Shared fixtures: paths of the repository, the sample vault, the seed note and fixture vaults."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+FIXTURES = REPO / "tests" / "fixtures"
+SAMPLE_VAULT = REPO / "vault"
+SHARED = Path(os.environ.get("VAULTTOOL_SHARED", REPO.parent / "shared"))
+SEED = SHARED / "seed" / "python-concurrency-patterns.md"
+
+
+@pytest.fixture
+def seed_vault(tmp_path: Path) -> Path:
+    """A vault holding only the raw seed note, as it was first written (defects included)."""
+    if not SEED.exists():
+        pytest.skip(f"seed note not found at {SEED}")
+    vault = tmp_path / "seed-vault"
+    vault.mkdir()
+    shutil.copy(SEED, vault / SEED.name)
+    return vault
+
+
+GENVAULT = SHARED / "bench" / "genvault.py"
+
+
+@pytest.fixture(scope="session")
+def genvault_1k(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
+    """A 1,000-note synthetic vault and the manifest of every defect planted in it."""
+    if not GENVAULT.exists():
+        pytest.skip(f"genvault not found at {GENVAULT}")
+    import json
+    import subprocess
+    import sys
+
+    base = tmp_path_factory.mktemp("genvault")
+    vault, manifest = base / "vault", base / "manifest.json"
+    subprocess.run(
+        [sys.executable, str(GENVAULT), str(vault), "--notes", "1000", "--seed", "7", "--manifest", str(manifest)],
+        check=True,
+        capture_output=True,
+    )
+    return vault, json.loads(manifest.read_text(encoding="utf-8"))

@@ -1,0 +1,163 @@
+"""The `check` command end to end: fixture vaults, the seed note, formats and exit codes."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from tests.conftest import FIXTURES, SAMPLE_VAULT
+from vaulttool.cli import cli, main
+
+TOPICS = [
+    "Threading",
+    "Multiprocessing",
+    "AsyncIO",
+    "Synchronization & State Safety",
+    "Deadlocks, Race Conditions & Debugging Complexity",
+    "Choosing the Right Concurrency Model",
+    "Hybrid & Scalable Architectures",
+]
+
+
+def run_json(*args: str) -> tuple[int, dict]:
+    result = CliRunner().invoke(cli, ["check", *args, "--format", "json"], standalone_mode=False)
+    assert result.exception is None, result.output
+    return int(result.return_value), json.loads(result.stdout)
+
+
+def found(doc: dict, *rules: str) -> list[tuple]:
+    return [
+        (d["path"], d["line"], d["column"], d["rule"], d.get("target"))
+        for d in doc["diagnostics"]
+        if not rules or d["rule"] in rules
+    ]
+
+
+def test_links_fixture_reports_exactly_what_obsidian_does_not_resolve() -> None:
+    code, doc = run_json(str(FIXTURES / "links"), "--ignore", "orphan-note")
+    assert code == 1
+    assert found(doc) == [
+        ("Home.md", 5, 6, "missing-moc", "Missing MOC"),
+        ("Home.md", 14, 9, "broken-link", "Nowhere"),
+        ("Home.md", 14, 22, "broken-link", "figure"),
+        ("Home.md", 14, 34, "broken-link", "Concurrency"),
+        ("Home.md", 14, 51, "broken-link", "use/todo"),
+        ("Home.md", 14, 65, "broken-anchor", "Target#No Such Heading"),
+        ("Home.md", 15, 1, "broken-anchor", "Target#^nope"),
+        ("Home.md", 15, 19, "broken-link", "Nowhere.md"),
+        ("Home.md", 15, 37, "broken-link", "missing.png"),
+        ("Home.md", 15, 55, "broken-anchor", "#Not Here"),
+        ("Home.md", 15, 70, "broken-link", "../Target"),
+    ]
+    assert doc["summary"] == {"notes": 6, "links": 33, "error": 11, "warning": 0, "info": 0}
+
+
+def test_frontmatter_fixture_reports_each_bad_note_and_goes_on() -> None:
+    code, doc = run_json(str(FIXTURES / "frontmatter"))
+    assert code == 1
+    assert found(doc) == [
+        ("Bad Quote.md", 4, 1, "frontmatter-syntax", None),
+        ("Duplicate.md", 3, 1, "frontmatter-syntax", None),
+        ("Latin1.md", 1, 1, "unreadable-file", None),
+        ("List.md", 2, 1, "frontmatter-syntax", None),
+        ("Unclosed.md", 1, 1, "frontmatter-syntax", None),
+    ]
+
+
+def test_raw_seed_note(seed_vault: Path) -> None:
+    code, doc = run_json(str(seed_vault))
+    assert code == 1
+    name = "python-concurrency-patterns.md"
+    assert found(doc, "missing-moc") == [(name, 13, 6, "missing-moc", "Python MOC")]
+    broken = found(doc, "broken-link")
+    assert [b[4] for b in broken] == TOPICS
+    assert broken[0][:3] == (name, 36, 4)
+
+
+def test_sample_vault_lacks_only_its_moc_and_topic_notes() -> None:
+    code, doc = run_json(str(SAMPLE_VAULT))
+    assert code == 1
+    assert {d["rule"] for d in doc["diagnostics"] if d["severity"] == "error"} == {"missing-moc", "broken-link"}
+    assert [t[4] for t in found(doc, "missing-moc")] == ["Python MOC"]
+    assert [t[4] for t in found(doc, "broken-link")] == TOPICS
+
+
+def test_text_format_is_ruff_like_and_uncoloured_off_a_terminal(seed_vault: Path) -> None:
+    result = CliRunner().invoke(cli, ["check", str(seed_vault)])
+    lines = result.output.splitlines()
+    assert "python-concurrency-patterns.md:36:4: broken-link [[Threading]] resolves to nothing" in result.output
+    assert lines[-1] == "Checked 1 note, 8 links: 8 errors, 0 warnings, 1 info."
+    assert "\x1b[" not in result.output
+
+
+def test_force_color_and_no_color(seed_vault: Path) -> None:
+    coloured = CliRunner().invoke(cli, ["check", str(seed_vault)], env={"FORCE_COLOR": "1", "NO_COLOR": ""})
+    assert "\x1b[" in coloured.output
+    plain = CliRunner().invoke(cli, ["check", str(seed_vault)], env={"FORCE_COLOR": "1", "NO_COLOR": "1"})
+    assert "\x1b[" not in plain.output
+
+
+def test_output_file_and_env_format(seed_vault: Path, tmp_path: Path) -> None:
+    out = tmp_path / "report.json"
+    result = CliRunner().invoke(
+        cli, ["check", str(seed_vault), "-o", str(out)], env={"VAULTTOOL_OUTPUT_FORMAT": "json"}
+    )
+    assert result.output == ""
+    assert json.loads(out.read_text())["summary"]["error"] == 8
+
+
+@pytest.mark.parametrize(
+    ("args", "code"),
+    [
+        (["--select", "orphan-note"], 0),
+        (["--ignore", "broken-link,missing-moc"], 0),
+        (["--exit-zero"], 0),
+        (["--select", "no-such-rule"], 2),
+        (["--format", "yaml"], 2),
+    ],
+)
+def test_selection_and_exit_codes(seed_vault: Path, args: list[str], code: int) -> None:
+    assert main(["check", str(seed_vault), *args]) == code
+
+
+def test_missing_vault_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check", str(tmp_path / "nope")]) == 2
+    err = capsys.readouterr().err
+    assert "does not exist" in err
+    assert "Traceback" not in err
+
+
+def test_clean_vault_exits_zero(tmp_path: Path) -> None:
+    (tmp_path / "A.md").write_text("[[B]]\n")
+    (tmp_path / "B.md").write_text("[[A]]\n")
+    assert main(["check", str(tmp_path)]) == 0
+
+
+def test_strict_makes_warnings_fail(tmp_path: Path) -> None:
+    (tmp_path / "A.md").write_text("alone\n")
+    assert main(["check", str(tmp_path)]) == 0
+    assert main(["check", str(tmp_path), "--strict"]) == 0  # orphans are info, never failing
+
+
+def test_hostile_file_names_are_escaped_in_text(tmp_path: Path) -> None:
+    (tmp_path / "evil\x1b[2J\u202e.md").write_text("[[nowhere]]\n")
+    result = CliRunner().invoke(cli, ["check", str(tmp_path)], env={"FORCE_COLOR": "1"})
+    assert "\x1b[2J" not in result.output
+    assert "\u202e" not in result.output
+    assert "evil\\x1b[2J\\u202e.md:1:1:" in result.output
+
+
+def test_python_dash_m_and_version() -> None:
+    out = subprocess.run([sys.executable, "-m", "vaulttool", "--version"], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "vaulttool, version 0.1.0"
+
+
+def test_rules_command_lists_every_rule() -> None:
+    result = CliRunner().invoke(cli, ["rules"])
+    for rule in ("broken-link", "broken-anchor", "missing-moc", "frontmatter-syntax", "unreadable-file", "orphan-note"):
+        assert f"{rule} (" in result.output
