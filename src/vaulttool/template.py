@@ -1,0 +1,94 @@
+"""What a note holds in the terms of its template schema: sections, topic rows, keywords.
+
+The template rules and the stub writer read notes through these functions, so a
+section, a topics table or a keyword list is found one way everywhere.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from vaulttool.markdown import Section, Table, cell_links, heading_words, paragraphs, sections, tables
+from vaulttool.models import Note
+from vaulttool.schema import KeywordsSpec, TableSpec
+
+
+@dataclass(frozen=True, slots=True)
+class TopicRow:
+    """One row of a topics table: the topic's wiki link target (None when the cell has none)."""
+
+    line: int
+    target: str | None
+    cell: str
+    description: str
+
+
+def find_section(note: Note, heading: str) -> Section | None:
+    """The first section whose heading has the same words as ``heading`` (emoji, case ignored)."""
+    wanted = heading_words(heading)
+    return next((s for s in sections(note) if heading_words(s.heading.text) == wanted), None)
+
+
+def topics_table(note: Note, spec: TableSpec) -> Table | None:
+    """The first table in the spec's section, or None when the section or the table is missing."""
+    section = find_section(note, spec.section)
+    if section is None:
+        return None
+    found = tables(note, section.start, section.end)
+    return found[0] if found else None
+
+
+def topic_rows(note: Note, spec: TableSpec) -> list[TopicRow]:
+    """The rows of the topics table with the linked topic and its description."""
+    table = topics_table(note, spec)
+    if table is None:
+        return []
+    rows = []
+    for row in table.rows:
+        cell = row.cells[spec.topic_column] if spec.topic_column < len(row.cells) else ""
+        description = row.cells[spec.description_column] if spec.description_column < len(row.cells) else ""
+        links = cell_links(cell)
+        rows.append(TopicRow(row.line, links[0][0] if links else None, cell, description))
+    return rows
+
+
+def keyword_list(note: Note, spec: KeywordsSpec) -> tuple[int, list[str]] | None:
+    """(line, keywords) of the first paragraph under the keywords heading, or None without one."""
+    section = find_section(note, spec.section)
+    if section is None:
+        return None
+    first = next(paragraphs(note, section.start, section.end), None)
+    if first is None:
+        return None
+    line, text = first
+    return line, [k.strip() for k in text.split(spec.separator) if k.strip()]
+
+
+def frontmatter_list(note: Note, field: str) -> list[str]:
+    """The text items of a frontmatter list property (a lone string counts as one item)."""
+    value = (note.frontmatter or {}).get(field)
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list):
+        return []
+    return [_unbracket(v) for v in value if isinstance(v, str) and v.strip()]
+
+
+def _unbracket(text: str) -> str:
+    text = text.strip()
+    if text.startswith("[[") and text.endswith("]]"):
+        text = text[2:-2].split("|", 1)[0]
+    return text.strip()
+
+
+def item_line(note: Note, field: str, text: str) -> int:
+    """The file line of a frontmatter list item holding ``text`` (the property's line if not found)."""
+    start = note.fm_key_lines.get(field, 1)
+    fm_lines = (note.raw_frontmatter or "").split("\n")
+    for line in range(start, note.body_line - 1):
+        raw = fm_lines[line - 2] if 0 <= line - 2 < len(fm_lines) else ""
+        if line > start and raw[:1] not in (" ", "\t", "-"):
+            break
+        if text in raw:
+            return line
+    return start
