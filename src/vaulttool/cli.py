@@ -9,10 +9,14 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from vaulttool import __version__
+
+if TYPE_CHECKING:
+    from vaulttool.lint import Options
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 FORMAT_NAMES = ("text", "json")
@@ -41,6 +45,23 @@ def emit(text: str, output: Path | None) -> None:
         output.write_text(text, encoding="utf-8")
 
 
+CONFIG_PATH = click.Path(exists=True, dir_okay=False, path_type=Path)
+
+
+def configured_options(
+    vault: Path, config_file: Path | None, select: tuple[str, ...] = (), ignore: tuple[str, ...] = ()
+) -> Options:
+    """Options from the configuration and schemas; their errors become usage errors (exit 2)."""
+    from vaulttool.config import ConfigError
+    from vaulttool.lint import options_for
+    from vaulttool.schema import SchemaError
+
+    try:
+        return options_for(vault, config_file, select, ignore)
+    except (ConfigError, SchemaError) as exc:
+        raise click.UsageError(str(exc)) from exc
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="vaulttool")
 @click.option("--debug", is_flag=True, help="Show a full traceback when vaulttool itself fails.")
@@ -65,6 +86,7 @@ def cli(debug: bool) -> None:
 @click.option("--ignore", multiple=True, metavar="RULES", help="Skip these rules (comma-separated; repeatable).")
 @click.option("--strict", is_flag=True, help="Warnings fail the check too (exit 1).")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when problems are found.")
+@click.option("--config", "config_file", type=CONFIG_PATH, help="Use this configuration file.")
 def check_command(
     vault: Path,
     fmt: str,
@@ -73,13 +95,14 @@ def check_command(
     ignore: tuple[str, ...],
     strict: bool,
     exit_zero: bool,
+    config_file: Path | None,
 ) -> int:
     """Check every note of VAULT (default: the current folder)."""
     from vaulttool.formatters import FORMATTERS
-    from vaulttool.lint import Options, check
+    from vaulttool.lint import check
     from vaulttool.models import Severity
 
-    options = Options(select=_split_rules(select), ignore=_split_rules(ignore))
+    options = configured_options(vault, config_file, _split_rules(select), _split_rules(ignore))
     try:
         report = check(vault, options)
     except ValueError as exc:
@@ -103,6 +126,35 @@ def rules_command() -> int:
         for line in body.splitlines():
             click.echo(f"    {line}".rstrip())
         click.echo()
+    return EXIT_OK
+
+
+@cli.group("schema")
+def schema_group() -> None:
+    """Work with template schemas."""
+
+
+@schema_group.command("export")
+@click.argument("name")
+@click.option(
+    "--vault",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=".",
+    help="Vault whose configuration picks the schemas (default: the current folder).",
+)
+@click.option("--config", "config_file", type=CONFIG_PATH, help="Use this configuration file.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to FILE.")
+def schema_export_command(name: str, vault: Path, config_file: Path | None, output: Path | None) -> int:
+    """Write the JSON Schema of schema NAME's frontmatter (for editors)."""
+    import json
+
+    options = configured_options(vault, config_file)
+    schema = next((s for s in options.schemas if s.name == name), None)
+    if schema is None:
+        known = ", ".join(s.name for s in options.schemas) or "none"
+        raise click.UsageError(f"no schema named '{name}' (known: {known})")
+    document = schema.model.model_json_schema(by_alias=True)
+    emit(json.dumps(document, indent=2, ensure_ascii=False) + "\n", output)
     return EXIT_OK
 
 

@@ -19,6 +19,8 @@ from vaulttool.graph import LinkGraph, ResolvedLink
 from vaulttool.models import Diagnostic, Note, Severity
 from vaulttool.notes import DEFAULT_MAX_BYTES, read_note
 from vaulttool.rules import ALL_RULES
+from vaulttool.schema import FieldProblem, Schema, schema_for
+from vaulttool.suppress import Suppressions
 from vaulttool.vault import VaultIndex, walk_vault
 
 
@@ -31,6 +33,7 @@ class Options:
     severity: dict[str, Severity] = field(default_factory=dict)
     exclude: tuple[str, ...] = ()
     max_file_size: int = DEFAULT_MAX_BYTES
+    schemas: tuple[Schema, ...] = ()
 
 
 @dataclass
@@ -43,11 +46,36 @@ class RuleContext:
     index: VaultIndex
     resolved: list[ResolvedLink]
     walk_problems: tuple[Diagnostic, ...] = ()
+    schemas: tuple[Schema, ...] = ()
 
     @cached_property
     def graph(self) -> LinkGraph:
         """The link graph, built on first use."""
         return LinkGraph(self.notes, self.attachments, self.resolved)
+
+    @cached_property
+    def schema_of(self) -> dict[str, Schema]:
+        """The template schema of every note that follows one (notes without one are absent)."""
+        found = {}
+        for path, note in self.notes.items():
+            keys = note.fm_key_lines if note.frontmatter is None else ()
+            schema = schema_for(self.schemas, path, note.frontmatter, keys)
+            if schema is not None:
+                found[path] = schema
+        return found
+
+    @cached_property
+    def field_problems(self) -> dict[str, list[FieldProblem]]:
+        """Frontmatter that breaks its schema, by note (notes whose YAML did not parse are left out)."""
+        found = {}
+        for path, schema in self.schema_of.items():
+            note = self.notes[path]
+            if any(p.rule == "frontmatter-syntax" for p in note.problems):
+                continue
+            problems = schema.validate(note.frontmatter or {})
+            if problems:
+                found[path] = problems
+        return found
 
 
 @dataclass(frozen=True)
@@ -75,7 +103,7 @@ def load_vault(root: Path, options: Options) -> RuleContext:
         for path, note in notes.items()
         for link in note.links
     ]
-    return RuleContext(root, notes, walked.attachments, index, resolved, walked.problems)
+    return RuleContext(root, notes, walked.attachments, index, resolved, walked.problems, options.schemas)
 
 
 def enabled_rules(options: Options) -> list[ModuleType]:
@@ -91,9 +119,16 @@ def enabled_rules(options: Options) -> list[ModuleType]:
 def run_rules(ctx: RuleContext, rules: Iterable[ModuleType], options: Options) -> list[Diagnostic]:
     """Run ``rules`` over ``ctx``; return diagnostics with configured severities, sorted."""
     found: list[Diagnostic] = []
+    suppressions: dict[str, Suppressions] = {}
     for rule in rules:
         severity = options.severity.get(rule.ID)
         for diag in rule.check(ctx):
+            note = ctx.notes.get(diag.path)
+            if note is not None:
+                if diag.path not in suppressions:
+                    suppressions[diag.path] = Suppressions.of(note)
+                if suppressions[diag.path].hides(diag.rule, diag.line):
+                    continue
             if severity is not None and diag.severity is not severity:
                 diag = dataclasses.replace(diag, severity=severity)
             found.append(diag)
@@ -101,9 +136,43 @@ def run_rules(ctx: RuleContext, rules: Iterable[ModuleType], options: Options) -
     return found
 
 
+def options_for(
+    root: Path, config_file: Path | None = None, select: Iterable[str] = (), ignore: Iterable[str] = ()
+) -> Options:
+    """Options for checking ``root``: its configuration file and schemas, then command-line overrides.
+
+    Raises :class:`~vaulttool.config.ConfigError` or :class:`~vaulttool.schema.SchemaError`.
+    """
+    from vaulttool.config import load_config
+    from vaulttool.schema import builtin_schema_dir, load_schemas
+
+    config, source = load_config(root, config_file)
+    folder = builtin_schema_dir()
+    if config.schemas is not None:
+        folder = (source.parent if source else Path.cwd()) / config.schemas
+        if not folder.is_dir():
+            from vaulttool.config import ConfigError
+
+            raise ConfigError(f"{source}: schemas folder '{config.schemas}' does not exist")
+    schemas = load_schemas(folder, config.schema_order) if folder.is_dir() else []
+    severity = {rule: Severity(level) for rule, level in config.severity.items() if level != "off"}
+    off = tuple(rule for rule, level in config.severity.items() if level == "off")
+    return Options(
+        select=tuple(select) or tuple(config.select),
+        ignore=(*ignore, *config.ignore, *off),
+        severity=severity,
+        exclude=tuple(config.exclude),
+        max_file_size=config.max_file_size,
+        schemas=tuple(schemas),
+    )
+
+
 def check(root: Path, options: Options | None = None) -> Report:
-    """Check the vault at ``root`` and return its report (the public entry point)."""
-    options = options or Options()
+    """Check the vault at ``root`` and return its report (the public entry point).
+
+    Without ``options``, the vault's configuration file and schemas decide.
+    """
+    options = options or options_for(root)
     rules = enabled_rules(options)
     ctx = load_vault(root, options)
     diagnostics = run_rules(ctx, rules, options)

@@ -27,3 +27,19 @@ def link_diagnostic(path: str, link: Link, rule: str, severity: Severity, messag
         target=link.raw,
         field=link.field,
     )
+
+
+def note_diagnostic(
+    path: str,
+    line: int,
+    rule: str,
+    severity: Severity,
+    message: str,
+    *,
+    field: str | None = None,
+    target: str | None = None,
+) -> Diagnostic:
+    """A diagnostic on one line of a note (column 1)."""
+    return Diagnostic(
+        path=path, line=line, column=1, rule=rule, severity=severity, message=message, field=field, target=target
+    )

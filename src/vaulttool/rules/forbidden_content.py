@@ -1,0 +1,63 @@
+"""forbidden-content: content the template rules out.
+
+Depending on the schema's ``forbidden`` settings: code blocks (a template of
+"no examples"), sections such as "Example(s)", and phrases such as follow-up offers and
+closing remarks about the note itself ("Would you like…", "Let me know…", "Delivered
+strictly per template…"), matched case-insensitively outside code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from vaulttool.markdown import heading_words
+from vaulttool.models import Diagnostic, Severity
+from vaulttool.rules._util import note_diagnostic
+
+if TYPE_CHECKING:
+    from vaulttool.lint import RuleContext
+
+ID = "forbidden-content"
+DEFAULT_SEVERITY = Severity.ERROR
+
+
+def check(ctx: RuleContext) -> Iterator[Diagnostic]:
+    """Yield one diagnostic per code block, forbidden section and forbidden phrase."""
+    for path, schema in ctx.schema_of.items():
+        spec = schema.spec.forbidden
+        if spec is None:
+            continue
+        note = ctx.notes[path]
+        if spec.code_blocks:
+            for line in sorted(note.code_lines):
+                if line - 1 not in note.code_lines:
+                    yield note_diagnostic(
+                        path, line, ID, DEFAULT_SEVERITY, f"code block; {schema.name} allows no code or examples"
+                    )
+        banned = {heading_words(name): name for name in spec.sections}
+        for heading in note.headings:
+            if heading_words(heading.text) in banned:
+                yield note_diagnostic(
+                    path,
+                    heading.line,
+                    ID,
+                    DEFAULT_SEVERITY,
+                    f"section '{heading.text}'; {schema.name} allows no {banned[heading_words(heading.text)]} section",
+                )
+        phrases = [(p.casefold(), p) for p in spec.phrases]
+        for i, text in enumerate(note.lines):
+            line = note.body_line + i
+            if line in note.code_lines:
+                continue
+            folded = text.casefold()
+            for phrase, shown in phrases:
+                if phrase in folded:
+                    yield note_diagnostic(
+                        path,
+                        line,
+                        ID,
+                        DEFAULT_SEVERITY,
+                        f"'{shown}…': {schema.name} notes hold no follow-up offers "
+                        "or remarks about the note; remove it",
+                    )

@@ -1,0 +1,40 @@
+"""missing-topic: a topic in the frontmatter topic list that has no note in the vault.
+
+Topics resolve like links (case-insensitive, any folder). Reported on the topic's line
+with ``target`` set to the topic; ``vaulttool stub --topics`` creates the missing notes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from vaulttool.models import Diagnostic, Severity
+from vaulttool.rules._util import note_diagnostic
+from vaulttool.template import frontmatter_list, item_line
+
+if TYPE_CHECKING:
+    from vaulttool.lint import RuleContext
+
+ID = "missing-topic"
+DEFAULT_SEVERITY = Severity.ERROR
+
+
+def check(ctx: RuleContext) -> Iterator[Diagnostic]:
+    """Yield one diagnostic per listed topic without a note."""
+    for path, schema in ctx.schema_of.items():
+        field = schema.spec.topics_field
+        note = ctx.notes[path]
+        if field is None or note.frontmatter is None:
+            continue
+        for topic in frontmatter_list(note, field):
+            if ctx.index.resolve(topic, path) is None:
+                yield note_diagnostic(
+                    path,
+                    item_line(note, field, topic),
+                    ID,
+                    DEFAULT_SEVERITY,
+                    f"topic '{topic}' has no note; create it with 'vaulttool stub --topics'",
+                    field=field,
+                    target=topic,
+                )

@@ -1,0 +1,53 @@
+"""mojibake: text that is double-encoded UTF-8 (``cafÃ©`` for ``café``, ``ðŸ§ `` for ``🧠``).
+
+Happens when UTF-8 bytes are read as Windows-1252 and saved again. Detected with ftfy
+on lines that show the tell-tale characters; reported once per note, on the first such
+line, with the repaired form of the first damaged word. Re-save the note as UTF-8 (ftfy
+can repair it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from difflib import SequenceMatcher
+from typing import TYPE_CHECKING
+
+from vaulttool.markdown import looks_mojibake, repair_mojibake
+from vaulttool.models import Diagnostic, Severity
+from vaulttool.rules._util import note_diagnostic
+
+if TYPE_CHECKING:
+    from vaulttool.lint import RuleContext
+
+ID = "mojibake"
+DEFAULT_SEVERITY = Severity.ERROR
+
+
+def check(ctx: RuleContext) -> Iterator[Diagnostic]:
+    """Yield one diagnostic per note holding double-encoded text."""
+    for path, note in ctx.notes.items():
+        fm_lines = note.raw_frontmatter.split("\n") if note.raw_frontmatter is not None else []
+        numbered = [(i + 2, text) for i, text in enumerate(fm_lines)]
+        numbered += [(note.body_line + i, text) for i, text in enumerate(note.lines)]
+        bad = [(line, text) for line, text in numbered if looks_mojibake(text) and repair_mojibake(text) != text]
+        if not bad:
+            continue
+        line, text = bad[0]
+        damaged, repaired = first_change(text, repair_mojibake(text))
+        more = f" ({len(bad)} lines in all)" if len(bad) > 1 else ""
+        yield note_diagnostic(
+            path,
+            line,
+            ID,
+            DEFAULT_SEVERITY,
+            f"double-encoded UTF-8: {damaged!r} should read {repaired!r}{more}; re-save the note as UTF-8",
+        )
+
+
+def first_change(before: str, after: str) -> tuple[str, str]:
+    """The first stretch where two texts differ, as (before, after)."""
+    matcher = SequenceMatcher(None, before, after, autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag != "equal":
+            return before[i1:i2], after[j1:j2]
+    return before, after

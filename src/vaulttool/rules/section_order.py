@@ -1,0 +1,42 @@
+"""section-order: the template's sections appear in another order than the schema lists them.
+
+Only sections that are present are compared; each one found before a section the schema
+puts ahead of it is reported on its heading.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from vaulttool.models import Diagnostic, Severity
+from vaulttool.rules._util import note_diagnostic
+from vaulttool.template import find_section
+
+if TYPE_CHECKING:
+    from vaulttool.lint import RuleContext
+
+ID = "section-order"
+DEFAULT_SEVERITY = Severity.WARNING
+
+
+def check(ctx: RuleContext) -> Iterator[Diagnostic]:
+    """Yield one diagnostic per section that comes before one listed ahead of it."""
+    for path, schema in ctx.schema_of.items():
+        spec = schema.spec
+        if not spec.ordered_sections:
+            continue
+        note = ctx.notes[path]
+        found = [(want.heading, find_section(note, want.heading)) for want in spec.sections]
+        present = [(name, s.heading.line) for name, s in found if s is not None]
+        wanted = ", ".join(name for name, _ in found)
+        for i, (name, line) in enumerate(present):
+            earlier = [other for other, other_line in present[:i] if other_line > line]
+            if earlier:
+                yield note_diagnostic(
+                    path,
+                    line,
+                    ID,
+                    DEFAULT_SEVERITY,
+                    f"section '{name}' comes before '{earlier[0]}'; {schema.name} wants the order: {wanted}",
+                )
