@@ -82,7 +82,8 @@ def test_raw_seed_note(seed_vault: Path) -> None:
 def test_sample_vault_lacks_only_its_moc_and_topic_notes() -> None:
     code, doc = run_json(str(SAMPLE_VAULT))
     assert code == 1
-    assert {d["rule"] for d in doc["diagnostics"] if d["severity"] == "error"} == {"missing-moc", "broken-link"}
+    errors = {d["rule"] for d in doc["diagnostics"] if d["severity"] == "error"}
+    assert errors == {"missing-moc", "broken-link", "missing-topic"}
     assert [t[4] for t in found(doc, "missing-moc")] == ["Python MOC"]
     assert [t[4] for t in found(doc, "broken-link")] == TOPICS
 
@@ -91,7 +92,7 @@ def test_text_format_is_ruff_like_and_uncoloured_off_a_terminal(seed_vault: Path
     result = CliRunner().invoke(cli, ["check", str(seed_vault)])
     lines = result.output.splitlines()
     assert "python-concurrency-patterns.md:36:4: broken-link [[Threading]] resolves to nothing" in result.output
-    assert lines[-1] == "Checked 1 note, 8 links: 8 errors, 0 warnings, 1 info."
+    assert lines[-1] == "Checked 1 note, 8 links: 18 errors, 0 warnings, 1 info."
     assert "\x1b[" not in result.output
 
 
@@ -108,14 +109,15 @@ def test_output_file_and_env_format(seed_vault: Path, tmp_path: Path) -> None:
         cli, ["check", str(seed_vault), "-o", str(out)], env={"VAULTTOOL_OUTPUT_FORMAT": "json"}
     )
     assert result.output == ""
-    assert json.loads(out.read_text())["summary"]["error"] == 8
+    assert json.loads(out.read_text())["summary"]["error"] == 18
 
 
 @pytest.mark.parametrize(
     ("args", "code"),
     [
         (["--select", "orphan-note"], 0),
-        (["--ignore", "broken-link,missing-moc"], 0),
+        (["--select", "broken-link,missing-moc", "--ignore", "broken-link,missing-moc"], 0),
+        (["--select", "broken-link"], 1),
         (["--exit-zero"], 0),
         (["--select", "no-such-rule"], 2),
         (["--format", "yaml"], 2),

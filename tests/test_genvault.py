@@ -41,3 +41,13 @@ def test_links_in_code_are_never_reported(genvault_1k: tuple[Path, dict]) -> Non
     report = check(vault)
     fakes = {f["text"][2:-2].split("|")[0] for f in manifest["fake_links_in_code"]}
     assert not [d for d in report.diagnostics if d.target and d.target.split("|")[0] in fakes]
+
+
+def test_template_findings_equal_the_manifest(genvault_1k: tuple[Path, dict]) -> None:
+    vault, manifest = genvault_1k
+    report = check(vault)
+    short = {(d.path, d.target) for d in report.diagnostics if d.rule == "description-too-short"}
+    assert short == {(s["path"], s["topic"]) for s in manifest["short_descriptions"]}
+    invalid = {(d.path, d.field) for d in report.diagnostics if d.rule in ("frontmatter-type", "frontmatter-missing")}
+    assert invalid == {(x["path"], x["field"]) for x in manifest["invalid_frontmatter"]}
+    assert {d.path for d in report.diagnostics if d.rule == "mojibake"} == set(manifest["mojibake_notes"])
