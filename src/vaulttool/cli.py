@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -111,6 +112,49 @@ def check_command(
     emit(FORMATTERS[fmt](report, color), output)
     failing = report.count(Severity.ERROR) + (report.count(Severity.WARNING) if strict else 0)
     return EXIT_PROBLEMS if failing and not exit_zero else EXIT_OK
+
+
+@cli.command("stub")
+@click.argument("vault", default=".", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--topics", is_flag=True, help="A stub for each topic a note names that has no note.")
+@click.option("--mocs", is_flag=True, help="A stub for each missing MOC (frontmatter links).")
+@click.option("--all", "all_links", is_flag=True, help="A stub for every unresolved link to a note.")
+@click.option("--dry-run", is_flag=True, help="Print the plan; write nothing.")
+@click.option("--diff", is_flag=True, help="Print the new files as a diff; write nothing.")
+@click.option("--check", "check_only", is_flag=True, help="Write nothing; exit 1 when a stub would be created.")
+@click.option("--date", "created", type=click.DateTime(["%Y-%m-%d"]), help="Date for 'created' (default: today).")
+@click.option("--dir", "folder", metavar="FOLDER", help="Create stubs in this vault folder, not beside their notes.")
+@click.option("--config", "config_file", type=CONFIG_PATH, help="Use this configuration file.")
+def stub_command(
+    vault: Path,
+    topics: bool,
+    mocs: bool,
+    all_links: bool,
+    dry_run: bool,
+    diff: bool,
+    check_only: bool,
+    created: datetime | None,
+    folder: str | None,
+    config_file: Path | None,
+) -> int:
+    """Create stub notes for missing topics, MOCs or link targets in VAULT."""
+    from vaulttool.stub_command import Mode, run_stub
+
+    if not (topics or mocs or all_links):
+        raise click.UsageError("say what to create stubs for: --topics, --mocs and/or --all")
+    mode: Mode = "check" if check_only else "diff" if diff else "dry-run" if dry_run else "write"
+    options = configured_options(vault, config_file)
+    return run_stub(
+        vault,
+        options,
+        topics=topics or all_links,
+        mocs=mocs or all_links,
+        links=all_links,
+        mode=mode,
+        created=(created or datetime.now()).date(),
+        folder=folder,
+        color=use_color(sys.stdout),
+    )
 
 
 @cli.command("rules")

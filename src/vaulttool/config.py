@@ -37,6 +37,7 @@ class Config(BaseModel):
     ignore: list[str] = []
     severity: dict[str, SeverityName] = {}
     max_file_size: int = Field(default=16 * 1024 * 1024, alias="max-file-size", gt=0)
+    stub_dir: str | None = Field(default=None, alias="stub-dir", description="vault folder for new stubs")
 
 
 def _read_toml(path: Path) -> dict[str, Any]:

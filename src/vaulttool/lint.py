@@ -34,6 +34,8 @@ class Options:
     exclude: tuple[str, ...] = ()
     max_file_size: int = DEFAULT_MAX_BYTES
     schemas: tuple[Schema, ...] = ()
+    schema_dir: Path | None = None
+    stub_dir: str | None = None
 
 
 @dataclass
@@ -164,6 +166,8 @@ def options_for(
         exclude=tuple(config.exclude),
         max_file_size=config.max_file_size,
         schemas=tuple(schemas),
+        schema_dir=folder,
+        stub_dir=config.stub_dir,
     )
 
 

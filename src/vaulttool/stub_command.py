@@ -1,0 +1,88 @@
+"""``vaulttool stub``: plan stubs, check them against their schema, then print or create them."""
+
+from __future__ import annotations
+
+import difflib
+from datetime import date
+from pathlib import Path
+from typing import Literal
+
+import click
+
+from vaulttool.formatters import escape_text
+from vaulttool.lint import Options, RuleContext, load_vault
+from vaulttool.notes import parse_note
+from vaulttool.schema import schema_for
+from vaulttool.stubs import PlannedStub, StubPlan, load_template, plan_stubs, render
+from vaulttool.writers import create_files
+
+Mode = Literal["write", "dry-run", "diff", "check"]
+
+
+def _self_check(ctx: RuleContext, stub: PlannedStub) -> str | None:
+    """Why a rendered stub would break its own schema (None when it passes)."""
+    note = parse_note(stub.path, stub.text.encode("utf-8"))
+    if note.problems:
+        return note.problems[0].message
+    schema = schema_for(ctx.schemas, stub.path, note.frontmatter)
+    if schema is None:
+        return None
+    problems = schema.validate(note.frontmatter or {})
+    return problems[0].message if problems else None
+
+
+def _describe(stub: PlannedStub) -> str:
+    named = ", ".join(stub.sources)
+    return f"{escape_text(stub.path)} ({stub.kind}, named by {escape_text(named)})"
+
+
+def _diff(stub: PlannedStub) -> str:
+    lines = difflib.unified_diff([], stub.text.splitlines(keepends=True), "/dev/null", f"b/{stub.path}")
+    return escape_text("".join(lines)).replace("\\n", "\n")
+
+
+def run_stub(
+    vault: Path,
+    options: Options,
+    *,
+    topics: bool,
+    mocs: bool,
+    links: bool,
+    mode: Mode,
+    created: date,
+    folder: str | None,
+    color: bool,
+) -> int:
+    """Plan and (in ``write`` mode) create stubs; return the exit code."""
+    ctx = load_vault(vault, options)
+    plan: StubPlan = plan_stubs(ctx, topics=topics, mocs=mocs, links=links, folder=folder or options.stub_dir)
+    failed = [(d.path, d.line, d.message) for d in plan.refused]
+    ready: list[PlannedStub] = []
+    templates = {name: load_template(options.schema_dir, name) for name in ("stub.md", "moc-stub.md")}
+    for stub in plan.stubs:
+        stub.text = render(ctx, stub, templates["moc-stub.md" if stub.kind == "moc" else "stub.md"], created)
+        problem = _self_check(ctx, stub)
+        if problem is None:
+            ready.append(stub)
+        else:
+            failed.append((stub.sources[0], 1, f"stub {stub.path} would break its schema ({problem}); not created"))
+    for path, line, message in sorted(failed):
+        where = click.style(f"{escape_text(path)}:{line}:", bold=True) if color else f"{escape_text(path)}:{line}:"
+        click.echo(f"{where} stub-refused {escape_text(message)}")
+    if mode != "write":
+        for stub in ready:
+            click.echo(_diff(stub) if mode == "diff" else f"would create {_describe(stub)}", nl=mode != "diff")
+        click.echo(f"{len(ready)} stub{'s' if len(ready) != 1 else ''} to create." if ready else "Nothing to create.")
+        return 1 if failed or (mode == "check" and ready) else 0
+    results = create_files(str(vault), {s.path: s.text.encode("utf-8") for s in ready})
+    made = [r for r in results if r.created]
+    for result in results:
+        if result.created:
+            click.echo(f"created {escape_text(result.path)}")
+        else:
+            click.echo(f"{escape_text(result.path)}: not created: {escape_text(result.reason)}")
+    if not ready and not failed:
+        click.echo("Nothing to create: every target has a note.")
+    else:
+        click.echo(f"Created {len(made)} stub{'s' if len(made) != 1 else ''}.")
+    return 1 if failed or len(made) < len(results) else 0

@@ -1,0 +1,225 @@
+"""Plan stub notes for topics, MOCs and links that resolve to nothing, and render them.
+
+A plan is data: which file each missing target becomes, which notes named it, and the
+text it will hold. ``writers.create_files`` applies it. Content comes from a Markdown
+template with ``{{placeholders}}`` (``stub.md`` and ``moc-stub.md`` beside the schemas);
+frontmatter is filled in and written with ruamel.yaml, so it reads the way a person
+would write it.
+"""
+
+from __future__ import annotations
+
+import io
+import posixpath
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any, Literal
+
+from vaulttool.lint import RuleContext
+from vaulttool.markdown import repair_mojibake
+from vaulttool.models import Diagnostic, Severity
+from vaulttool.template import frontmatter_list, item_line, topic_rows
+from vaulttool.vault import link_key
+from vaulttool.writers import UnsafeName, safe_relpath
+
+StubKind = Literal["topic", "moc", "link"]
+RULE = "stub-refused"
+_PLACEHOLDER_RE = re.compile(r"\{\{\s*(\w+)\s*\}\}")
+_EXTENSION_RE = re.compile(r"\.[A-Za-z0-9]{1,8}$")
+
+
+@dataclass
+class Mention:
+    """A note naming a missing target, where, and what it says about it."""
+
+    source: str
+    line: int
+    description: str = ""
+
+
+@dataclass
+class PlannedStub:
+    """One stub to create: its vault path, title, kind and the notes that named it."""
+
+    path: str
+    title: str
+    kind: StubKind
+    mentions: list[Mention] = field(default_factory=list)
+    text: str = ""
+
+    @property
+    def sources(self) -> list[str]:
+        """The distinct notes that named this target, sorted."""
+        return sorted({m.source for m in self.mentions})
+
+
+@dataclass
+class StubPlan:
+    """Stubs to create and targets refused (with a diagnostic saying why)."""
+
+    stubs: list[PlannedStub]
+    refused: list[Diagnostic]
+
+
+def _topic_mentions(ctx: RuleContext) -> list[tuple[str, Mention]]:
+    found: list[tuple[str, Mention]] = []
+    for path, schema in ctx.schema_of.items():
+        note = ctx.notes[path]
+        spec = schema.spec
+        if spec.table is not None:
+            for row in topic_rows(note, spec.table):
+                if row.target is not None:
+                    found.append((row.target, Mention(path, row.line, row.description)))
+        if spec.topics_field is not None and note.frontmatter is not None:
+            for topic in frontmatter_list(note, spec.topics_field):
+                found.append((topic, Mention(path, item_line(note, spec.topics_field, topic))))
+    return found
+
+
+def _link_mentions(ctx: RuleContext, frontmatter: bool) -> list[tuple[str, Mention]]:
+    found = []
+    for item in ctx.resolved:
+        link = item.link
+        if item.resolved is not None or not link.target or (link.kind == "frontmatter") != frontmatter:
+            continue
+        if not frontmatter and _EXTENSION_RE.search(link.target) and not link.target.lower().endswith(".md"):
+            continue  # a missing attachment, not a note
+        target = link.target
+        if target.startswith(("./", "../")):
+            target = posixpath.normpath(posixpath.join(posixpath.dirname(item.source), target))
+            if target.startswith("../"):
+                target = link.target  # climbs out of the vault: refused below
+        found.append((target, Mention(item.source, link.line)))
+    return found
+
+
+def plan_stubs(
+    ctx: RuleContext, *, topics: bool = True, mocs: bool = False, links: bool = False, folder: str | None = None
+) -> StubPlan:
+    """Plan one stub per missing target (however many notes name it); refuse unsafe names."""
+    wanted: list[tuple[str, StubKind, Mention]] = []
+    if topics:
+        wanted += [(t, "topic", m) for t, m in _topic_mentions(ctx)]
+    if mocs:
+        wanted += [(t, "moc", m) for t, m in _link_mentions(ctx, frontmatter=True)]
+    if links:
+        wanted += [(t, "link", m) for t, m in _link_mentions(ctx, frontmatter=False)]
+    planned: dict[str, PlannedStub] = {}
+    refused: dict[str, Diagnostic] = {}
+    for target, kind, mention in sorted(wanted, key=lambda w: (w[2].source, w[2].line, w[0])):
+        if ctx.index.resolve(target, mention.source) is not None:
+            continue
+        key = link_key(target.removesuffix(".md") if target.lower().endswith(".md") else target)
+        if key in planned:
+            planned[key].mentions.append(mention)
+            continue
+        if key in refused:
+            continue
+        try:
+            path = _placement(ctx, target, mention.source, folder)
+        except UnsafeName as exc:
+            hint = f"; suggested name: '{exc.suggestion}'" if exc.suggestion else ""
+            refused[key] = Diagnostic(
+                path=mention.source,
+                line=mention.line,
+                column=1,
+                rule=RULE,
+                severity=Severity.ERROR,
+                message=f"no stub for '{target}': {exc.reason}{hint}",
+                target=target,
+            )
+            continue
+        title = target.rsplit("/", 1)[-1]
+        title = title[:-3] if title.lower().endswith(".md") else title
+        planned[key] = PlannedStub(path, title, kind, [mention])
+    return StubPlan(sorted(planned.values(), key=lambda s: s.path), sorted(refused.values(), key=Diagnostic.sort_key))
+
+
+def _placement(ctx: RuleContext, target: str, source: str, folder: str | None) -> str:
+    """The vault path a stub for ``target`` gets; raises :class:`UnsafeName`."""
+    safe_relpath(target[:-3] if target.lower().endswith(".md") else target)
+    name = target if target.lower().endswith(".md") else f"{target}.md"
+    if "/" in target:
+        base = ""
+    elif folder is not None:
+        base = folder.strip("/")
+    else:
+        base = posixpath.dirname(source)
+    path = safe_relpath(posixpath.join(base, name) if base else name)
+    if ctx.index.contains_key(path):
+        raise UnsafeName("a note whose name differs only in case or accents exists", f"{target} (2)")
+    return path
+
+
+def _split_template(text: str) -> tuple[str, str]:
+    if text.startswith("---\n"):
+        end = text.find("\n---\n", 4)
+        if end >= 0:
+            return text[4 : end + 1], text[end + 5 :]
+    return "", text
+
+
+def load_template(folder: Path | None, name: str) -> str:
+    """The stub template ``name`` from ``folder`` (the schemas folder), else the built-in one."""
+    from vaulttool.schema import builtin_schema_dir
+
+    for base in (folder, builtin_schema_dir()):
+        if base is not None and (base / name).is_file():
+            return (base / name).read_text(encoding="utf-8")
+    raise FileNotFoundError(f"stub template '{name}' not found")
+
+
+def _inherited_tags(ctx: RuleContext, stub: PlannedStub) -> list[str]:
+    if stub.kind == "moc":
+        return ["moc"]
+    note = ctx.notes[stub.sources[0]]
+    tags = (note.frontmatter or {}).get("tags")
+    if isinstance(tags, str):
+        tags = tags.split(",")
+    if not isinstance(tags, list):
+        return []
+    return [t.strip() for t in tags if isinstance(t, str) and t.strip()]
+
+
+def render(ctx: RuleContext, stub: PlannedStub, template: str, created: date) -> str:
+    """The full text of ``stub`` from ``template`` (frontmatter through ruamel.yaml)."""
+    from ruamel.yaml import YAML
+    from ruamel.yaml.scalarstring import DoubleQuotedScalarString
+
+    def link(path: str) -> str:
+        name = path.rsplit("/", 1)[-1]
+        return f"[[{name[:-3] if name.endswith('.md') else name}]]"
+
+    description = next((m.description for m in stub.mentions if m.description), "")
+    values: dict[str, Any] = {
+        "title": stub.title,
+        "tags": _inherited_tags(ctx, stub),
+        "date": created,
+        "links": [DoubleQuotedScalarString(link(s)) for s in stub.sources],
+        "parent": link(stub.sources[0]),
+        "parents": ", ".join(link(s) for s in stub.sources),
+        "description": repair_mojibake(description),
+        "backlinks": "\n".join(f"- {link(s)}" for s in stub.sources),
+    }
+
+    def text(value: str) -> str:
+        return _PLACEHOLDER_RE.sub(lambda m: str(values.get(m.group(1), m.group())), value)
+
+    head, body = _split_template(template)
+    out = ""
+    if head:
+        yaml = YAML()
+        yaml.width = 4096
+        yaml.indent(mapping=2, sequence=4, offset=2)
+        yaml.preserve_quotes = True
+        data = yaml.load(head)
+        for key, value in list(data.items()):
+            if isinstance(value, str):
+                whole = _PLACEHOLDER_RE.fullmatch(value.strip())
+                data[key] = values.get(whole.group(1), value) if whole else text(value)
+        buffer = io.StringIO()
+        yaml.dump(data, buffer)
+        out = f"---\n{buffer.getvalue()}---\n"
+    return out + re.sub(r"\n{3,}", "\n\n", text(body))
