@@ -6,7 +6,16 @@ from collections import Counter
 from pathlib import Path
 from urllib.parse import unquote
 
-from vaulttool.lint import check
+import pytest
+
+from vaulttool.lint import Report, check
+
+
+@pytest.fixture(scope="module")
+def checked(genvault_1k: tuple[Path, dict]) -> tuple[Report, dict]:
+    """The generated vault's report, computed once for this module, and its manifest."""
+    vault, manifest = genvault_1k
+    return check(vault), manifest
 
 
 def _name(target: str) -> str:
@@ -15,9 +24,8 @@ def _name(target: str) -> str:
     return target[:-3] if target.lower().endswith(".md") else target
 
 
-def test_broken_links_equal_the_manifest(genvault_1k: tuple[Path, dict]) -> None:
-    vault, manifest = genvault_1k
-    report = check(vault)
+def test_broken_links_equal_the_manifest(checked: tuple[Report, dict]) -> None:
+    report, manifest = checked
     expected = Counter(
         (b["source"], b["target"], "missing-moc" if b["kind"] == "moc" else "broken-link")
         for b in manifest["broken_links"]
@@ -29,23 +37,20 @@ def test_broken_links_equal_the_manifest(genvault_1k: tuple[Path, dict]) -> None
     assert expected - got == Counter(), "missed links the manifest lists (recall < 100%)"
 
 
-def test_every_malformed_yaml_note_gets_frontmatter_syntax(genvault_1k: tuple[Path, dict]) -> None:
-    vault, manifest = genvault_1k
-    report = check(vault)
+def test_every_malformed_yaml_note_gets_frontmatter_syntax(checked: tuple[Report, dict]) -> None:
+    report, manifest = checked
     flagged = {d.path for d in report.diagnostics if d.rule == "frontmatter-syntax"}
     assert {m["path"] for m in manifest["malformed_yaml"]} == flagged
 
 
-def test_links_in_code_are_never_reported(genvault_1k: tuple[Path, dict]) -> None:
-    vault, manifest = genvault_1k
-    report = check(vault)
+def test_links_in_code_are_never_reported(checked: tuple[Report, dict]) -> None:
+    report, manifest = checked
     fakes = {f["text"][2:-2].split("|")[0] for f in manifest["fake_links_in_code"]}
     assert not [d for d in report.diagnostics if d.target and d.target.split("|")[0] in fakes]
 
 
-def test_template_findings_equal_the_manifest(genvault_1k: tuple[Path, dict]) -> None:
-    vault, manifest = genvault_1k
-    report = check(vault)
+def test_template_findings_equal_the_manifest(checked: tuple[Report, dict]) -> None:
+    report, manifest = checked
     short = {(d.path, d.target) for d in report.diagnostics if d.rule == "description-too-short"}
     assert short == {(s["path"], s["topic"]) for s in manifest["short_descriptions"]}
     invalid = {(d.path, d.field) for d in report.diagnostics if d.rule in ("frontmatter-type", "frontmatter-missing")}
