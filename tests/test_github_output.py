@@ -161,7 +161,10 @@ def test_changed_files_from_git_and_repo_prefix(tmp_path: Path) -> None:
     git(repo, "commit", "-q", "-m", "change")
     ctx = ci.RepoContext.detect(repo / "notes", "main", env={})
     assert ctx == ci.RepoContext("notes/", frozenset({"notes/" + HOSTILE}))
-    assert ci.RepoContext.detect(repo / "notes", env={"GITHUB_BASE_REF": "main"}).changed == frozenset()
+    assert ci.RepoContext.detect(repo / "notes", env={"GITHUB_BASE_REF": "main"}).changed == frozenset()  # no origin
+    git(tmp_path, "clone", "-q", str(repo), "clone")  # as actions/checkout with fetch-depth 0 leaves it
+    clone = ci.RepoContext.detect(tmp_path / "clone" / "notes", env={"GITHUB_BASE_REF": "main"})
+    assert clone.changed == frozenset({"notes/" + HOSTILE})
     assert ci.RepoContext.detect(repo / "notes", "no-such-ref", env={}) == ci.RepoContext("notes/")
     assert ci.RepoContext.detect(repo / "notes", "--output=x", env={}) == ci.RepoContext("notes/")
     assert not (repo / "x").exists()
