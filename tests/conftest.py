@@ -46,3 +46,11 @@ def genvault_1k(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
         capture_output=True,
     )
     return vault, json.loads(manifest.read_text(encoding="utf-8"))
+
+
+@pytest.fixture(autouse=True)
+def outside_github_actions(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests see no GitHub Actions environment unless they set one (CI itself may run under Actions)."""
+    for name in ("GITHUB_ACTIONS", "GITHUB_STEP_SUMMARY", "GITHUB_BASE_REF", "GITHUB_WORKSPACE", "GITHUB_OUTPUT"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.delenv("VAULTTOOL_OUTPUT_FORMAT", raising=False)

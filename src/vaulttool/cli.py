@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from vaulttool.lint import Options
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
-FORMAT_NAMES = ("text", "json")
+FORMAT_NAMES = ("auto", "text", "json", "github", "sarif")
 
 
 def _split_rules(values: tuple[str, ...]) -> tuple[str, ...]:
@@ -37,13 +37,23 @@ def use_color(stream: object) -> bool:
     return bool(isatty and isatty())
 
 
+def resolve_format(fmt: str) -> str:
+    """``auto`` is ``github`` under GitHub Actions (``GITHUB_ACTIONS=true``) and ``text`` elsewhere."""
+    if fmt != "auto":
+        return fmt
+    return "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
+
+
 def emit(text: str, output: Path | None) -> None:
     """Write ``text`` to ``output`` (a file) or standard output."""
     if output is None:
         sys.stdout.write(text)
         sys.stdout.flush()
     else:
-        output.write_text(text, encoding="utf-8")
+        try:
+            output.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise click.FileError(os.fspath(output), exc.strerror) from exc
 
 
 CONFIG_PATH = click.Path(exists=True, dir_okay=False, path_type=Path)
@@ -78,9 +88,9 @@ def cli(debug: bool) -> None:
     "fmt",
     type=click.Choice(FORMAT_NAMES),
     envvar="VAULTTOOL_OUTPUT_FORMAT",
-    default="text",
+    default="auto",
     show_default=True,
-    help="Output format.",
+    help="Output format; auto is github under GitHub Actions, text elsewhere.",
 )
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write the report to FILE.")
 @click.option("--select", multiple=True, metavar="RULES", help="Only these rules (comma-separated; repeatable).")
@@ -88,6 +98,11 @@ def cli(debug: bool) -> None:
 @click.option("--strict", is_flag=True, help="Warnings fail the check too (exit 1).")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when problems are found.")
 @click.option("--config", "config_file", type=CONFIG_PATH, help="Use this configuration file.")
+@click.option(
+    "--changed-from",
+    metavar="REF",
+    help="github format: annotate files changed since REF first (default: origin/$GITHUB_BASE_REF).",
+)
 def check_command(
     vault: Path,
     fmt: str,
@@ -97,6 +112,7 @@ def check_command(
     strict: bool,
     exit_zero: bool,
     config_file: Path | None,
+    changed_from: str | None,
 ) -> int:
     """Check every note of VAULT (default: the current folder)."""
     from vaulttool.formatters import FORMATTERS
@@ -108,8 +124,18 @@ def check_command(
         report = check(vault, options)
     except ValueError as exc:
         raise click.UsageError(str(exc)) from exc
-    color = fmt == "text" and output is None and use_color(sys.stdout)
-    emit(FORMATTERS[fmt](report, color), output)
+    fmt = resolve_format(fmt)
+    if fmt == "github":
+        from vaulttool import ci
+
+        repo = ci.RepoContext.detect(vault, changed_from)
+        emit(ci.format_github(report, repo), output)
+        problem = ci.append_step_summary(report, repo)
+        if problem:
+            click.echo(f"vaulttool: {problem}", err=True)
+    else:
+        color = fmt == "text" and output is None and use_color(sys.stdout)
+        emit(FORMATTERS[fmt](report, color), output)
     failing = report.count(Severity.ERROR) + (report.count(Severity.WARNING) if strict else 0)
     return EXIT_PROBLEMS if failing and not exit_zero else EXIT_OK
 
@@ -160,13 +186,12 @@ def stub_command(
 @cli.command("rules")
 def rules_command() -> int:
     """List every rule with its id, default severity and documentation."""
-    from vaulttool.rules import ALL_RULES
+    from vaulttool.rules import ALL_RULES, describe
 
     for rule in ALL_RULES:
         click.echo(f"{rule.ID} ({rule.DEFAULT_SEVERITY.value})")
-        doc = (rule.__doc__ or "").strip().split("\n", 1)
-        body = doc[1].strip() if len(doc) > 1 else ""
-        click.echo(f"    {doc[0].split(':', 1)[-1].strip()}")
+        summary, body = describe(rule)
+        click.echo(f"    {summary}")
         for line in body.splitlines():
             click.echo(f"    {line}".rstrip())
         click.echo()

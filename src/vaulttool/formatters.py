@@ -83,7 +83,23 @@ def format_text(report: Report, color: bool = False) -> str:
     return "\n".join(lines) + "\n"
 
 
+def format_github(report: Report, color: bool = False) -> str:
+    """GitHub Actions workflow commands (:mod:`vaulttool.ci`); the repository found from the environment."""
+    from vaulttool import ci
+
+    return ci.format_github(report, ci.RepoContext.detect(report.vault))
+
+
+def format_sarif(report: Report, color: bool = False) -> str:
+    """SARIF 2.1.0 (:mod:`vaulttool.sarif`) with repository-relative locations."""
+    from vaulttool import ci, sarif
+
+    return sarif.format_sarif(report, ci.RepoContext.detect(report.vault))
+
+
 FORMATTERS: dict[str, Callable[[Report, bool], str]] = {
     "text": format_text,
     "json": format_json,
+    "github": format_github,
+    "sarif": format_sarif,
 }

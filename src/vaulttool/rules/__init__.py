@@ -5,6 +5,8 @@ A rule module's docstring is its documentation (``vaulttool rules`` prints it).
 
 from __future__ import annotations
 
+from types import ModuleType
+
 from vaulttool.rules import (
     broken_anchor,
     broken_link,
@@ -42,3 +44,9 @@ ALL_RULES = (
     mojibake,
     missing_topic,
 )
+
+
+def describe(rule: ModuleType) -> tuple[str, str]:
+    """A rule's documentation from its docstring: the one-line summary and the body after it."""
+    head, _, body = (rule.__doc__ or "").strip().partition("\n")
+    return head.split(":", 1)[-1].strip(), body.strip()
