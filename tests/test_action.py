@@ -100,7 +100,7 @@ def test_pre_commit_hooks() -> None:
     hooks = {hook["id"]: hook for hook in yaml.safe_load(HOOKS.read_text())}
     assert set(hooks) == {"vaulttool-check", "vaulttool-stub-check"}
     assert hooks["vaulttool-check"]["entry"] == "vaulttool check"
-    assert hooks["vaulttool-stub-check"]["entry"] == "vaulttool stub --check"
+    assert hooks["vaulttool-stub-check"]["entry"] == "vaulttool stub --check --topics --mocs"
     for hook in hooks.values():
         assert hook["language"] == "python"
         assert hook["pass_filenames"] is False
