@@ -165,7 +165,8 @@ def _key_lines(fm_lines: list[str], first_line: int) -> dict[str, int]:
     return found
 
 
-def _strings(value: Any) -> Iterator[str]:
+def iter_strings(value: Any) -> Iterator[str]:
+    """Every string inside a YAML value (nested lists and mappings walked iteratively)."""
     stack = [value]
     while stack:
         v = stack.pop()
@@ -200,7 +201,7 @@ def frontmatter_links(
         if data is None:
             texts = {line}
         elif owner not in values:
-            texts = values[owner] = set(_strings(data.get(owner)))
+            texts = values[owner] = set(iter_strings(data.get(owner)))
         else:
             texts = values[owner]
         for m in WIKI_RE.finditer(line):

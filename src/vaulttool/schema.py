@@ -210,20 +210,17 @@ class SchemaFile(_Spec):
     min_body_links: int = Field(default=0, ge=0)
 
 
-def _date(value: str) -> str:
-    try:
-        date.fromisoformat(value)
-    except ValueError as exc:
-        raise PydanticCustomError("bad_date", "{reason}", {"reason": str(exc)}) from exc
-    return value
+def _iso(parse: Callable[[str], object], error: str) -> Callable[[str], str]:
+    """A validator that keeps an ISO date (or date-time) string when ``parse`` accepts it."""
 
+    def check(value: str) -> str:
+        try:
+            parse(value)
+        except ValueError as exc:
+            raise PydanticCustomError(error, "{reason}", {"reason": str(exc)}) from exc
+        return value
 
-def _datetime(value: str) -> str:
-    try:
-        datetime.fromisoformat(value)
-    except ValueError as exc:
-        raise PydanticCustomError("bad_datetime", "{reason}", {"reason": str(exc)}) from exc
-    return value
+    return check
 
 
 def _pattern(regex: str, *extra: Any) -> Any:
@@ -236,10 +233,14 @@ _SCALARS: dict[str, Any] = {
     "wikilink": _pattern(WIKILINK_RE),
     "url": _pattern(URL_RE),
     "date": _pattern(
-        r"^\d{4}-\d{2}-\d{2}$", AfterValidator(_date), WithJsonSchema({"type": "string", "format": "date"})
+        r"^\d{4}-\d{2}-\d{2}$",
+        AfterValidator(_iso(date.fromisoformat, "bad_date")),
+        WithJsonSchema({"type": "string", "format": "date"}),
     ),
     "datetime": _pattern(
-        r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}", AfterValidator(_datetime), WithJsonSchema({"type": "string"})
+        r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}",
+        AfterValidator(_iso(datetime.fromisoformat, "bad_datetime")),
+        WithJsonSchema({"type": "string"}),
     ),
     "number": Union[StrictInt, StrictFloat],  # noqa: UP007 (a runtime type expression)
     "checkbox": StrictBool,

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from vaulttool.markdown import words
 from vaulttool.models import Diagnostic, Note, Severity
+from vaulttool.notes import iter_strings
 from vaulttool.rules._util import note_diagnostic
 from vaulttool.template import keyword_list
 
@@ -38,18 +39,6 @@ def _stem(language: str, word: str) -> str:
     return str(_stemmer(language).stemWord(word))
 
 
-def _values(value: Any) -> Iterator[str]:
-    stack = [value]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, str):
-            yield item
-        elif isinstance(item, list):
-            stack.extend(item)
-        elif isinstance(item, dict):
-            stack.extend(item.values())
-
-
 def _text_stems(note: Note, keyword_line: int, language: str) -> set[str]:
     """Stems of every word in the note except the keyword paragraph itself."""
     found: set[str] = set()
@@ -59,7 +48,7 @@ def _text_stems(note: Note, keyword_line: int, language: str) -> set[str]:
         in_keywords = line == keyword_line or (in_keywords and bool(text.strip()))
         if not in_keywords:
             found.update(words(text))
-    for value in _values(note.frontmatter or {}):
+    for value in iter_strings(note.frontmatter or {}):
         found.update(words(value))
     return {_stem(language, w) for w in found}
 
