@@ -16,11 +16,13 @@ from pathlib import Path
 from types import ModuleType
 
 from vaulttool.graph import LinkGraph, ResolvedLink
+from vaulttool.markdown import Section, heading_words, sections
 from vaulttool.models import Diagnostic, Note, Severity
 from vaulttool.notes import DEFAULT_MAX_BYTES, read_note
 from vaulttool.rules import ALL_RULES
 from vaulttool.schema import FieldProblem, Schema, schema_for
 from vaulttool.suppress import Suppressions
+from vaulttool.template import TopicRow, topic_rows
 from vaulttool.vault import VaultIndex, walk_vault
 
 
@@ -65,6 +67,30 @@ class RuleContext:
             if schema is not None:
                 found[path] = schema
         return found
+
+    @cached_property
+    def section_index(self) -> dict[str, dict[tuple[str, ...], Section]]:
+        """For each note that follows a schema: its first section per heading words."""
+        index: dict[str, dict[tuple[str, ...], Section]] = {}
+        for path in self.schema_of:
+            found: dict[tuple[str, ...], Section] = {}
+            for section in sections(self.notes[path]):
+                found.setdefault(heading_words(section.heading.text), section)
+            index[path] = found
+        return index
+
+    def section(self, path: str, heading: str) -> Section | None:
+        """The section of note ``path`` whose heading has the words of ``heading``."""
+        return self.section_index[path].get(heading_words(heading))
+
+    @cached_property
+    def topic_rows(self) -> dict[str, list[TopicRow]]:
+        """The topics-table rows of every note whose schema has a topics table."""
+        return {
+            path: topic_rows(self.notes[path], schema.spec.table)
+            for path, schema in self.schema_of.items()
+            if schema.spec.table is not None
+        }
 
     @cached_property
     def field_problems(self) -> dict[str, list[FieldProblem]]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 
 from vaulttool.models import Heading, Note
 from vaulttool.wikilinks import WIKI_RE, split_wiki
@@ -61,9 +62,10 @@ def repair_mojibake(text: str) -> str:
 
 def words(text: str) -> list[str]:
     """Casefolded words of ``text``: runs of letters and digits (emoji and punctuation dropped)."""
-    return [w.casefold() for w in _WORD_RE.findall(text)]
+    return _WORD_RE.findall(text.casefold())
 
 
+@lru_cache(maxsize=8192)
 def heading_words(text: str) -> tuple[str, ...]:
     """The words a heading is matched by: mojibake repaired, emoji and markup ignored."""
     return tuple(words(repair_mojibake(text)))
@@ -118,6 +120,8 @@ def split_cells(row: str) -> tuple[str, ...]:
         text = text[1:]
     if text.endswith("|") and not text.endswith("\\|"):
         text = text[:-1]
+    if "\\" not in text and not any("|" in m.group() for m in WIKI_RE.finditer(text)):
+        return tuple(cell.strip() for cell in text.split("|"))
     cells: list[str] = []
     current: list[str] = []
     depth = 0

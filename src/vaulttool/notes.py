@@ -105,6 +105,17 @@ def _guard(root: yaml.Node) -> None:
         stack.extend((c, depth + 1, False) for c in children if id(c) not in sizes)
 
 
+def _needs_guard(text: str) -> bool:
+    """Whether a document could expand through aliases or nest past the limit.
+
+    Without anchors or aliases every node stands in the text once, and nesting needs a
+    new line or an opening bracket per level, so short alias-free frontmatter is safe.
+    """
+    if "&" in text or "*" in text:
+        return True
+    return text.count("\n") + text.count("[") + text.count("{") >= MAX_YAML_DEPTH
+
+
 def _yaml_error_line(exc: yaml.YAMLError) -> int:
     mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
     if mark is not None:
@@ -128,7 +139,10 @@ def load_yaml(text: str) -> Any:
         node = loader.get_single_node()
         if node is None:
             return None
-        _guard(node)
+        if _needs_guard(text):
+            _guard(node)
+        elif isinstance(node, yaml.MappingNode):
+            _check_mapping(node)  # flat and alias-free: only the top level can repeat a key that matters
         return _string_keys(loader.construct_document(node))
     except FrontmatterError:
         raise

@@ -20,7 +20,7 @@ from typing import Any, Literal
 from vaulttool.lint import RuleContext
 from vaulttool.markdown import repair_mojibake
 from vaulttool.models import Diagnostic, Severity
-from vaulttool.template import frontmatter_list, item_line, topic_rows
+from vaulttool.template import frontmatter_list, item_line
 from vaulttool.vault import link_key
 from vaulttool.writers import UnsafeName, safe_relpath
 
@@ -69,7 +69,7 @@ def _topic_mentions(ctx: RuleContext) -> list[tuple[str, Mention]]:
         note = ctx.notes[path]
         spec = schema.spec
         if spec.table is not None:
-            for row in topic_rows(note, spec.table):
+            for row in ctx.topic_rows.get(path, []):
                 if row.target is not None:
                     found.append((row.target, Mention(path, row.line, row.description)))
         if spec.topics_field is not None and note.frontmatter is not None:

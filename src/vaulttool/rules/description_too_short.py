@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING
 
 from vaulttool.models import Diagnostic, Severity
 from vaulttool.rules._util import note_diagnostic
-from vaulttool.template import topic_rows
 
 if TYPE_CHECKING:
     from vaulttool.lint import RuleContext
@@ -26,7 +25,7 @@ def check(ctx: RuleContext) -> Iterator[Diagnostic]:
         spec = schema.spec.table
         if spec is None or not spec.min_words:
             continue
-        for row in topic_rows(ctx.notes[path], spec):
+        for row in ctx.topic_rows.get(path, []):
             count = len(row.description.split())
             if count < spec.min_words:
                 topic = f"[[{row.target}]]" if row.target else repr(row.cell)

@@ -34,23 +34,30 @@ def _stemmer(language: str) -> Any:
     return snowballstemmer.stemmer(language)
 
 
-@lru_cache(maxsize=200_000)
-def _stem(language: str, word: str) -> str:
-    return str(_stemmer(language).stemWord(word))
+_STEMS: dict[str, dict[str, str]] = {}
+
+
+def _stems(language: str, found: set[str]) -> set[str]:
+    """Snowball stems of ``found``, memoised per language across notes (a vault reuses its words)."""
+    memo = _STEMS.setdefault(language, {})
+    new = found.difference(memo)
+    if new:
+        stemmer = _stemmer(language)
+        memo.update((w, str(stemmer.stemWord(w))) for w in new)
+    return {memo[w] for w in found}
 
 
 def _text_stems(note: Note, keyword_line: int, language: str) -> set[str]:
     """Stems of every word in the note except the keyword paragraph itself."""
-    found: set[str] = set()
+    kept: list[str] = []
     in_keywords = False
     for i, text in enumerate(note.lines):
         line = note.body_line + i
         in_keywords = line == keyword_line or (in_keywords and bool(text.strip()))
         if not in_keywords:
-            found.update(words(text))
-    for value in iter_strings(note.frontmatter or {}):
-        found.update(words(value))
-    return {_stem(language, w) for w in found}
+            kept.append(text)
+    kept.extend(iter_strings(note.frontmatter or {}))
+    return _stems(language, set(words("\n".join(kept))))
 
 
 def check(ctx: RuleContext) -> Iterator[Diagnostic]:
@@ -75,8 +82,7 @@ def check(ctx: RuleContext) -> Iterator[Diagnostic]:
         stop = {w.casefold() for w in spec.stop_words}
         stems = _text_stems(note, line, spec.language)
         for keyword in keywords:
-            wanted = [_stem(spec.language, w) for w in words(keyword) if w not in stop]
-            missing = [w for w in wanted if w not in stems]
+            missing = _stems(spec.language, {w for w in words(keyword) if w not in stop}) - stems
             if missing:
                 yield note_diagnostic(
                     path,

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from vaulttool.markdown import paragraphs
 from vaulttool.models import Diagnostic, Severity
 from vaulttool.rules._util import note_diagnostic
-from vaulttool.template import find_section, topics_table
+from vaulttool.template import topics_table
 
 if TYPE_CHECKING:
     from vaulttool.lint import RuleContext
@@ -29,7 +29,7 @@ def check(ctx: RuleContext) -> Iterator[Diagnostic]:
         note = ctx.notes[path]
         spec = schema.spec
         for want in spec.sections:
-            section = find_section(note, want.heading)
+            section = ctx.section(path, want.heading)
             marks = "#" * (want.level or 2)
             if section is None:
                 if want.required:
@@ -59,7 +59,7 @@ def check(ctx: RuleContext) -> Iterator[Diagnostic]:
                     DEFAULT_SEVERITY,
                     f"section '{want.heading}' is empty; {schema.name} wants text in it",
                 )
-        table_section = find_section(note, spec.table.section) if spec.table is not None else None
+        table_section = ctx.section(path, spec.table.section) if spec.table is not None else None
         if spec.table is not None and table_section is not None and topics_table(note, spec.table) is None:
             yield note_diagnostic(
                 path,

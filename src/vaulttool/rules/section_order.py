@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING
 
 from vaulttool.models import Diagnostic, Severity
 from vaulttool.rules._util import note_diagnostic
-from vaulttool.template import find_section
 
 if TYPE_CHECKING:
     from vaulttool.lint import RuleContext
@@ -26,8 +25,7 @@ def check(ctx: RuleContext) -> Iterator[Diagnostic]:
         spec = schema.spec
         if not spec.ordered_sections:
             continue
-        note = ctx.notes[path]
-        found = [(want.heading, find_section(note, want.heading)) for want in spec.sections]
+        found = [(want.heading, ctx.section(path, want.heading)) for want in spec.sections]
         present = [(name, s.heading.line) for name, s in found if s is not None]
         wanted = ", ".join(name for name, _ in found)
         for i, (name, line) in enumerate(present):

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from vaulttool.models import Diagnostic, Severity
 from vaulttool.rules._util import note_diagnostic
-from vaulttool.template import frontmatter_list, topic_rows
+from vaulttool.template import frontmatter_list
 from vaulttool.vault import link_key
 
 if TYPE_CHECKING:
@@ -30,7 +30,7 @@ def check(ctx: RuleContext) -> Iterator[Diagnostic]:
         note = ctx.notes[path]
         if spec is None:
             continue
-        rows = topic_rows(note, spec)
+        rows = ctx.topic_rows.get(path, [])
         for row in rows:
             if row.target is None:
                 yield note_diagnostic(
