@@ -101,13 +101,13 @@ def test_undecodable_notes(data: bytes, line: int, words: str) -> None:
     assert found[0] == line and found[1] == "unreadable-file" and words in found[2]
 
 
-def test_frontmatter_links_need_quotes() -> None:
+def test_frontmatter_links_quoted_and_unquoted() -> None:
     note = parse_note(
         "n.md",
         b'---\nlinks:\n  - "[[Python MOC]]"\n  - https://x.org\nup: [[Parent]]\nrel: "[[A|shown]]"\n---\n',
     )
     fm = [(lk.target, lk.field, lk.line, lk.column) for lk in note.links]
-    assert fm == [("Python MOC", "links", 3, 6), ("A", "rel", 6, 7)]
+    assert fm == [("Python MOC", "links", 3, 6), ("Parent", "up", 5, 5), ("A", "rel", 6, 7)]
 
 
 def test_frontmatter_links_survive_a_yaml_error() -> None:

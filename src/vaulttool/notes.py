@@ -192,13 +192,28 @@ def iter_strings(value: Any) -> Iterator[str]:
             stack.extend(v.values())
 
 
+def _unquoted_links(value: Any) -> Iterator[str]:
+    """Texts written as unquoted ``[[X]]``, which YAML reads as a list holding a list: ``[["X"]]``."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, list):
+            if len(item) == 1 and isinstance(item[0], list) and len(item[0]) == 1 and isinstance(item[0][0], str):
+                yield item[0][0]
+            stack.extend(item)
+        elif isinstance(item, dict):
+            stack.extend(item.values())
+
+
 def frontmatter_links(
     fm_lines: list[str], first_line: int, data: dict[str, Any] | None, key_lines: dict[str, int]
 ) -> list[Link]:
     """Wiki links held as quoted strings in property values (Obsidian's frontmatter links).
 
-    An unquoted ``[[X]]`` is a YAML nested list, not a link, so a link counts only when
-    its text stands inside some string value of the property it sits under. When the
+    A link counts when its text stands inside some string value of the property it sits
+    under. An unquoted ``[[X]]`` (a nested list in YAML, which Obsidian does not read as a
+    link) counts too, so the MOC it promises is still checked; ``frontmatter-type`` asks
+    for the quotes. When the
     YAML did not parse (``data`` is None), links written in quotes on a line still count,
     so a missing MOC is reported in the same run as the syntax error.
     """
@@ -215,7 +230,8 @@ def frontmatter_links(
         if data is None:
             texts = {line}
         elif owner not in values:
-            texts = values[owner] = set(iter_strings(data.get(owner)))
+            value = data.get(owner)
+            texts = values[owner] = set(iter_strings(value)) | {f"[[{s}]]" for s in _unquoted_links(value)}
         else:
             texts = values[owner]
         for m in WIKI_RE.finditer(line):
@@ -304,6 +320,9 @@ def parse_note(path: str, data: bytes) -> Note:
                     "frontmatter is not closed: add a '---' line after the properties",
                 )
             )
+            # Obsidian reads it all as body, but the keys written there still tell the template
+            intended = next((i for i in range(1, len(lines)) if not lines[i].strip() or lines[i][0] == "#"), len(lines))
+            key_lines = _key_lines(lines[1:intended], 2)
         else:
             fm_lines = lines[1:close]
             raw_fm = "\n".join(fm_lines)
