@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
+from click.core import ParameterSource
 
 from vaulttool import __version__
 
@@ -21,6 +22,8 @@ if TYPE_CHECKING:
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 FORMAT_NAMES = ("auto", "text", "json", "github", "sarif")
+STATS_FORMAT_NAMES = ("text", "json")
+GRAPH_FORMAT_NAMES = ("json", "graphml", "gexf", "dot", "mermaid")
 
 
 def _split_rules(values: tuple[str, ...]) -> tuple[str, ...]:
@@ -224,6 +227,89 @@ def schema_export_command(name: str, vault: Path, config_file: Path | None, outp
         raise click.UsageError(f"no schema named '{name}' (known: {known})")
     document = schema.model.model_json_schema(by_alias=True)
     emit(json.dumps(document, indent=2, ensure_ascii=False) + "\n", output)
+    return EXIT_OK
+
+
+def _refuse_vault_file(vault: Path, output: Path | None) -> None:
+    """Refuse to write over an existing file inside the vault (a note or attachment would be lost)."""
+    if output is None or not output.exists():
+        return
+    root, target = os.path.realpath(vault), os.path.realpath(output)
+    if os.path.commonpath([root, target]) == root:
+        raise click.UsageError(f"refusing to overwrite '{output}': it is a file inside the vault")
+
+
+@cli.command("graph")
+@click.argument("vault", default=".", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option(
+    "--format", "fmt", type=click.Choice(GRAPH_FORMAT_NAMES), default="json", show_default=True, help="Export format."
+)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write the export to FILE.")
+@click.option(
+    "--html",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write an interactive, self-contained HTML page to FILE instead of an export.",
+)
+@click.option("--no-attachments", is_flag=True, help="Leave attachments out.")
+@click.option("--folder", metavar="PATH", help="Keep only the files under this vault folder.")
+@click.option("--around", metavar="NOTE", help="Keep only the nodes within --depth links of NOTE.")
+@click.option("--depth", type=click.IntRange(min=0), default=1, show_default=True, help="Link distance for --around.")
+def graph_command(
+    vault: Path,
+    fmt: str,
+    output: Path | None,
+    html: Path | None,
+    no_attachments: bool,
+    folder: str | None,
+    around: str | None,
+    depth: int,
+) -> int:
+    """Export the link graph of VAULT (default: the current folder) as data or as a page."""
+    from vaulttool.graph_export import GRAPH_FORMATS, GraphSelectionError, graph_data
+    from vaulttool.lint import enabled_rules, load_vault, run_rules
+
+    given = click.get_current_context().get_parameter_source
+    if html is not None and (output is not None or given("fmt") is not ParameterSource.DEFAULT):
+        raise click.UsageError("--html writes the page to its own FILE: leave out --format and -o/--output")
+    if around is None and given("depth") is not ParameterSource.DEFAULT:
+        raise click.UsageError("--depth needs --around NOTE")
+    _refuse_vault_file(vault, html or output)
+    options = configured_options(vault, None)
+    ctx = load_vault(vault, options)
+    try:
+        data = graph_data(ctx, attachments=not no_attachments, folder=folder, around=around, depth=depth)
+    except GraphSelectionError as exc:
+        raise click.UsageError(str(exc)) from exc
+    if html is None:
+        emit(GRAPH_FORMATS[fmt](data), output)
+        return EXIT_OK
+    from vaulttool.graph_html import render_page
+
+    emit(render_page(data, run_rules(ctx, enabled_rules(options), options), os.fspath(vault)), html)
+    return EXIT_OK
+
+
+@cli.command("stats")
+@click.argument("vault", default=".", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option(
+    "--format", "fmt", type=click.Choice(STATS_FORMAT_NAMES), default="text", show_default=True, help="Output format."
+)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write the statistics to FILE.")
+def stats_command(vault: Path, fmt: str, output: Path | None) -> int:
+    """Count the notes, links, orphans, hubs and components of VAULT (default: the current folder)."""
+    import shutil
+
+    from vaulttool.lint import load_vault
+    from vaulttool.stats import stats_json, stats_text, vault_stats
+
+    _refuse_vault_file(vault, output)
+    stats = vault_stats(load_vault(vault, configured_options(vault, None)), os.fspath(vault))
+    if fmt == "json":
+        emit(stats_json(stats), output)
+    else:
+        terminal = output is None and sys.stdout.isatty()
+        width = shutil.get_terminal_size((120, 24)).columns if terminal else 120
+        emit(stats_text(stats, output is None and use_color(sys.stdout), width), output)
     return EXIT_OK
 
 

@@ -9,8 +9,10 @@ link text first seen for them (``exists=False``, ``kind`` missing), so ``[[Foo]]
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+import re
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import networkx as nx
 
@@ -44,6 +46,7 @@ class LinkGraph:
                 if not item.link.target:
                     continue
                 key = link_key(item.link.target)
+                key = key.removesuffix(".md")  # [[Nowhere]] and [[Nowhere.md]] miss the same note
                 target = missing.get(key)
                 if target is None:
                     target = item.link.target
@@ -73,3 +76,65 @@ class LinkGraph:
     def sources_of(self, target: str) -> list[str]:
         """Distinct files that link to node ``target`` (existing path or missing link text), sorted."""
         return sorted(set(self.graph.predecessors(target)))
+
+    def kind(self, node: str) -> str:
+        """The kind of ``node``: note, attachment or missing."""
+        return str(self.graph.nodes[node]["kind"])
+
+    def links(self) -> Iterator[tuple[str, str, str, int]]:
+        """Every link occurrence as ``(source, target, kind, line)``, in insertion order."""
+        for source, target, data in self.graph.edges(data=True):
+            yield source, target, data["kind"], data["line"]
+
+    def find_missing(self, text: str) -> str | None:
+        """The missing node whose link text matches ``text`` the way links match, or None."""
+        key = link_key(text)
+        return next((n for n in self.unresolved() if link_key(n) == key), None)
+
+    def within(self, start: str, depth: int, nodes: Collection[str]) -> set[str]:
+        """Nodes of ``nodes`` at most ``depth`` links from ``start``, links followed both ways."""
+        view = self.graph.subgraph(nodes).to_undirected(as_view=True)
+        return set(nx.single_source_shortest_path_length(view, start, cutoff=depth))
+
+    def dead_ends(self) -> Iterator[str]:
+        """Notes with no link to another file (links to themselves do not count), in path order."""
+        graph = self.graph
+        for node in sorted(graph.nodes):
+            if graph.nodes[node]["kind"] == "note" and all(dst == node for dst in graph.successors(node)):
+                yield node
+
+    def note_components(self) -> list[int]:
+        """Sizes of the weakly connected components of the notes (links between notes only), largest first."""
+        notes = [n for n, data in self.graph.nodes(data=True) if data["kind"] == "note"]
+        return sorted((len(c) for c in nx.weakly_connected_components(self.graph.subgraph(notes))), reverse=True)
+
+
+# Characters XML 1.0 cannot hold (controls other than tab and newlines, lone surrogates, U+FFFE/U+FFFF)
+_XML_INVALID_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+XML_FORMATS = ("graphml", "gexf")
+
+
+def _xml_safe(value: Any) -> Any:
+    return _XML_INVALID_RE.sub("\ufffd", value) if isinstance(value, str) else value
+
+
+def export_xml(
+    fmt: str, nodes: Iterable[tuple[str, Mapping[str, Any]]], edges: Iterable[tuple[str, str, Mapping[str, Any]]]
+) -> str:
+    """GraphML or GEXF text (networkx's writers) for a directed multigraph given as plain records.
+
+    Attribute values must be str, int, float or bool. Characters XML cannot hold become
+    U+FFFD, so the document always parses; edges get ids in the order given.
+    """
+    graph: nx.MultiDiGraph[str] = nx.MultiDiGraph()
+    for node, attrs in nodes:
+        graph.add_node(_xml_safe(node), **{k: _xml_safe(v) for k, v in attrs.items()})
+    for key, (source, target, attrs) in enumerate(edges):
+        graph.add_edge(_xml_safe(source), _xml_safe(target), key=key, **{k: _xml_safe(v) for k, v in attrs.items()})
+    if fmt == "graphml":
+        lines = nx.generate_graphml(graph)
+    elif fmt == "gexf":
+        lines = nx.generate_gexf(graph)
+    else:
+        raise ValueError(f"not an XML graph format: {fmt}")
+    return "\n".join(lines) + "\n"
