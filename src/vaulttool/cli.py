@@ -87,6 +87,12 @@ def cli(debug: bool) -> None:
 @click.option("--strict", is_flag=True, help="Warnings fail the check too (exit 1).")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when problems are found.")
 @click.option("--config", "config_file", type=CONFIG_PATH, help="Use this configuration file.")
+@click.option(
+    "--max-file-size",
+    type=click.IntRange(min=1),
+    metavar="BYTES",
+    help="Report larger notes as unreadable instead of reading them (default: max-file-size, 16 MiB).",
+)
 def check_command(
     vault: Path,
     fmt: str,
@@ -96,13 +102,18 @@ def check_command(
     strict: bool,
     exit_zero: bool,
     config_file: Path | None,
+    max_file_size: int | None,
 ) -> int:
     """Check every note of VAULT (default: the current folder)."""
+    import dataclasses
+
     from vaulttool.formatters import FORMATTERS
     from vaulttool.lint import check
     from vaulttool.models import Severity
 
     options = configured_options(vault, config_file, _split_rules(select), _split_rules(ignore))
+    if max_file_size is not None:
+        options = dataclasses.replace(options, max_file_size=max_file_size)
     try:
         report = check(vault, options)
     except ValueError as exc:
@@ -177,8 +188,11 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # the error boundary: anything else is a bug
         if "--debug" in args:
             raise
+        from vaulttool.formatters import escape_text, inert_line
+
+        reason = inert_line(escape_text(f"{type(exc).__name__}: {exc}"))
         click.echo(
-            f"vaulttool: internal error ({type(exc).__name__}: {exc}); this is a bug, "
+            f"vaulttool: internal error ({reason}); this is a bug, "
             "please report it (rerun with --debug for the traceback)",
             err=True,
         )
