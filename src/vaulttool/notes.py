@@ -203,6 +203,8 @@ def load_yaml(text: str) -> Any:
     except yaml.MarkedYAMLError as exc:
         problem = exc.problem or "invalid YAML"
         line = _yaml_error_line(exc)
+        if "maximum nesting depth" in problem:  # libyaml >= 0.2.6 stops at 1000 levels itself
+            raise FrontmatterError(f"frontmatter is nested more than {MAX_YAML_DEPTH} levels deep", line) from exc
         source = (text.split("\n")[line - 1 : line] or [""])[0]
         hint = ""
         if "mapping values are not allowed" in problem:
