@@ -106,6 +106,12 @@ def cli(debug: bool) -> None:
     metavar="REF",
     help="github format: annotate files changed since REF first (default: origin/$GITHUB_BASE_REF).",
 )
+@click.option(
+    "--max-file-size",
+    type=click.IntRange(min=1),
+    metavar="BYTES",
+    help="Report larger notes as unreadable instead of reading them (default: max-file-size, 16 MiB).",
+)
 def check_command(
     vault: Path,
     fmt: str,
@@ -116,13 +122,18 @@ def check_command(
     exit_zero: bool,
     config_file: Path | None,
     changed_from: str | None,
+    max_file_size: int | None,
 ) -> int:
     """Check every note of VAULT (default: the current folder)."""
+    import dataclasses
+
     from vaulttool.formatters import FORMATTERS
     from vaulttool.lint import check
     from vaulttool.models import Severity
 
     options = configured_options(vault, config_file, _split_rules(select), _split_rules(ignore))
+    if max_file_size is not None:
+        options = dataclasses.replace(options, max_file_size=max_file_size)
     try:
         report = check(vault, options)
     except ValueError as exc:
@@ -332,8 +343,11 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # the error boundary: anything else is a bug
         if "--debug" in args:
             raise
+        from vaulttool.formatters import escape_text, inert_line
+
+        reason = inert_line(escape_text(f"{type(exc).__name__}: {exc}"))
         click.echo(
-            f"vaulttool: internal error ({type(exc).__name__}: {exc}); this is a bug, "
+            f"vaulttool: internal error ({reason}); this is a bug, "
             "please report it (rerun with --debug for the traceback)",
             err=True,
         )

@@ -21,6 +21,18 @@ def escape_text(text: str) -> str:
     return _UNSAFE_RE.sub(lambda m: repr(m.group())[1:-1] if m.group() != "\t" else " ", text)
 
 
+def inert_line(line: str) -> str:
+    """Keep a GitHub runner from reading a printed line as a workflow command.
+
+    The runner acts on a line that starts with ``::`` (after blanks) and on ``##[`` anywhere
+    in a line; both come out with a ``#`` or ``:`` written as an escape, as ``escape_text`` does.
+    """
+    start = len(line) - len(line.lstrip())
+    if line.startswith("::", start):
+        line = f"{line[:start]}\\x3a{line[start + 1 :]}"
+    return line.replace("##[", "#\\x23[")
+
+
 def diagnostic_dict(diag: Diagnostic) -> dict[str, Any]:
     """The JSON object of one diagnostic (keys in the documented order; None omitted)."""
     out: dict[str, Any] = {
@@ -55,7 +67,10 @@ def format_json(report: Report, color: bool = False) -> str:
         "summary": summary(report),
         "diagnostics": [diagnostic_dict(d) for d in report.diagnostics],
     }
-    return json.dumps(doc, ensure_ascii=True, allow_nan=False, indent=2) + "\n"
+    text = json.dumps(doc, ensure_ascii=True, allow_nan=False, indent=2)
+    # "##[" only occurs inside strings, where "\u0023" is the same "#" to a JSON reader but
+    # not a command to a GitHub runner (a JSON line never starts with "::")
+    return text.replace("##[", "#\\u0023[") + "\n"
 
 
 def _plural(n: int, word: str) -> str:
@@ -68,12 +83,12 @@ def format_text(report: Report, color: bool = False) -> str:
 
     lines = []
     for d in report.diagnostics:
-        where = f"{escape_text(d.path)}:{d.line}:{d.column}:"
+        where = inert_line(f"{escape_text(d.path)}:{d.line}:{d.column}:")
         rule = d.rule
         if color:
             where = click.style(where, bold=True)
             rule = click.style(rule, fg=_COLORS[d.severity], bold=d.severity is Severity.ERROR)
-        lines.append(f"{where} {rule} {escape_text(d.message)}")
+        lines.append(f"{where} {rule} {inert_line(escape_text(d.message))}")
     counts = [
         _plural(report.count(Severity.ERROR), "error"),
         _plural(report.count(Severity.WARNING), "warning"),

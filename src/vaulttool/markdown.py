@@ -78,17 +78,13 @@ def body_line(note: Note, line: int) -> str:
 
 def sections(note: Note) -> list[Section]:
     """Every heading with the span of lines it governs."""
-    last = note.body_line + len(note.lines) - 1
-    heads = note.headings
-    out = []
-    for i, head in enumerate(heads):
-        end = last
-        for later in heads[i + 1 :]:
-            if later.level <= head.level:
-                end = later.line - 1
-                break
-        out.append(Section(head, head.line + 1, end))
-    return out
+    ends = [note.body_line + len(note.lines) - 1] * len(note.headings)
+    open_: list[int] = []  # indexes of headings whose section is still open, levels increasing
+    for i, head in enumerate(note.headings):
+        while open_ and note.headings[open_[-1]].level >= head.level:
+            ends[open_.pop()] = head.line - 1
+        open_.append(i)
+    return [Section(head, head.line + 1, end) for head, end in zip(note.headings, ends, strict=True)]
 
 
 def paragraphs(note: Note, start: int, end: int) -> Iterator[tuple[int, str]]:

@@ -24,26 +24,63 @@ from vaulttool.wikilinks import WIKI_RE, scan_body, split_wiki
 DEFAULT_MAX_BYTES = 16 * 1024 * 1024
 MAX_YAML_NODES = 100_000
 MAX_YAML_DEPTH = 64
+_NESTING_INDICATORS = "[{-?:"
+_COMPOSE_SAFE_NESTING = 1000  # far below the depth at which libyaml's composer overflows the C stack
 
 _BASE_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-_KEY_RE = re.compile(r"""(?:"([^"\n]*)"|'([^'\n]*)'|([^\s#'"\-?:][^:\n]*?|-[^\s:][^:\n]*?))[ \t]*:(?:[ \t]|$)""")
+# a plain key runs to the first ':' (trailing blanks are stripped afterwards): no lazy
+# quantifier next to a blank run, so a long line of spaces stays linear
+_KEY_RE = re.compile(r"""(?:"([^"\n]*)"[ \t]*|'([^'\n]*)'[ \t]*|([^\s#'"\-?:][^:\n]*|-[^\s:][^:\n]*)):(?:[ \t]|$)""")
 
 
 class _FrontmatterLoader(_BASE_LOADER):  # type: ignore[valid-type,misc]
-    """libyaml loader with YAML 1.2 core scalars: no 1.1 booleans, no implicit dates."""
+    """libyaml loader with YAML 1.2 core scalars, as Obsidian reads properties.
+
+    No 1.1 booleans (``yes``, ``on``), octals (``0777`` is 777), base-60 numbers (``1:20``
+    is text), ``=`` values or implicit dates; a value Python cannot build (``!!timestamp 2023-02-30``)
+    is a YAML error on its own line, not a crash.
+    """
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        """Build one node, turning Python's refusal of a value into a YAML error at the node."""
+        try:
+            return super().construct_object(node, deep)
+        except (ValueError, OverflowError) as exc:
+            raise yaml.constructor.ConstructorError(None, None, f"invalid value ({exc})", node.start_mark) from exc
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        """Build a mapping, refusing a key that appears twice (PyYAML would keep the last silently)."""
+        _check_mapping(node)
+        mapping: dict[Any, Any] = super().construct_mapping(node, deep)
+        return mapping
+
+    def construct_yaml_int(self, node: yaml.ScalarNode) -> int:
+        """A YAML 1.2 integer: decimal (leading zeros allowed), ``0o`` octal or ``0x`` hexadecimal."""
+        text: str = self.construct_scalar(node)
+        return int(text, 0) if text[:2] in ("0o", "0x") else int(text, 10)
 
 
+_YAML12_SCALARS = {  # tag: (pattern, possible first characters), in resolution order
+    "tag:yaml.org,2002:bool": (r"true|True|TRUE|false|False|FALSE", "tTfF"),
+    "tag:yaml.org,2002:int": (r"[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+", "-+0123456789"),
+    "tag:yaml.org,2002:float": (
+        r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)",
+        "-+.0123456789",
+    ),
+}
 _FrontmatterLoader.yaml_implicit_resolvers = {
     first: [
         (tag, regexp)
         for tag, regexp in resolvers
-        if tag not in ("tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:bool")
+        if tag not in ("tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:value", *_YAML12_SCALARS)
     ]
     for first, resolvers in _BASE_LOADER.yaml_implicit_resolvers.items()
 }
-_FrontmatterLoader.add_implicit_resolver(
-    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
-)
+for _tag, (_pattern, _first) in _YAML12_SCALARS.items():
+    _FrontmatterLoader.add_implicit_resolver(_tag, re.compile(f"^(?:{_pattern})$"), list(_first))
+_FrontmatterLoader.add_constructor("tag:yaml.org,2002:int", _FrontmatterLoader.construct_yaml_int)
+# "<<" merges mappings as a key (handled before construction); as a value it is plain text
+_FrontmatterLoader.add_constructor("tag:yaml.org,2002:merge", _FrontmatterLoader.construct_scalar)
 
 
 class FrontmatterError(ValueError):
@@ -69,12 +106,17 @@ def _check_mapping(node: yaml.MappingNode) -> None:
 
 
 def _guard(root: yaml.Node) -> None:
-    """Refuse documents that expand to too many nodes, nest too deeply or alias themselves."""
+    """Refuse documents that expand to too many values, nest too deeply or alias themselves.
+
+    One iterative walk of the node graph: each node is expanded once and its size and height
+    (aliases included) are kept, so a billion-laughs document costs a few hundred steps.
+    """
     sizes: dict[int, int] = {}
+    heights: dict[int, int] = {}
     on_path: set[int] = set()
-    stack: list[tuple[yaml.Node, int, bool]] = [(root, 1, False)]
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
     while stack:
-        node, depth, done = stack.pop()
+        node, done = stack.pop()
         key = id(node)
         children: list[yaml.Node] = []
         if isinstance(node, yaml.SequenceNode):
@@ -84,25 +126,51 @@ def _guard(root: yaml.Node) -> None:
         if done:
             on_path.discard(key)
             sizes[key] = 1 + sum(sizes[id(c)] for c in children)
+            heights[key] = 1 + max((heights[id(c)] for c in children), default=0)
             if sizes[key] > MAX_YAML_NODES:
                 raise FrontmatterError(
                     f"frontmatter expands to more than {MAX_YAML_NODES} values (YAML aliases?); refusing to read it",
                     node.start_mark.line + 1,
+                )
+            if heights[key] > MAX_YAML_DEPTH:
+                raise FrontmatterError(
+                    f"frontmatter is nested more than {MAX_YAML_DEPTH} levels deep", node.start_mark.line + 1
                 )
             continue
         if key in sizes:
             continue
         if key in on_path:
             raise FrontmatterError("recursive YAML alias in frontmatter", node.start_mark.line + 1)
-        if depth > MAX_YAML_DEPTH:
-            raise FrontmatterError(
-                f"frontmatter is nested more than {MAX_YAML_DEPTH} levels deep", node.start_mark.line + 1
-            )
-        if isinstance(node, yaml.MappingNode):
-            _check_mapping(node)
         on_path.add(key)
-        stack.append((node, depth, True))
-        stack.extend((c, depth + 1, False) for c in children if id(c) not in sizes)
+        stack.append((node, True))
+        stack.extend((c, False) for c in children if id(c) not in sizes)
+
+
+def _prescan(text: str) -> None:
+    """Refuse deep or huge documents from the parser's events, before anything composes them.
+
+    libyaml's composer recurses in C (a few tens of thousands of ``[`` crash the interpreter,
+    with no Python exception to catch) and keeps every node in memory; the parser does
+    neither. Every collection opens at one of the indicators ``[ { - ? :``, so a short text
+    holding few of them is let through without this extra pass (the usual case).
+    """
+    indicators = sum(text.count(c) for c in _NESTING_INDICATORS)
+    if indicators <= _COMPOSE_SAFE_NESTING and len(text) <= MAX_YAML_NODES:
+        return
+    depth = nodes = 0
+    for event in yaml.parse(text, Loader=_FrontmatterLoader):
+        if isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+            continue
+        if not isinstance(event, yaml.NodeEvent):
+            continue
+        nodes += 1
+        depth += isinstance(event, yaml.CollectionStartEvent)
+        if nodes > MAX_YAML_NODES or depth > MAX_YAML_DEPTH:
+            line = event.start_mark.line + 1 if event.start_mark is not None else 1
+            if depth > MAX_YAML_DEPTH:
+                raise FrontmatterError(f"frontmatter is nested more than {MAX_YAML_DEPTH} levels deep", line)
+            raise FrontmatterError(f"frontmatter holds more than {MAX_YAML_NODES} values; refusing to read it", line)
 
 
 def _needs_guard(text: str) -> bool:
@@ -136,13 +204,12 @@ def load_yaml(text: str) -> Any:
     """Parse frontmatter YAML safely; raise :class:`FrontmatterError` with a line on failure."""
     loader = _FrontmatterLoader(text)
     try:
+        _prescan(text)
         node = loader.get_single_node()
         if node is None:
             return None
         if _needs_guard(text):
             _guard(node)
-        elif isinstance(node, yaml.MappingNode):
-            _check_mapping(node)  # flat and alias-free: only the top level can repeat a key that matters
         return _string_keys(loader.construct_document(node))
     except FrontmatterError:
         raise
@@ -152,10 +219,17 @@ def load_yaml(text: str) -> Any:
     except yaml.MarkedYAMLError as exc:
         problem = exc.problem or "invalid YAML"
         line = _yaml_error_line(exc)
+        if "maximum nesting depth" in problem:  # libyaml >= 0.2.6 stops at 1000 levels itself
+            raise FrontmatterError(f"frontmatter is nested more than {MAX_YAML_DEPTH} levels deep", line) from exc
+        source = (text.split("\n")[line - 1 : line] or [""])[0]
         hint = ""
         if "mapping values are not allowed" in problem:
             hint = " (quote values that contain ': ')"
-        elif "\t" in (text.split("\n")[line - 1 : line] or [""])[0][:1]:
+        elif "{{" in source:
+            hint = " (quote template placeholders such as {{date}}, or exclude the templates folder)"
+        elif "constructor for the tag" in problem:
+            hint = " (properties cannot carry YAML tags)"
+        elif source[:1] == "\t":
             hint = " (indent with spaces, not tabs)"
         raise FrontmatterError(f"{problem}{hint}", line) from exc
     except yaml.YAMLError as exc:
@@ -213,31 +287,35 @@ def frontmatter_links(
     A link counts when its text stands inside some string value of the property it sits
     under. An unquoted ``[[X]]`` (a nested list in YAML, which Obsidian does not read as a
     link) counts too, so the MOC it promises is still checked; ``frontmatter-type`` asks
-    for the quotes. When the
-    YAML did not parse (``data`` is None), links written in quotes on a line still count,
+    for the quotes. When the YAML did not parse (``data`` is None), links written in quotes on a line still count,
     so a missing MOC is reported in the same run as the syntax error.
     """
     by_line = sorted((line, key) for key, line in key_lines.items())
+    next_key = 0
     links: list[Link] = []
     owner: str | None = None
-    values: dict[str, set[str]] = {}
+    quoted: dict[str, set[str]] = {}  # per property: the insides of the [[...]] in its strings
     for i, line in enumerate(fm_lines):
         lineno = first_line + i
-        while by_line and by_line[0][0] <= lineno:
-            owner = by_line.pop(0)[1]
+        while next_key < len(by_line) and by_line[next_key][0] <= lineno:
+            owner = by_line[next_key][1]
+            next_key += 1
         if owner is None or "[[" not in line:
             continue
-        if data is None:
-            texts = {line}
-        elif owner not in values:
-            value = data.get(owner)
-            texts = values[owner] = set(iter_strings(value)) | {f"[[{s}]]" for s in _unquoted_links(value)}
-        else:
-            texts = values[owner]
+        inside: set[str] | None = None
+        if data is not None:
+            if owner not in quoted:
+                value = data.get(owner)
+                quoted[owner] = {m.group(2) for s in iter_strings(value) for m in WIKI_RE.finditer(s)}
+                quoted[owner].update(_unquoted_links(value))
+            inside = quoted[owner]
         for m in WIKI_RE.finditer(line):
-            if m.group(1) or not any(m.group() in s for s in texts):
+            if m.group(1):
                 continue
-            if data is None and line[m.start() - 1 : m.start()] not in ("'", '"'):
+            if inside is None:
+                if line[m.start() - 1 : m.start()] not in ("'", '"'):
+                    continue
+            elif m.group(2) not in inside:
                 continue
             target, subpath, alias, raw = split_wiki(m.group(2))
             if not target:
@@ -309,6 +387,9 @@ def parse_note(path: str, data: bytes) -> Note:
     fm_links: list[Link] = []
     raw_fm: str | None = None
     body_start = 0
+    if lines and lines[0][:1] == "\ufeff" and lines[0].lstrip("\ufeff").rstrip() == "---":
+        message = "a second byte-order mark stands before '---', so the properties are not read; save as UTF-8 once"
+        problems.append(_problem(path, 1, "frontmatter-syntax", message))
     if lines and lines[0].rstrip() == "---":
         close = next((i for i in range(1, len(lines)) if lines[i].rstrip() == "---"), None)
         if close is None:

@@ -85,4 +85,4 @@ def run_stub(
         click.echo("Nothing to create: every target has a note.")
     else:
         click.echo(f"Created {len(made)} stub{'s' if len(made) != 1 else ''}.")
-    return 1 if failed or len(made) < len(results) else 0
+    return 1 if failed or any(not r.created and not r.existed for r in results) else 0

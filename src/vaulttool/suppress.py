@@ -10,7 +10,9 @@
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from vaulttool.models import Note
 
@@ -57,8 +59,28 @@ class Suppressions:
         spans.extend((rule, start, end) for rule, start in open_at.items())
         return cls(frozenset(ignored), tuple(spans))
 
+    @cached_property
+    def _by_rule(self) -> dict[str, tuple[list[int], list[int]]]:
+        """Per rule: span starts in order, and the furthest end reached by any span up to each."""
+        grouped: dict[str, list[tuple[int, int]]] = {}
+        for rule, start, end in self.spans:
+            grouped.setdefault(rule, []).append((start, end))
+        index: dict[str, tuple[list[int], list[int]]] = {}
+        for rule, spans in grouped.items():
+            spans.sort()
+            reach: list[int] = []
+            for _, end in spans:
+                reach.append(max(end, reach[-1]) if reach else end)
+            index[rule] = ([start for start, _ in spans], reach)
+        return index
+
     def hides(self, rule: str, line: int) -> bool:
-        """Whether a diagnostic of ``rule`` on ``line`` is silenced."""
+        """Whether a diagnostic of ``rule`` on ``line`` is silenced (a lookup, not a scan of every span)."""
         if ALL in self.whole_note or rule in self.whole_note:
             return True
-        return any(r in (rule, ALL) and start <= line <= end for r, start, end in self.spans)
+        for key in (rule, ALL):
+            starts, reach = self._by_rule.get(key, ((), ()))
+            i = bisect_right(starts, line) - 1
+            if i >= 0 and reach[i] >= line:
+                return True
+        return False

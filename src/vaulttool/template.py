@@ -6,6 +6,7 @@ section, a topics table or a keyword list is found one way everywhere.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from vaulttool.markdown import Section, Table, cell_links, heading_words, paragraphs, sections, tables
@@ -81,14 +82,51 @@ def _unbracket(text: str) -> str:
     return text.strip()
 
 
-def item_line(note: Note, field: str, text: str) -> int:
-    """The file line of a frontmatter list item holding ``text`` (the property's line if not found)."""
+_ITEM_WINDOW = 64  # lines searched after the previous match for an item not written plainly
+
+
+def _item_text(raw: str) -> str:
+    """The text of a block list item as written (``- Topic``, ``- "Topic"``, ``- "[[Topic]]"``)."""
+    text = raw.strip()
+    if text[:2] != "- ":
+        return ""
+    text = text[2:].strip()
+    if len(text) >= 2 and text[0] == text[-1] and text[0] in "\"'":
+        text = text[1:-1]
+    return _unbracket(text)
+
+
+def item_lines(note: Note, field: str, texts: Sequence[str]) -> list[int]:
+    """The file line of the list item holding each of ``texts`` (in list order), else the property's line.
+
+    Linear in the size of the property: an item written plainly is looked up by its text;
+    any other (escaped, folded, in a flow list) is searched for in the lines just after the
+    previous match, since items keep their list order in the file.
+    """
     start = note.fm_key_lines.get(field, 1)
     fm_lines = (note.raw_frontmatter or "").split("\n")
+    block: list[str] = []  # the property's lines, from its key line on
     for line in range(start, note.body_line - 1):
         raw = fm_lines[line - 2] if 0 <= line - 2 < len(fm_lines) else ""
         if line > start and raw[:1] not in (" ", "\t", "-"):
             break
-        if text in raw:
-            return line
-    return start
+        block.append(raw)
+    plain: dict[str, int] = {}
+    for offset, raw in enumerate(block):
+        plain.setdefault(_item_text(raw), start + offset)
+    found: list[int] = []
+    cursor = 0
+    for text in texts:
+        if text in plain:
+            line = plain[text]
+        else:
+            window = block[cursor : cursor + _ITEM_WINDOW]
+            line = next((start + cursor + i for i, raw in enumerate(window) if text in raw), start)
+        cursor = max(cursor, line - start)
+        found.append(line)
+    return found
+
+
+def item_line(note: Note, field: str, text: str) -> int:
+    """The file line of a frontmatter list item holding ``text`` (the property's line if not found)."""
+    return item_lines(note, field, [text])[0]

@@ -62,6 +62,15 @@ def _is_junction(entry: os.DirEntry[str]) -> bool:
     return bool(attributes & stat.FILE_ATTRIBUTE_REPARSE_POINT)
 
 
+def _decodable(name: str) -> bool:
+    """False for a name whose bytes are not UTF-8 (Python keeps them as lone surrogates)."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _inside(real: str, root_real: str) -> bool:
     try:
         return os.path.commonpath([root_real, real]) == root_real
@@ -95,6 +104,8 @@ class _Walker:
                 rel = prefix + entry.name
                 if entry.name.startswith(".") or any(fnmatchcase(rel, p) for p in self.ignore):
                     continue
+                if not _decodable(entry.name):
+                    self.problems.append(_problem(rel, "name is not valid UTF-8: Obsidian cannot open it; rename it"))
                 try:
                     self._entry(entry, rel, stack)
                 except OSError:  # vanished between listing and inspection

@@ -28,7 +28,7 @@ _INLINE_RE = re.compile(r"\\[^\sA-Za-z0-9]|`+|%%|\$\$?|<!--")
 _BACKTICKS_RE = re.compile(r"`+")
 _MATH_CLOSE_RE = re.compile(r"(?<=[^\s$])\$(?![\d$])")
 _FENCE_RE = re.compile(r" {0,3}(`{3,}|~{3,})(.*)")
-_ATX_RE = re.compile(r" {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$")
+_ATX_OPEN_RE = re.compile(r" {0,3}(#{1,6})(?=[ \t]|$)")
 _SETEXT_RE = re.compile(r" {0,3}(=+|-+)[ \t]*$")
 _LIST_RE = re.compile(r"[ \t]*(?:[-+*]|\d{1,9}[.)])(?:[ \t]|$)")
 _BLOCK_ID_RE = re.compile(r"(?:^|(?<=\s)|(?<=\]\]))\^([A-Za-z0-9\-]+)[ \t]*$")
@@ -64,6 +64,19 @@ def _wiki_display(match: re.Match[str]) -> str:
     inner = match.group(2).replace("\\|", "|")
     target, _, alias = inner.partition("|")
     return alias or target
+
+
+def _atx_text(rest: str) -> str:
+    """The text of an ATX heading from what follows its ``#`` run: an optional closing
+    ``#`` sequence (preceded by a space, or alone) and surrounding whitespace removed.
+
+    String methods rather than a regular expression, so long runs of spaces stay linear.
+    """
+    text = rest.strip(" \t")
+    unclosed = text.rstrip("#")
+    if not unclosed or unclosed[-1] in " \t":
+        text = unclosed
+    return text.strip()
 
 
 def split_wiki(inner: str) -> tuple[str, str, str | None, str]:
@@ -249,9 +262,9 @@ def scan_body(lines: Sequence[str], first_line: int) -> BodyScan:
                 prev_blank, prev_para = False, False
                 continue
             if first[:1] == "#":
-                hm = _ATX_RE.match(line)
+                hm = _ATX_OPEN_RE.match(line)
                 if hm:
-                    text = (hm.group(2) or "").strip()
+                    text = _atx_text(line[hm.end() :])
                     headings.append(Heading(len(hm.group(1)), text, anchor_form(text), lineno))
                     prev_blank, prev_para, in_list = False, False, False
                     _links_in_line(line, lineno, _mask_line(line, None)[0], links)

@@ -25,6 +25,7 @@ WINDOWS_DEVICES = frozenset(
 )
 MAX_NAME_BYTES = 255
 TEMP_PREFIX = ".vaulttool-"
+_TEMP_RE = re.compile(re.escape(TEMP_PREFIX) + r"(\d+)-[0-9a-f]+\.tmp")
 _CONTROL_RE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 _O_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 _O_DIRECTORY = getattr(os, "O_DIRECTORY", 0)
@@ -88,6 +89,7 @@ class WriteResult:
     path: str
     created: bool
     reason: str = ""
+    existed: bool = False  # someone (another run, a sync client) created it first: the goal holds
 
 
 def _open_dir(parent_fd: int, name: str, create: bool) -> int:
@@ -102,10 +104,22 @@ def _open_dir(parent_fd: int, name: str, create: bool) -> int:
         return os.open(name, flags, dir_fd=parent_fd)
 
 
+def _running(pid: int) -> bool:
+    """Whether process ``pid`` still runs (its temporary files are then in use)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # it exists but belongs to someone else
+    return True
+
+
 def _cleanup_stale(dir_fd: int) -> None:
-    """Remove temporary files an earlier, killed run left in this folder."""
+    """Remove temporary files that an earlier, killed run left in this folder (a live run's are kept)."""
     for name in os.listdir(dir_fd):
-        if name.startswith(TEMP_PREFIX) and name.endswith(".tmp"):
+        match = _TEMP_RE.fullmatch(name)
+        if match and not _running(int(match.group(1))):
             with contextlib.suppress(OSError):
                 os.unlink(name, dir_fd=dir_fd)
 
@@ -169,7 +183,7 @@ def create_files(root: str, files: dict[str, bytes]) -> list[WriteResult]:
                 _create_in(dir_fd, name, data)
                 results.append(WriteResult(path, True))
             except FileExistsError:
-                results.append(WriteResult(path, False, "a file with that name already exists; left as it is"))
+                results.append(WriteResult(path, False, "a file with that name already exists; left as it is", True))
             except UnsafeName as exc:
                 results.append(WriteResult(path, False, exc.reason))
             except OSError as exc:

@@ -19,6 +19,7 @@ from vaulttool.rules import (
     missing_moc,
     missing_topic,
     mojibake,
+    name_conflict,
     orphan_note,
     section_missing,
     section_order,
@@ -43,6 +44,7 @@ ALL_RULES = (
     forbidden_content,
     mojibake,
     missing_topic,
+    name_conflict,
 )
 
 

@@ -9,6 +9,7 @@ Block ids (``^id``) must stand at the end of a block in the target note. Same-no
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
@@ -23,8 +24,19 @@ ID = "broken-anchor"
 DEFAULT_SEVERITY = Severity.ERROR
 
 
-def missing_part(note: Note, subpath: str) -> str | None:
-    """What of ``subpath`` the note lacks (a heading or ``^block``), or None when it resolves."""
+def heading_index(note: Note) -> dict[str, list[int]]:
+    """The lines of the note's headings by anchor form, each list in file order."""
+    index: dict[str, list[int]] = {}
+    for heading in note.headings:
+        index.setdefault(heading.anchor, []).append(heading.line)
+    return index
+
+
+def missing_part(note: Note, subpath: str, headings: dict[str, list[int]]) -> str | None:
+    """What of ``subpath`` the note lacks (a heading or ``^block``), or None when it resolves.
+
+    ``headings`` is the note's :func:`heading_index`; each ``#`` part must come after the previous one.
+    """
     if subpath.startswith("^"):
         return None if subpath[1:] in note.block_ids else f"block ^{subpath[1:]}"
     line = 0
@@ -32,15 +44,17 @@ def missing_part(note: Note, subpath: str) -> str | None:
         wanted = anchor_form(part)
         if not wanted:
             continue
-        hit = next((h.line for h in note.headings if h.line > line and h.anchor == wanted), None)
-        if hit is None:
+        lines = headings.get(wanted, [])
+        i = bisect_right(lines, line)
+        if i == len(lines):
             return f"heading '{part.strip()}'"
-        line = hit
+        line = lines[i]
     return None
 
 
 def check(ctx: RuleContext) -> Iterator[Diagnostic]:
     """Yield one diagnostic per link whose subpath is not in the resolved note."""
+    indexes: dict[str, dict[str, list[int]]] = {}
     for item in ctx.resolved:
         link = item.link
         if item.resolved is None or not link.subpath:
@@ -48,7 +62,9 @@ def check(ctx: RuleContext) -> Iterator[Diagnostic]:
         note = ctx.notes.get(item.resolved)
         if note is None:
             continue
-        missing = missing_part(note, link.subpath)
+        if item.resolved not in indexes:
+            indexes[item.resolved] = heading_index(note)
+        missing = missing_part(note, link.subpath, indexes[item.resolved])
         if missing is not None:
             where = "this note" if item.resolved == item.source else f"'{item.resolved}'"
             yield link_diagnostic(

@@ -2,8 +2,10 @@
 
 YAML that does not parse (with the parser's reason and line), a ``---`` block that is
 never closed, frontmatter that is a list or a plain value instead of a mapping,
-duplicate property names, and documents refused for safety (alias bombs, recursive
-aliases, nesting deeper than 64 levels). The note's body is still checked.
+duplicate property names, YAML tags (``!!python/...``), unquoted template placeholders
+(``{{date}}``), a second byte-order mark before ``---``, and documents refused for safety
+(alias bombs, more than 100,000 values, recursive aliases, nesting deeper than 64
+levels). The note's body is still checked.
 """
 
 from __future__ import annotations

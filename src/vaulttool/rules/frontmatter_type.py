@@ -3,7 +3,8 @@
 Wrong type, a value outside an enum (``status: publishd``), a pattern or score that does
 not match (``importance: 7/5``), too few or too many list items, a comma-separated string
 where a list is wanted (``tags: python, concurrency``), an unquoted ``[[link]]`` (a nested
-list in YAML), a property the schema does not allow. Reported on the property's line.
+list in YAML), a property the schema does not allow, ``tags: #foo`` (the ``#`` starts a
+YAML comment, so the property is empty). Reported on the property's line.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from vaulttool.models import Diagnostic, Severity
+from vaulttool.models import Diagnostic, Note, Severity
 from vaulttool.rules._util import note_diagnostic
 
 if TYPE_CHECKING:
@@ -21,11 +22,38 @@ ID = "frontmatter-type"
 DEFAULT_SEVERITY = Severity.ERROR
 
 
+TAG_PROPERTIES = ("tags", "tag")
+
+
+def _commented_out(note: Note) -> dict[str, str]:
+    """Tag properties left empty because an unquoted ``#`` began a YAML comment, with a fix each."""
+    found: dict[str, str] = {}
+    if not note.frontmatter or note.raw_frontmatter is None:
+        return found
+    raw_lines = note.raw_frontmatter.split("\n")
+    for key in TAG_PROPERTIES:
+        line = note.fm_key_lines.get(key)
+        if line is None or key not in note.frontmatter or note.frontmatter[key] is not None:
+            continue
+        comment = raw_lines[line - 2].partition(":")[2].strip()  # frontmatter starts on file line 2
+        if comment.startswith("#"):
+            names = ", ".join(word.lstrip("#") for word in comment.split() if word.lstrip("#"))
+            found[key] = (
+                f"'{key}' is empty: '#' starts a YAML comment, so '{comment}' is ignored; write {key}: [{names}]"
+            )
+    return found
+
+
 def check(ctx: RuleContext) -> Iterator[Diagnostic]:
     """Yield one diagnostic per property (or list item) with a wrong value."""
-    for path, problems in ctx.field_problems.items():
-        key_lines = ctx.notes[path].fm_key_lines
-        for problem in problems:
+    for path, schema in ctx.schema_of.items():
+        note = ctx.notes[path]
+        allowed = schema.spec.fields.keys() if not schema.spec.extra_keys else None
+        commented = {key: fix for key, fix in _commented_out(note).items() if allowed is None or key in allowed}
+        for problem in ctx.field_problems.get(path, ()):
             if not problem.missing:
-                line = key_lines.get(problem.field, 1)
-                yield note_diagnostic(path, line, ID, DEFAULT_SEVERITY, problem.message, field=problem.field)
+                message = commented.pop(problem.field, problem.message)
+                line = note.fm_key_lines.get(problem.field, 1)
+                yield note_diagnostic(path, line, ID, DEFAULT_SEVERITY, message, field=problem.field)
+        for key, message in commented.items():
+            yield note_diagnostic(path, note.fm_key_lines[key], ID, DEFAULT_SEVERITY, message, field=key)

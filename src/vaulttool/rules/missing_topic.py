@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from vaulttool.models import Diagnostic, Severity
 from vaulttool.rules._util import note_diagnostic
-from vaulttool.template import frontmatter_list, item_line
+from vaulttool.template import frontmatter_list, item_lines
 
 if TYPE_CHECKING:
     from vaulttool.lint import RuleContext
@@ -27,11 +27,12 @@ def check(ctx: RuleContext) -> Iterator[Diagnostic]:
         note = ctx.notes[path]
         if field is None or note.frontmatter is None:
             continue
-        for topic in frontmatter_list(note, field):
+        topics = frontmatter_list(note, field)
+        for topic, line in zip(topics, item_lines(note, field, topics), strict=True):
             if ctx.index.resolve(topic, path) is None:
                 yield note_diagnostic(
                     path,
-                    item_line(note, field, topic),
+                    line,
                     ID,
                     DEFAULT_SEVERITY,
                     f"topic '{topic}' has no note; create it with 'vaulttool stub --topics'",

@@ -3,7 +3,8 @@
 Reported for files that are not valid UTF-8, hold binary content (NUL bytes), are larger
 than the configured size cap, cannot be opened (permissions), vanished during the run,
 are special files (FIFO, socket, device) named ``.md``, or are symlinks that leave the
-vault or dangle. The run goes on with every other note.
+vault or dangle; also names that are not valid UTF-8 (Obsidian cannot open them; the note
+is still checked). The run goes on with every other note.
 """
 
 from __future__ import annotations
