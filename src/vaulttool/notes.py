@@ -173,13 +173,17 @@ def _prescan(text: str) -> None:
             raise FrontmatterError(f"frontmatter holds more than {MAX_YAML_NODES} values; refusing to read it", line)
 
 
+# an anchor (&name) or alias (*name) where a YAML node may start; "R&D" and "A & B" are text
+_ANCHOR_OR_ALIAS_RE = re.compile(r"(?:^|(?<=[\s\[{,]))[&*][^\s,\[\]{}]")
+
+
 def _needs_guard(text: str) -> bool:
     """Whether a document could expand through aliases or nest past the limit.
 
     Without anchors or aliases every node stands in the text once, and nesting needs a
     new line or an opening bracket per level, so short alias-free frontmatter is safe.
     """
-    if "&" in text or "*" in text:
+    if ("&" in text or "*" in text) and _ANCHOR_OR_ALIAS_RE.search(text):
         return True
     return text.count("\n") + text.count("[") + text.count("{") >= MAX_YAML_DEPTH
 
