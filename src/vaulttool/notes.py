@@ -26,11 +26,32 @@ MAX_YAML_NODES = 100_000
 MAX_YAML_DEPTH = 64
 
 _BASE_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_ANCHOR_RE = re.compile(r"&\S")  # every YAML anchor looks like this; aliases need one
 _KEY_RE = re.compile(r"""(?:"([^"\n]*)"|'([^'\n]*)'|([^\s#'"\-?:][^:\n]*?|-[^\s:][^:\n]*?))[ \t]*:(?:[ \t]|$)""")
 
 
 class _FrontmatterLoader(_BASE_LOADER):  # type: ignore[valid-type,misc]
-    """libyaml loader with YAML 1.2 core scalars: no 1.1 booleans, no implicit dates."""
+    """libyaml loader with YAML 1.2 core scalars: no 1.1 booleans, no implicit dates.
+
+    Tag resolution is PyYAML's, looked up once per first character instead of rebuilding
+    the candidate list for every scalar; there are no path resolvers to track.
+    """
+
+    def resolve(self, kind: type[yaml.Node], value: Any, implicit: tuple[bool, bool]) -> str:
+        """The tag of an untagged node."""
+        if kind is yaml.ScalarNode:
+            if implicit[0]:
+                for tag, regexp in _RESOLVERS_BY_FIRST.get(value[:1], _WILDCARD_RESOLVERS):
+                    if regexp.match(value):
+                        return tag
+            return str(self.DEFAULT_SCALAR_TAG)
+        return str(super().resolve(kind, value, implicit))
+
+    def descend_resolver(self, current_node: Any, current_index: Any) -> None:
+        """Nothing to track: no path resolvers."""
+
+    def ascend_resolver(self) -> None:
+        """Nothing to track: no path resolvers."""
 
 
 _FrontmatterLoader.yaml_implicit_resolvers = {
@@ -44,6 +65,12 @@ _FrontmatterLoader.yaml_implicit_resolvers = {
 _FrontmatterLoader.add_implicit_resolver(
     "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
 )
+_WILDCARD_RESOLVERS: list[tuple[str, re.Pattern[str]]] = _FrontmatterLoader.yaml_implicit_resolvers.get(None, [])
+_RESOLVERS_BY_FIRST: dict[str, list[tuple[str, re.Pattern[str]]]] = {
+    first: resolvers + _WILDCARD_RESOLVERS
+    for first, resolvers in _FrontmatterLoader.yaml_implicit_resolvers.items()
+    if first is not None
+}
 
 
 class FrontmatterError(ValueError):
@@ -66,6 +93,32 @@ def _check_mapping(node: yaml.MappingNode) -> None:
                 key_node.start_mark.line + 1,
             )
         seen[key] = key_node.start_mark.line + 1
+
+
+def _clearly_safe(root: yaml.Node) -> bool:
+    """True when a document without anchors (so a tree) is small, shallow and has unique keys.
+
+    A quick pass over collection nodes for the common case; when it says no, ``_guard``
+    walks the document again to find and describe the problem.
+    """
+    count = 1
+    stack: list[tuple[yaml.Node, int]] = [(root, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if type(node) is yaml.MappingNode:
+            keys = [k.value for k, _ in node.value if type(k) is yaml.ScalarNode]
+            if len(set(keys)) != len(keys):
+                return False
+            children = [n for pair in node.value for n in pair]
+        elif type(node) is yaml.SequenceNode:
+            children = node.value
+        else:
+            continue
+        if children and depth >= MAX_YAML_DEPTH:
+            return False
+        count += len(children)
+        stack.extend((c, depth + 1) for c in children if type(c) is not yaml.ScalarNode)
+    return count <= MAX_YAML_NODES
 
 
 def _guard(root: yaml.Node) -> None:
@@ -121,6 +174,53 @@ def _string_keys(value: Any) -> Any:
     return value
 
 
+_TAG = "tag:yaml.org,2002:"
+_STR_TAG, _SEQ_TAG, _MAP_TAG = _TAG + "str", _TAG + "seq", _TAG + "map"
+_PLAIN_SCALAR_TAGS = frozenset(_TAG + name for name in ("null", "bool", "int", "float"))
+
+
+class _NotPlain(Exception):
+    """The document needs PyYAML's full constructor (explicit tags, merge keys, complex keys)."""
+
+
+def _plain(node: yaml.Node, loader: _FrontmatterLoader) -> Any:
+    """Build a checked tree of plain maps, lists and scalars, keys already strings.
+
+    The same values as ``_string_keys(loader.construct_document(node))`` for the documents
+    it accepts, without the constructor's per-node bookkeeping.
+    """
+    kind, tag = type(node), node.tag
+    if kind is yaml.ScalarNode:
+        if tag == _STR_TAG:
+            return node.value
+        if tag in _PLAIN_SCALAR_TAGS:
+            return loader.yaml_constructors[tag](loader, node)
+    elif kind is yaml.SequenceNode and tag == _SEQ_TAG:
+        return [_plain(child, loader) for child in node.value]
+    elif kind is yaml.MappingNode and tag == _MAP_TAG:
+        out: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            if type(key_node) is not yaml.ScalarNode or key_node.tag not in _PLAIN_KEY_TAGS:
+                raise _NotPlain
+            key = _plain(key_node, loader)
+            out["" if key is None else str(key)] = _plain(value_node, loader)
+        return out
+    raise _NotPlain
+
+
+_PLAIN_KEY_TAGS = _PLAIN_SCALAR_TAGS | {_STR_TAG}
+
+
+def _construct(node: yaml.Node, loader: _FrontmatterLoader, tree: bool) -> Any:
+    """The document's value with string keys; a quick build for plain trees, PyYAML's otherwise."""
+    if tree:
+        try:
+            return _plain(node, loader)
+        except Exception:  # anything unusual: let the full constructor build it or say why not
+            pass
+    return _string_keys(loader.construct_document(node))
+
+
 def load_yaml(text: str) -> Any:
     """Parse frontmatter YAML safely; raise :class:`FrontmatterError` with a line on failure."""
     loader = _FrontmatterLoader(text)
@@ -128,8 +228,10 @@ def load_yaml(text: str) -> Any:
         node = loader.get_single_node()
         if node is None:
             return None
-        _guard(node)
-        return _string_keys(loader.construct_document(node))
+        tree = not _ANCHOR_RE.search(text) and _clearly_safe(node)
+        if not tree:
+            _guard(node)
+        return _construct(node, loader, tree)
     except FrontmatterError:
         raise
     except yaml.reader.ReaderError as exc:

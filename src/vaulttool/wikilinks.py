@@ -13,16 +13,23 @@ import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
+from sys import intern
 from urllib.parse import unquote
 
-from vaulttool.models import Heading, Link
+from vaulttool.models import Heading, Link, LinkKind
 
-WIKI_RE = re.compile(r"(!?)\[\[([^\[\]\n]*)\]\]")
-MD_LINK_RE = re.compile(
-    r"(!?)\[([^\[\]\n]*)\]\("
+_WIKI = r"\[\[([^\[\]\n]*)\]\]"
+_MD_LINK = (
+    r"\[([^\[\]\n]*)\]\("
     r"(?:<([^<>\n]*)>|([^\s()<>]*(?:\([^\s()]*\)[^\s()<>]*)*))"
     r"(?:[ \t]+(?:\"[^\"\n]*\"|'[^'\n]*'))?[ \t]*\)"
 )
+WIKI_RE = re.compile("(!?)" + _WIKI)
+MD_LINK_RE = re.compile("(!?)" + _MD_LINK)
+# The scanner's forms start with a literal bracket, which the regex engine finds several
+# times faster than an optional "!"; the scanner looks at the character before instead.
+_WIKI_SCAN_RE = re.compile(_WIKI)
+_MD_LINK_SCAN_RE = re.compile(_MD_LINK)
 _SCHEME_RE = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:")
 _INLINE_RE = re.compile(r"\\[^\sA-Za-z0-9]|`+|%%|\$\$?|<!--")
 _BACKTICKS_RE = re.compile(r"`+")
@@ -34,7 +41,6 @@ _LIST_RE = re.compile(r"[ \t]*(?:[-+*]|\d{1,9}[.)])(?:[ \t]|$)")
 _BLOCK_ID_RE = re.compile(r"(?:^|(?<=\s)|(?<=\]\]))\^([A-Za-z0-9\-]+)[ \t]*$")
 _ANCHOR_DROP_RE = re.compile(r"[^\w\s]|_", re.UNICODE)
 _SPACE_RE = re.compile(r"\s+")
-_SPECIAL = frozenset("\\`%$<")
 _CLOSERS = {"%%": "%%", "$$": "$$", "<!--": "-->"}
 
 
@@ -70,11 +76,17 @@ def split_wiki(inner: str) -> tuple[str, str, str | None, str]:
     """Split the inside of ``[[...]]`` into (target, subpath, alias, raw).
 
     ``\\|`` (the table form) is unescaped first; raw is what stands before the ``|``.
+    The target is interned (a vault links the same few names many times over), and raw
+    is the same string as the target when there is no subpath.
     """
-    inner = inner.replace("\\|", "|")
+    if "\\|" in inner:
+        inner = inner.replace("\\|", "|")
     raw, bar, alias = inner.partition("|")
-    path, _, subpath = raw.partition("#")
-    return path.strip(), subpath.strip(), (alias if bar else None), raw.strip()
+    path, hashmark, subpath = raw.partition("#")
+    target = intern(path.strip())
+    if not hashmark:
+        return target, "", (alias if bar else None), target
+    return target, subpath.strip(), (alias if bar else None), raw.strip()
 
 
 def split_markdown_dest(dest: str) -> tuple[str, str] | None:
@@ -135,7 +147,8 @@ def _mask_line(line: str, carry: str | None) -> tuple[_LineMask, str | None]:
                 ticks = {}
                 for run in _BACKTICKS_RE.finditer(line):
                     ticks.setdefault(len(run.group()), []).append(run.start())
-            same = ticks[len(tok)]
+            # runs were listed whole; an opening run after an escaped backtick may not be one
+            same = ticks.get(len(tok), [])
             j = bisect_right(same, start)
             if j < len(same):
                 end = same[j] + len(tok)
@@ -168,48 +181,29 @@ def _mask_line(line: str, carry: str | None) -> tuple[_LineMask, str | None]:
 def _links_in_line(line: str, lineno: int, mask: _LineMask | None, out: list[Link]) -> None:
     """Append the wiki and markdown links of one line that lie outside masked ranges."""
     if "[[" in line:
-        for m in WIKI_RE.finditer(line):
-            start = m.start()
-            if mask is not None and (mask.covers(start) or mask.covers(m.end() - 1)):
+        for m in _WIKI_SCAN_RE.finditer(line):
+            start, end = m.span()
+            embed = start > 0 and line[start - 1] == "!"
+            if embed:
+                start -= 1
+            if mask is not None and (mask.covers(start) or mask.covers(end - 1)):
                 continue
-            target, subpath, alias, raw = split_wiki(m.group(2))
-            if not target and not subpath:
-                continue
-            out.append(
-                Link(
-                    kind="embed" if m.group(1) else "wiki",
-                    target=target,
-                    subpath=subpath,
-                    alias=alias,
-                    raw=raw,
-                    line=lineno,
-                    column=start + 1,
-                    end_line=lineno,
-                    end_column=m.end() + 1,
-                )
-            )
+            target, subpath, alias, raw = split_wiki(m.group(1))
+            if target or subpath:
+                kind: LinkKind = "embed" if embed else "wiki"
+                out.append(Link(kind, target, subpath, alias, raw, lineno, start + 1, lineno, end + 1))
     if "](" in line:
-        for m in MD_LINK_RE.finditer(line):
-            start = m.start()
-            if mask is not None and (mask.covers(start) or mask.covers(m.end() - 1)):
+        for m in _MD_LINK_SCAN_RE.finditer(line):
+            start, end = m.span()
+            if start > 0 and line[start - 1] == "!":
+                start -= 1
+            if mask is not None and (mask.covers(start) or mask.covers(end - 1)):
                 continue
-            dest = m.group(3) if m.group(3) is not None else m.group(4)
+            label, angled, bare = m.group(1, 2, 3)
+            dest = angled if angled is not None else bare
             parts = split_markdown_dest(dest)
-            if parts is None or (not parts[0] and not parts[1]):
-                continue
-            out.append(
-                Link(
-                    kind="markdown",
-                    target=parts[0],
-                    subpath=parts[1],
-                    alias=m.group(2),
-                    raw=dest,
-                    line=lineno,
-                    column=start + 1,
-                    end_line=lineno,
-                    end_column=m.end() + 1,
-                )
-            )
+            if parts is not None and (parts[0] or parts[1]):
+                out.append(Link("markdown", parts[0], parts[1], label, dest, lineno, start + 1, lineno, end + 1))
 
 
 def scan_body(lines: Sequence[str], first_line: int) -> BodyScan:
@@ -243,7 +237,8 @@ def scan_body(lines: Sequence[str], first_line: int) -> BodyScan:
                     code.add(lineno)
                     prev_blank, prev_para = False, False
                     continue
-            indent = len(line) - len(line.lstrip(" \t"))
+            lead = line.lstrip(" \t")
+            indent = len(line) - len(lead)
             if indent and (line[0] == "\t" or line.startswith("    ")) and prev_blank and not in_list and not prev_para:
                 code.add(lineno)
                 prev_blank, prev_para = False, False
@@ -261,17 +256,21 @@ def scan_body(lines: Sequence[str], first_line: int) -> BodyScan:
                 headings.append(Heading(1 if first[0] == "=" else 2, text, anchor_form(text), lineno - 1))
                 prev_blank, prev_para = False, False
                 continue
-            if _LIST_RE.match(line):
+            if (lead[0] in "-+*" or lead[0].isdecimal()) and _LIST_RE.match(line):
                 in_list = True
             elif indent == 0 and prev_blank:
                 in_list = False
         mask: _LineMask | None = None
-        if carry is not None or not _SPECIAL.isdisjoint(line):
+        if carry is not None or (
+            "`" in line or "\\" in line or "$" in line or "%%" in line or "<!--" in line
+        ):  # a cheap test for the tokens _mask_line looks for
             mask, carry = _mask_line(line, carry)
         if "[" in line:
             _links_in_line(line, lineno, mask, links)
-        if "^" in line:
-            bm = _BLOCK_ID_RE.search(line)
+        caret = line.rfind("^")
+        if caret >= 0:
+            # a block id ends the line, so it can only start at the last caret
+            bm = _BLOCK_ID_RE.match(line, caret)
             if bm and (mask is None or not mask.covers(bm.start(1))):
                 block_ids.add(bm.group(1))
         prev_blank = False
