@@ -6,6 +6,7 @@ line in the file as written, frontmatter lines included.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, Literal, NamedTuple
@@ -55,9 +56,11 @@ class Link(NamedTuple):
         return self.kind == "embed"
 
 
-@dataclass(frozen=True, slots=True)
-class Heading:
-    """A Markdown ATX heading: level 1-6, text as written, anchor in normalised form."""
+class Heading(NamedTuple):
+    """A Markdown ATX heading: level 1-6, text as written, anchor in normalised form.
+
+    A named tuple, like :class:`Link`: every note has several.
+    """
 
     level: int
     text: str
@@ -91,14 +94,15 @@ class Note:
 
     ``frontmatter`` is ``None`` when the note has no frontmatter block or it could not
     be parsed (see ``problems``). ``body_line`` is the 1-based file line where the body
-    starts. ``lines`` holds the body's lines (newlines normalised to ``\\n``).
+    starts. ``lines`` holds the body's lines (newlines normalised to ``\\n``); in a
+    checked vault it reads them from the note's file on demand (see ``notes.BodyLines``).
     """
 
     path: str
     frontmatter: dict[str, Any] | None
     fm_key_lines: dict[str, int]
     body_line: int
-    lines: tuple[str, ...]
+    lines: Sequence[str]
     headings: tuple[Heading, ...]
     block_ids: frozenset[str]
     links: tuple[Link, ...]

@@ -13,15 +13,19 @@ from __future__ import annotations
 import os
 import re
 import stat
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Iterator, Sequence
+from functools import lru_cache
+from sys import intern
+from typing import Any, overload
 
 import yaml
 
 from vaulttool.models import Diagnostic, Link, Note, Severity
+from vaulttool.simple_yaml import parse_simple
 from vaulttool.wikilinks import WIKI_RE, scan_body, split_wiki
 
 DEFAULT_MAX_BYTES = 16 * 1024 * 1024
+Stamp = tuple[int, int, int]  # size, mtime_ns, ctime_ns: a file unchanged since keeps all three
 MAX_YAML_NODES = 100_000
 MAX_YAML_DEPTH = 64
 
@@ -176,6 +180,7 @@ def _string_keys(value: Any) -> Any:
 
 _TAG = "tag:yaml.org,2002:"
 _STR_TAG, _SEQ_TAG, _MAP_TAG = _TAG + "str", _TAG + "seq", _TAG + "map"
+_INTERN_MAX = 40  # short values (tags, statuses, names) recur across notes: keep one copy
 _PLAIN_SCALAR_TAGS = frozenset(_TAG + name for name in ("null", "bool", "int", "float"))
 
 
@@ -192,7 +197,8 @@ def _plain(node: yaml.Node, loader: _FrontmatterLoader) -> Any:
     kind, tag = type(node), node.tag
     if kind is yaml.ScalarNode:
         if tag == _STR_TAG:
-            return node.value
+            value = node.value
+            return intern(value) if len(value) <= _INTERN_MAX else value
         if tag in _PLAIN_SCALAR_TAGS:
             return loader.yaml_constructors[tag](loader, node)
     elif kind is yaml.SequenceNode and tag == _SEQ_TAG:
@@ -203,12 +209,41 @@ def _plain(node: yaml.Node, loader: _FrontmatterLoader) -> Any:
             if type(key_node) is not yaml.ScalarNode or key_node.tag not in _PLAIN_KEY_TAGS:
                 raise _NotPlain
             key = _plain(key_node, loader)
-            out["" if key is None else str(key)] = _plain(value_node, loader)
+            out[intern("" if key is None else str(key))] = _plain(value_node, loader)
         return out
     raise _NotPlain
 
 
-_PLAIN_KEY_TAGS = _PLAIN_SCALAR_TAGS | {_STR_TAG}
+# Not bool, int or float keys: Python takes true, 1 and 1.0 for the same key, so only
+# PyYAML's own constructor builds those mappings the way it always has.
+_PLAIN_KEY_TAGS = frozenset((_STR_TAG, _TAG + "null"))
+
+
+_SCALAR_LOADER = _FrontmatterLoader("")
+
+
+_TYPED: dict[str, Any] = {}  # plain scalars recur across notes (keys, tags, statuses)
+
+
+def _typed_scalar(text: str) -> Any:
+    """A plain scalar typed as the loader types it (null, bool, int, float or str).
+
+    Raises ValueError for the other implicit tags (merge keys, ``=``), left to the loader.
+    """
+    value: Any = _TYPED.get(text, _TYPED)
+    if value is not _TYPED:
+        return value
+    value = text
+    for tag, regexp in _RESOLVERS_BY_FIRST.get(text[:1], _WILDCARD_RESOLVERS):
+        if regexp.match(text):
+            if tag not in _PLAIN_SCALAR_TAGS:
+                raise ValueError(tag)
+            value = _SCALAR_LOADER.yaml_constructors[tag](_SCALAR_LOADER, yaml.ScalarNode(tag, text))
+            break
+    if len(_TYPED) > 50_000:
+        _TYPED.clear()
+    _TYPED[text] = value
+    return value
 
 
 def _construct(node: yaml.Node, loader: _FrontmatterLoader, tree: bool) -> Any:
@@ -263,7 +298,7 @@ def _key_lines(fm_lines: list[str], first_line: int) -> dict[str, int]:
         m = _KEY_RE.match(line)
         if m:
             key = next(g for g in m.groups() if g is not None).strip()
-            found.setdefault(key, first_line + i)
+            found.setdefault(intern(key), first_line + i)
     return found
 
 
@@ -371,9 +406,7 @@ def parse_note(path: str, data: bytes) -> Note:
     decoded = decode(path, data)
     if isinstance(decoded, Note):
         return decoded
-    lines = decoded.split("\n")
-    if lines and lines[-1] == "":
-        lines.pop()
+    lines = split_lines(decoded)
     problems: list[Diagnostic] = []
     frontmatter: dict[str, Any] | None = None
     key_lines: dict[str, int] = {}
@@ -397,7 +430,9 @@ def parse_note(path: str, data: bytes) -> Note:
             body_start = close + 1
             key_lines = _key_lines(fm_lines, 2)
             try:
-                loaded = load_yaml(raw_fm)
+                loaded = parse_simple(fm_lines, _typed_scalar)
+                if loaded is None:
+                    loaded = load_yaml(raw_fm)
             except FrontmatterError as exc:
                 problems.append(_problem(path, exc.line + 1, "frontmatter-syntax", f"invalid frontmatter: {exc}"))
                 fm_links = frontmatter_links(fm_lines, 2, None, key_lines)
@@ -441,11 +476,7 @@ def _yaml_kind(value: Any) -> str:
     return type(value).__name__
 
 
-def read_bytes(full_path: str, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
-    """Read a regular file, at most ``max_bytes`` + 1 bytes; never block on special files.
-
-    Raises OSError (with a readable ``strerror``) for anything that is not a regular file.
-    """
+def _read(full_path: str, max_bytes: int) -> tuple[bytes, os.stat_result]:
     fd = os.open(full_path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
     try:
         st = os.fstat(fd)
@@ -453,25 +484,105 @@ def read_bytes(full_path: str, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
             raise OSError(0, "not a regular file")
         chunks: list[bytes] = []
         remaining = max_bytes + 1
+        request = min(remaining, st.st_size + 1)  # the whole file at once, unless it grows
         while remaining > 0:
-            chunk = os.read(fd, min(remaining, 1 << 20))
+            chunk = os.read(fd, request)
             if not chunk:
                 break
             chunks.append(chunk)
             remaining -= len(chunk)
-        return b"".join(chunks)
+            request = min(remaining, 1 << 20)
+        return b"".join(chunks), st
     finally:
         os.close(fd)
 
 
-def read_note(root: str, path: str, max_bytes: int = DEFAULT_MAX_BYTES) -> Note:
-    """Read and parse the note at vault-relative ``path``; I/O failures become diagnostics."""
+def read_bytes(full_path: str, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
+    """Read a regular file, at most ``max_bytes`` + 1 bytes; never block on special files.
+
+    Raises OSError (with a readable ``strerror``) for anything that is not a regular file.
+    """
+    return _read(full_path, max_bytes)[0]
+
+
+def split_lines(text: str) -> list[str]:
+    """A note's text as lines, without a last empty line after a final newline."""
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    return lines
+
+
+@lru_cache(maxsize=16)
+def _body_lines(root: str, path: str, skip: int, max_bytes: int) -> tuple[str, ...]:
     try:
         data = read_bytes(os.path.join(root, path), max_bytes)
+    except OSError:
+        return ()
+    text = decode(path, data) if len(data) <= max_bytes else None
+    return tuple(split_lines(text)[skip:]) if isinstance(text, str) else ()
+
+
+class BodyLines(Sequence[str]):
+    """The body lines of a note in a vault, read again from its file when asked for.
+
+    Keeping every body of a large vault in memory would take more than all the rest of a
+    check; rules that want the text get it here, note by note (the last few are kept).
+    Should the file change during the run, this is its new text.
+    """
+
+    __slots__ = ("_max_bytes", "_path", "_root", "_skip")
+
+    def __init__(self, root: str, path: str, skip: int, max_bytes: int = DEFAULT_MAX_BYTES) -> None:
+        """The lines after the first ``skip`` lines of the note at ``path`` in vault ``root``."""
+        self._root, self._path, self._skip, self._max_bytes = root, path, skip, max_bytes
+
+    def _lines(self) -> tuple[str, ...]:
+        return _body_lines(self._root, self._path, self._skip, self._max_bytes)
+
+    @overload
+    def __getitem__(self, index: int) -> str: ...
+    @overload
+    def __getitem__(self, index: slice) -> tuple[str, ...]: ...
+    def __getitem__(self, index: int | slice) -> str | tuple[str, ...]:
+        """A line, or a tuple of lines for a slice."""
+        return self._lines()[index]
+
+    def __len__(self) -> int:
+        """The number of body lines."""
+        return len(self._lines())
+
+    def __iter__(self) -> Iterator[str]:
+        """The lines in order."""
+        return iter(self._lines())
+
+    def __eq__(self, other: object) -> bool:
+        """Equal to any sequence of the same lines."""
+        if isinstance(other, Sequence) and not isinstance(other, str):
+            return self._lines() == tuple(other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        """Where the lines come from."""
+        return f"BodyLines({self._path!r}, after line {self._skip})"
+
+
+def read_note_stamped(root: str, path: str, max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[Note, Stamp | None]:
+    """``read_note``, and the stamp of the file as it was read (None when it could not be opened)."""
+    try:
+        data, st = _read(os.path.join(root, path), max_bytes)
     except FileNotFoundError:
-        return _unreadable(path, "file vanished while the vault was being checked")
+        return _unreadable(path, "file vanished while the vault was being checked"), None
     except OSError as exc:
-        return _unreadable(path, f"cannot read: {exc.strerror or exc}")
+        return _unreadable(path, f"cannot read: {exc.strerror or exc}"), None
+    stamp = (st.st_size, st.st_mtime_ns, st.st_ctime_ns)
     if len(data) > max_bytes:
-        return _unreadable(path, f"file is larger than {max_bytes} bytes; raise max-file-size to check it")
-    return parse_note(path, data)
+        return _unreadable(path, f"file is larger than {max_bytes} bytes; raise max-file-size to check it"), stamp
+    return parse_note(path, data), stamp
+
+
+def read_note(root: str, path: str, max_bytes: int = DEFAULT_MAX_BYTES) -> Note:
+    """Read and parse the note at vault-relative ``path``; I/O failures become diagnostics."""
+    return read_note_stamped(root, path, max_bytes)[0]
