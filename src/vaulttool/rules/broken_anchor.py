@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
+from vaulttool.graph import anchored_links
 from vaulttool.models import Diagnostic, Note, Severity
 from vaulttool.rules._util import link_diagnostic, link_text
 from vaulttool.wikilinks import anchor_form
@@ -41,11 +42,9 @@ def missing_part(note: Note, subpath: str) -> str | None:
 
 def check(ctx: RuleContext) -> Iterator[Diagnostic]:
     """Yield one diagnostic per link whose subpath is not in the resolved note."""
-    for item in ctx.resolved:
+    for item in anchored_links(ctx.resolved):
         link = item.link
-        if item.resolved is None or not link.subpath:
-            continue
-        note = ctx.notes.get(item.resolved)
+        note = ctx.notes.get(item.resolved) if item.resolved is not None else None
         if note is None:
             continue
         missing = missing_part(note, link.subpath)
