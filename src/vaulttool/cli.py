@@ -6,16 +6,26 @@ Exit codes (every command): 0 clean; 1 problems found; 2 usage or configuration 
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
 from vaulttool import __version__
 
+if TYPE_CHECKING:
+    from vaulttool.cache import VaultCache
+    from vaulttool.pool import Progress
+
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 FORMAT_NAMES = ("text", "json")
+PROGRESS_MIN_NOTES = 2000  # fewer notes read in about a second: no bar
 
 
 def _split_rules(values: tuple[str, ...]) -> tuple[str, ...]:
@@ -39,6 +49,57 @@ def emit(text: str, output: Path | None) -> None:
         sys.stdout.flush()
     else:
         output.write_text(text, encoding="utf-8")
+
+
+def _open_cache(vault: Path, cache_dir: Path | None) -> VaultCache | None:
+    """The vault's cache: under ``cache_dir`` when given, else the platform's (unless inside the vault)."""
+    from vaulttool.cache import VaultCache, default_cache_dir
+
+    if cache_dir is not None:
+        return VaultCache(cache_dir, vault)
+    return VaultCache.outside(default_cache_dir(), vault)
+
+
+def show_progress(stream: object) -> bool:
+    """A progress bar only for a person watching: stderr is a terminal, not CI, not pre-commit."""
+    if os.environ.get("CI") or os.environ.get("PRE_COMMIT"):
+        return False
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty and isatty())
+
+
+@contextmanager
+def progress_bar(wanted: bool) -> Iterator[Progress | None]:
+    """A progress callback drawing a bar on stderr once a run has many notes to read, or None."""
+    if not wanted or not show_progress(sys.stderr):
+        yield None
+        return
+    bar: list[Any] = []
+
+    def advance(done: int, total: int) -> None:
+        if not bar:
+            if total < PROGRESS_MIN_NOTES:
+                return
+            from rich.console import Console
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+            shown = Progress(
+                TextColumn("Reading notes"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeRemainingColumn(),
+                console=Console(stderr=True),
+                transient=True,
+            )
+            shown.start()
+            bar[:] = [shown, shown.add_task("notes", total=total)]
+        bar[0].update(bar[1], completed=done)
+
+    try:
+        yield advance
+    finally:
+        if bar:
+            bar[0].stop()
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -65,6 +126,21 @@ def cli(debug: bool) -> None:
 @click.option("--ignore", multiple=True, metavar="RULES", help="Skip these rules (comma-separated; repeatable).")
 @click.option("--strict", is_flag=True, help="Warnings fail the check too (exit 1).")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when problems are found.")
+@click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="Processes that parse a large vault (0: one per CPU; 1: no worker processes).",
+)
+@click.option("--no-cache", is_flag=True, help="Neither read nor write the cache.")
+@click.option(
+    "--cache-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    envvar="VAULTTOOL_CACHE_DIR",
+    help="Keep the cache here (default: the platform's cache folder, never inside the vault).",
+)
 def check_command(
     vault: Path,
     fmt: str,
@@ -73,6 +149,9 @@ def check_command(
     ignore: tuple[str, ...],
     strict: bool,
     exit_zero: bool,
+    jobs: int,
+    no_cache: bool,
+    cache_dir: Path | None,
 ) -> int:
     """Check every note of VAULT (default: the current folder)."""
     from vaulttool.formatters import FORMATTERS
@@ -80,8 +159,10 @@ def check_command(
     from vaulttool.models import Severity
 
     options = Options(select=_split_rules(select), ignore=_split_rules(ignore))
+    cache = None if no_cache else _open_cache(vault, cache_dir)
     try:
-        report = check(vault, options)
+        with progress_bar(fmt == "text") as progress:
+            report = check(vault, options, jobs=jobs, cache=cache, progress=progress)
     except ValueError as exc:
         raise click.UsageError(str(exc)) from exc
     color = fmt == "text" and output is None and use_color(sys.stdout)
@@ -132,3 +213,18 @@ def main(argv: list[str] | None = None) -> int:
         )
         return EXIT_INTERNAL
     return result if isinstance(result, int) else EXIT_OK
+
+
+def run() -> NoReturn:
+    """The ``vaulttool`` program: :func:`main`, then exit at once with its code.
+
+    A check of a large vault leaves millions of objects behind; collecting and freeing
+    them one by one (as the interpreter does when it exits) takes longer than a re-run
+    of the whole check, and the process is ending anyway. Output is flushed first.
+    """
+    gc.disable()  # nothing here lives long enough to need the cycle collector
+    code = main()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):  # closed, or a broken pipe
+            stream.flush()
+    os._exit(code)
