@@ -108,9 +108,9 @@ def parse_chunks(
                     finished, pending = wait(pending, return_when=FIRST_COMPLETED)
                     for future in finished:
                         result: Any = future.result()
+                        del left[futures.pop(future)]  # let go of the result once used
                         entries, blob = (marshal.loads(result), result) if isinstance(result, bytes) else (result, None)
                         yield entries, blob
-                        del left[futures[future]]
                         done += len(entries)
                         if progress is not None:
                             progress(done, total)
