@@ -30,7 +30,7 @@ import os
 import sys
 import time
 import zlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -218,14 +218,16 @@ class VaultCache:
         """Store a report's counts and diagnostic records under ``key``."""
         self._save("result.bin", (key, notes, links, diagnostics))
 
-    def load_notes(self, key: str, stamps: Mapping[str, Stamp]) -> dict[str, NoteRecord]:
-        """The cached record of every note whose file has the stamp in ``stamps``, stored under ``key``."""
-        found: dict[str, NoteRecord] = {}
+    def load_notes(self, key: str, stamps: Mapping[str, Stamp]) -> Iterator[tuple[str, NoteRecord]]:
+        """The cached record of every note whose file has the stamp in ``stamps``, stored under ``key``.
+
+        Records come pack by pack, so the caller can build each note and let its record go.
+        """
         self._packs = {}
         try:
             names = [n for n in os.listdir(self.folder) if n.startswith(_PACK_PREFIX) and n.endswith(_PACK_SUFFIX)]
         except OSError:
-            return found
+            return
         for name in names:
             try:
                 stored, blob = self._read(name)
@@ -236,11 +238,11 @@ class VaultCache:
                 for path, _, record in live:
                     if type(record) is not tuple or record[:1] != (path,):
                         raise ValueError(f"a record for {path!r} that is not one")
-                    found[path] = record
             except Exception:  # missing (another run removed it), damaged or foreign: replace it
                 live, entries = [], [None]
             self._packs[name] = (len(live), None if len(live) == len(entries) else live)
-        return found
+            for path, _, record in live:
+                yield path, record
 
     def add_notes(self, key: str, entries: list[Entry], blob: bytes | None) -> None:
         """Store a chunk just parsed (one item of ``parse_chunks``), in its own pack when it can."""

@@ -131,7 +131,7 @@ def load_vault(
         if cache is not None:
             key, files = _parse_key(options), cache.files_key(walked)
             known = cache.load_resolved(files)
-            for path, record in cache.load_notes(key, cache.stamps(walked.notes)).items():
+            for path, record in cache.load_notes(key, cache.stamps(walked.notes)):
                 with contextlib.suppress(Exception):  # a damaged entry: parse the note again
                     notes[path] = from_record(record, base, cap)
         missing = [path for path in walked.notes if path not in notes]
