@@ -11,8 +11,9 @@ import pytest
 from click.testing import CliRunner
 
 from tests.conftest import FIXTURES
-from vaulttool import cli as cli_module
-from vaulttool.cli import cli, main, progress_bar, show_progress
+from vaulttool import progress as progress_module
+from vaulttool.cli import cli, main
+from vaulttool.progress import progress_bar, show_progress
 
 
 class Terminal(io.StringIO):
@@ -43,16 +44,16 @@ def test_progress_bar_draws_on_stderr_and_goes_away(monkeypatch: pytest.MonkeyPa
     monkeypatch.delenv("PRE_COMMIT", raising=False)
     with progress_bar(True) as advance:
         assert advance is not None
-        advance(1, cli_module.PROGRESS_MIN_NOTES)
-        advance(cli_module.PROGRESS_MIN_NOTES, cli_module.PROGRESS_MIN_NOTES)
+        advance(1, progress_module.PROGRESS_MIN_NOTES)
+        advance(progress_module.PROGRESS_MIN_NOTES, progress_module.PROGRESS_MIN_NOTES)
     assert "Reading notes" in terminal.getvalue()
     with progress_bar(False) as nothing:
         assert nothing is None
 
 
 def test_machine_readable_output_has_no_progress(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(cli_module, "show_progress", lambda stream: True)
-    monkeypatch.setattr(cli_module, "PROGRESS_MIN_NOTES", 1)
+    monkeypatch.setattr(progress_module, "show_progress", lambda stream: True)
+    monkeypatch.setattr(progress_module, "PROGRESS_MIN_NOTES", 1)
     result = CliRunner().invoke(cli, ["check", str(FIXTURES / "links"), "--format", "json", "--no-cache"])
     assert json.loads(result.stdout)["summary"]["notes"] == 6
     assert "Reading notes" not in result.output

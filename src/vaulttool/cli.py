@@ -10,10 +10,8 @@ import contextlib
 import gc
 import os
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 import click
 
@@ -21,11 +19,9 @@ from vaulttool import __version__
 
 if TYPE_CHECKING:
     from vaulttool.cache import VaultCache
-    from vaulttool.pool import Progress
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 FORMAT_NAMES = ("text", "json")
-PROGRESS_MIN_NOTES = 2000  # fewer notes read in about a second: no bar
 
 
 def _split_rules(values: tuple[str, ...]) -> tuple[str, ...]:
@@ -58,48 +54,6 @@ def _open_cache(vault: Path, cache_dir: Path | None) -> VaultCache | None:
     if cache_dir is not None:
         return VaultCache(cache_dir, vault)
     return VaultCache.outside(default_cache_dir(), vault)
-
-
-def show_progress(stream: object) -> bool:
-    """A progress bar only for a person watching: stderr is a terminal, not CI, not pre-commit."""
-    if os.environ.get("CI") or os.environ.get("PRE_COMMIT"):
-        return False
-    isatty = getattr(stream, "isatty", None)
-    return bool(isatty and isatty())
-
-
-@contextmanager
-def progress_bar(wanted: bool) -> Iterator[Progress | None]:
-    """A progress callback drawing a bar on stderr once a run has many notes to read, or None."""
-    if not wanted or not show_progress(sys.stderr):
-        yield None
-        return
-    bar: list[Any] = []
-
-    def advance(done: int, total: int) -> None:
-        if not bar:
-            if total < PROGRESS_MIN_NOTES:
-                return
-            from rich.console import Console
-            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-
-            shown = Progress(
-                TextColumn("Reading notes"),
-                BarColumn(),
-                MofNCompleteColumn(),
-                TimeRemainingColumn(),
-                console=Console(stderr=True),
-                transient=True,
-            )
-            shown.start()
-            bar[:] = [shown, shown.add_task("notes", total=total)]
-        bar[0].update(bar[1], completed=done)
-
-    try:
-        yield advance
-    finally:
-        if bar:
-            bar[0].stop()
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -157,6 +111,7 @@ def check_command(
     from vaulttool.formatters import FORMATTERS
     from vaulttool.lint import Options, check
     from vaulttool.models import Severity
+    from vaulttool.progress import progress_bar
 
     options = Options(select=_split_rules(select), ignore=_split_rules(ignore))
     cache = None if no_cache else _open_cache(vault, cache_dir)
