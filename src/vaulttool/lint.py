@@ -147,7 +147,9 @@ def load_vault(
         notes = {path: notes[path] for path in walked.notes}
         if cache is not None:
             cache.save_notes(key)
-            if missing or len(known) != len(notes):
+            stamps = cache.stamps(walked.notes)
+            # notes changed too recently to be cached are read again next time anyway
+            if len(known) != len(notes) or any(cache.settled(stamps.get(path)) for path in missing):
                 cache.save_resolved(files, {path: targets(links[path]) for path in walked.notes})
         resolved: list[ResolvedLink] = []
         for path in walked.notes:
