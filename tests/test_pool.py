@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import concurrent.futures
 from pathlib import Path
 
 import pytest
@@ -43,7 +44,7 @@ def test_notes_are_parsed_here_when_workers_cannot_start(
     def refuse(*args: object, **kwargs: object) -> None:
         raise OSError(38, "function not implemented")
 
-    monkeypatch.setattr(pool, "ProcessPoolExecutor", refuse)
+    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", refuse)
     assert format_json(check(vault, jobs=2)) == expected
 
 

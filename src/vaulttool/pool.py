@@ -12,16 +12,16 @@ orders them.
 from __future__ import annotations
 
 import marshal
-import multiprocessing
 import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
-from concurrent.futures.process import BrokenProcessPool
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from vaulttool.notes import Stamp, read_note_stamped
 from vaulttool.records import NoteRecord, to_record
+
+if TYPE_CHECKING:
+    import multiprocessing.context
 
 # Below this many notes one process is faster: starting workers and collecting their
 # results costs about as much as parsing this many notes (see docs/performance.md).
@@ -74,6 +74,8 @@ def _parse_packed(root: str, paths: Sequence[str], max_bytes: int) -> bytes | li
 
 
 def _context() -> multiprocessing.context.BaseContext:
+    import multiprocessing
+
     # fork starts a worker in milliseconds with everything already imported; elsewhere
     # (macOS, Windows) the platform's default is the safe choice
     if sys.platform.startswith("linux"):
@@ -100,6 +102,10 @@ def parse_chunks(
     size = max(_MIN_CHUNK, min(_MAX_CHUNK, total // (workers * _CHUNKS_PER_WORKER) or 1))
     left = {start: paths[start : start + size] for start in range(0, total, size)}
     if workers > 1:
+        # imported here: runs that read a few notes (most re-runs) never start a worker
+        from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+        from concurrent.futures.process import BrokenProcessPool
+
         try:
             with ProcessPoolExecutor(max_workers=workers, mp_context=_context()) as pool:
                 futures = {pool.submit(_parse_packed, root, chunk, max_bytes): start for start, chunk in left.items()}
