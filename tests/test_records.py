@@ -32,3 +32,12 @@ def test_body_lines_of_a_vanished_or_undecodable_file_are_empty(tmp_path: Path) 
     (tmp_path / "bad.md").write_bytes(b"caf\xe9\n")
     assert BodyLines(str(tmp_path), "bad.md", 0) == ()
     assert BodyLines(str(tmp_path), "gone.md", 0) == ()
+
+
+def test_body_lines_follow_the_file(tmp_path: Path) -> None:
+    note = tmp_path / "N.md"
+    note.write_text("old\n", encoding="utf-8")
+    lines = BodyLines(str(tmp_path), "N.md", 0)
+    assert lines == ("old",)
+    note.write_text("new text\nand more\n", encoding="utf-8")
+    assert lines == ("new text", "and more")

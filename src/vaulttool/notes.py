@@ -513,10 +513,20 @@ def split_lines(text: str) -> list[str]:
     return lines
 
 
-@lru_cache(maxsize=16)
 def _body_lines(root: str, path: str, skip: int, max_bytes: int) -> tuple[str, ...]:
+    full = os.path.join(root, path)
     try:
-        data = read_bytes(os.path.join(root, path), max_bytes)
+        st = os.stat(full)
+    except OSError:
+        return ()
+    return _read_body_lines(full, path, skip, max_bytes, (st.st_size, st.st_mtime_ns, st.st_ctime_ns))
+
+
+@lru_cache(maxsize=16)
+def _read_body_lines(full: str, path: str, skip: int, max_bytes: int, stamp: Stamp) -> tuple[str, ...]:
+    """The body lines of the file at ``full`` as it is at ``stamp`` (part of the cache key)."""
+    try:
+        data = read_bytes(full, max_bytes)
     except OSError:
         return ()
     text = decode(path, data) if len(data) <= max_bytes else None
