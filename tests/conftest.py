@@ -54,3 +54,11 @@ def outside_github_actions(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in ("GITHUB_ACTIONS", "GITHUB_STEP_SUMMARY", "GITHUB_BASE_REF", "GITHUB_WORKSPACE", "GITHUB_OUTPUT"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.delenv("VAULTTOOL_OUTPUT_FORMAT", raising=False)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def private_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Keep the check cache of the whole test run in a temporary folder, not the user's."""
+    folder = tmp_path_factory.mktemp("vaulttool-cache")
+    os.environ["VAULTTOOL_CACHE_DIR"] = str(folder)
+    return folder

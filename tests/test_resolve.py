@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from vaulttool.vault import VaultIndex, link_key
@@ -173,3 +175,25 @@ def test_duplicate_inputs_are_one_file() -> None:
     index = VaultIndex(["Note.md", "Note.md"], ["Note.md"])
     assert index.twins() == []
     assert index.candidates("Note", "src.md") == ["Note.md"]
+
+
+@pytest.mark.parametrize(("files", "source", "target", "expected"), RESOLVE_CASES)
+def test_remembering_resolver_answers_like_resolve(
+    files: list[str], source: str, target: str, expected: str | None
+) -> None:
+    index = make_index(files)
+    resolve = index.resolver()
+    assert resolve(target, source) == expected
+    # asked again, and from another folder first: the remembered answers stay exact
+    other = "elsewhere/deep/" + source.rpartition("/")[2]
+    assert resolve(target, other) == index.resolve(target, other)
+    assert resolve(target, source) == expected
+
+
+def test_remembering_resolver_on_a_generated_vault(genvault_1k: tuple[Path, dict]) -> None:
+    from vaulttool.lint import Options, load_vault
+
+    ctx = load_vault(genvault_1k[0], Options())
+    resolve = ctx.index.resolver()
+    for item in ctx.resolved:
+        assert resolve(item.link.target, item.source) == ctx.index.resolve(item.link.target, item.source)

@@ -45,6 +45,14 @@ def links(text: str) -> list[tuple[str, str, str, str | None, int, int]]:
         ("[[]]", []),
         ("[[a]] and [[b]]", [("wiki", "a", "", None, 1, 1), ("wiki", "b", "", None, 1, 11)]),
         ("é [[Café]]", [("wiki", "Café", "", None, 1, 3)]),
+        (
+            "![img](a.png) ![[b.png]] !![[c]]",
+            [
+                ("embed", "b.png", "", None, 1, 15),
+                ("embed", "c", "", None, 1, 27),
+                ("markdown", "a.png", "", "img", 1, 1),
+            ],
+        ),
     ],
 )
 def test_link_forms(text: str, expected: list[tuple[str, str, str, str | None, int, int]]) -> None:
@@ -73,6 +81,8 @@ def test_link_forms(text: str, expected: list[tuple[str, str, str, str | None, i
         ("costs $5 and [[real]] $10", ["real"]),
         ("<!-- [[hidden]] --> [[real]]", ["real"]),
         ("\\[\\[escaped\\]\\] [[real]]", ["real"]),
+        ("\\`` [[real]]", ["real"]),
+        ("\\`` [[code]] ` [[real]]", ["real"]),
         ("# Heading with [[link]]", ["link"]),
     ],
 )

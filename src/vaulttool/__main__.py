@@ -1,5 +1,5 @@
 """``python -m vaulttool``."""
 
-from vaulttool.cli import main
+from vaulttool.cli import run
 
-raise SystemExit(main())
+run()

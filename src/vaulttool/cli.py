@@ -6,11 +6,13 @@ Exit codes (every command): 0 clean; 1 problems found; 2 usage or configuration 
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import os
 import sys
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 import click
 from click.core import ParameterSource
@@ -18,6 +20,7 @@ from click.core import ParameterSource
 from vaulttool import __version__
 
 if TYPE_CHECKING:
+    from vaulttool.cache import VaultCache
     from vaulttool.lint import Options
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
@@ -76,6 +79,15 @@ def configured_options(
         raise click.UsageError(str(exc)) from exc
 
 
+def _open_cache(vault: Path, cache_dir: Path | None) -> VaultCache | None:
+    """The vault's cache: under ``cache_dir`` when given, else the platform's (unless inside the vault)."""
+    from vaulttool.cache import VaultCache, default_cache_dir
+
+    if cache_dir is not None:
+        return VaultCache(cache_dir, vault)
+    return VaultCache.outside(default_cache_dir(), vault)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="vaulttool")
 @click.option("--debug", is_flag=True, help="Show a full traceback when vaulttool itself fails.")
@@ -112,6 +124,21 @@ def cli(debug: bool) -> None:
     metavar="BYTES",
     help="Report larger notes as unreadable instead of reading them (default: max-file-size, 16 MiB).",
 )
+@click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="Processes that parse a large vault (0: one per CPU; 1: no worker processes).",
+)
+@click.option("--no-cache", is_flag=True, help="Neither read nor write the cache.")
+@click.option(
+    "--cache-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    envvar="VAULTTOOL_CACHE_DIR",
+    help="Keep the cache here (default: the platform's cache folder, never inside the vault).",
+)
 def check_command(
     vault: Path,
     fmt: str,
@@ -123,6 +150,9 @@ def check_command(
     config_file: Path | None,
     changed_from: str | None,
     max_file_size: int | None,
+    jobs: int,
+    no_cache: bool,
+    cache_dir: Path | None,
 ) -> int:
     """Check every note of VAULT (default: the current folder)."""
     import dataclasses
@@ -130,15 +160,18 @@ def check_command(
     from vaulttool.formatters import FORMATTERS
     from vaulttool.lint import check
     from vaulttool.models import Severity
+    from vaulttool.progress import progress_bar
 
     options = configured_options(vault, config_file, _split_rules(select), _split_rules(ignore))
     if max_file_size is not None:
         options = dataclasses.replace(options, max_file_size=max_file_size)
+    cache = None if no_cache else _open_cache(vault, cache_dir)
+    fmt = resolve_format(fmt)
     try:
-        report = check(vault, options)
+        with progress_bar(fmt == "text") as progress:
+            report = check(vault, options, jobs=jobs, cache=cache, progress=progress)
     except ValueError as exc:
         raise click.UsageError(str(exc)) from exc
-    fmt = resolve_format(fmt)
     if fmt == "github":
         from vaulttool import ci
 
@@ -353,3 +386,18 @@ def main(argv: list[str] | None = None) -> int:
         )
         return EXIT_INTERNAL
     return result if isinstance(result, int) else EXIT_OK
+
+
+def run() -> NoReturn:
+    """The ``vaulttool`` program: :func:`main`, then exit at once with its code.
+
+    A check of a large vault leaves millions of objects behind; collecting and freeing
+    them one by one (as the interpreter does when it exits) takes longer than a re-run
+    of the whole check, and the process is ending anyway. Output is flushed first.
+    """
+    gc.disable()  # nothing here lives long enough to need the cycle collector
+    code = main()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):  # closed, or a broken pipe
+            stream.flush()
+    os._exit(code)

@@ -14,6 +14,7 @@ from vaulttool.models import Diagnostic, Severity
 # C0 and C1 controls, DEL, bidi overrides and isolates, lone surrogates (undecodable names)
 _UNSAFE_RE = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 _COLORS = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: "blue"}
+_json_str: Callable[[str], str] = json.encoder.encode_basestring_ascii
 
 
 def escape_text(text: str) -> str:
@@ -60,17 +61,27 @@ def summary(report: Report) -> dict[str, int]:
 
 
 def format_json(report: Report, color: bool = False) -> str:
-    """The stable JSON document (strict JSON, ASCII-escaped)."""
-    doc = {
-        "version": __version__,
-        "vault": report.vault,
-        "summary": summary(report),
-        "diagnostics": [diagnostic_dict(d) for d in report.diagnostics],
-    }
-    text = json.dumps(doc, ensure_ascii=True, allow_nan=False, indent=2)
+    """The stable JSON document (strict JSON, ASCII-escaped, indented by two spaces).
+
+    The same text as ``json.dumps(doc, ensure_ascii=True, indent=2)``; the diagnostics
+    (thousands of them on a large vault) are written out here, because ``json`` indents
+    with its pure-Python encoder, several times slower than building the lines directly.
+    """
+    head = {"version": __version__, "vault": report.vault, "summary": summary(report)}
+    text = json.dumps(head, ensure_ascii=True, allow_nan=False, indent=2)
+    items = [
+        "    {\n" + ",\n".join(f"      {_json_str(k)}: {_json_value(v)}" for k, v in fields.items()) + "\n    }"
+        for fields in map(diagnostic_dict, report.diagnostics)
+    ]
+    diagnostics = "[\n" + ",\n".join(items) + "\n  ]" if items else "[]"
     # "##[" only occurs inside strings, where "\u0023" is the same "#" to a JSON reader but
     # not a command to a GitHub runner (a JSON line never starts with "::")
-    return text.replace("##[", "#\\u0023[") + "\n"
+    return f'{text[:-2]},\n  "diagnostics": {diagnostics}\n}}\n'.replace("##[", "#\\u0023[")
+
+
+def _json_value(value: str | int) -> str:
+    """A diagnostic field as JSON (fields are strings and integers)."""
+    return _json_str(value) if isinstance(value, str) else int.__repr__(value)
 
 
 def _plural(n: int, word: str) -> str:

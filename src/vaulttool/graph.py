@@ -5,36 +5,74 @@ frontmatter; ``line``). Existing files are nodes keyed by their vault-relative p
 (``exists=True``, ``kind`` note or attachment); unresolved targets are nodes keyed by the
 link text first seen for them (``exists=False``, ``kind`` missing), so ``[[Foo]]`` and
 ``[[foo]]`` share one missing node.
+
+networkx is imported only when a :class:`LinkGraph` is built: ``check`` answers its own
+graph queries (orphans) from the resolved links directly, without building the graph.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Iterable, Iterator, Mapping
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from functools import partial
+from itertools import compress, repeat
+from operator import attrgetter, is_, itemgetter, ne
+from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
-import networkx as nx
+from vaulttool.models import Link, Note
+from vaulttool.vault import VaultIndex, link_key
 
-from vaulttool.models import Link
-from vaulttool.vault import link_key
+if TYPE_CHECKING:
+    import networkx as nx
 
 EDGE_KIND = {"wiki": "body", "markdown": "body", "embed": "embed", "frontmatter": "frontmatter"}
 
 
-@dataclass(frozen=True, slots=True)
-class ResolvedLink:
-    """A link together with the vault path it resolves to (None when it resolves to nothing)."""
+class ResolvedLink(NamedTuple):
+    """A link together with the vault path it resolves to (None when it resolves to nothing).
+
+    A named tuple, like :class:`Link`: there is one per link of the vault.
+    """
 
     source: str
     link: Link
     resolved: str | None
 
 
+_new_resolved = cast("Callable[[tuple[str, Link, str | None]], ResolvedLink]", partial(tuple.__new__, ResolvedLink))
+_SOURCE, _RESOLVED = itemgetter(0), itemgetter(2)
+
+
+class LinkResolver:
+    """Resolves the links of one note at a time, remembering answers from note to note."""
+
+    def __init__(self, index: VaultIndex) -> None:
+        """Resolve against the files of ``index``."""
+        self._resolve = index.resolver()
+
+    def links(self, path: str, note: Note, known: Sequence[str | None] | None = None) -> list[ResolvedLink]:
+        """The links of ``note`` (at ``path``) with what each resolves to.
+
+        ``known`` is what they resolved to before (``targets`` of an earlier answer), for a
+        note and vault files unchanged since; it is used when it still fits.
+        """
+        if known is not None and len(known) == len(note.links):
+            return list(map(_new_resolved, zip(repeat(path), note.links, known)))
+        resolve = self._resolve
+        return [_new_resolved((path, link, resolve(link.target, path))) for link in note.links]
+
+
+def targets(links: Iterable[ResolvedLink]) -> tuple[str | None, ...]:
+    """What each of ``links`` resolves to, in order (what ``LinkResolver.links`` takes as ``known``)."""
+    return tuple(map(_RESOLVED, links))
+
+
 class LinkGraph:
     """Queries over the vault graph: backlinks, orphans, unresolved targets."""
 
     def __init__(self, notes: Iterable[str], attachments: Iterable[str], links: Iterable[ResolvedLink]) -> None:
+        import networkx as nx
+
         graph: nx.MultiDiGraph[str] = nx.MultiDiGraph()
         graph.add_nodes_from(notes, exists=True, kind="note")
         graph.add_nodes_from(attachments, exists=True, kind="attachment")
@@ -93,6 +131,8 @@ class LinkGraph:
 
     def within(self, start: str, depth: int, nodes: Collection[str]) -> set[str]:
         """Nodes of ``nodes`` at most ``depth`` links from ``start``, links followed both ways."""
+        import networkx as nx
+
         view = self.graph.subgraph(nodes).to_undirected(as_view=True)
         return set(nx.single_source_shortest_path_length(view, start, cutoff=depth))
 
@@ -105,6 +145,8 @@ class LinkGraph:
 
     def note_components(self) -> list[int]:
         """Sizes of the weakly connected components of the notes (links between notes only), largest first."""
+        import networkx as nx
+
         notes = [n for n, data in self.graph.nodes(data=True) if data["kind"] == "note"]
         return sorted((len(c) for c in nx.weakly_connected_components(self.graph.subgraph(notes))), reverse=True)
 
@@ -126,6 +168,8 @@ def export_xml(
     Attribute values must be str, int, float or bool. Characters XML cannot hold become
     U+FFFD, so the document always parses; edges get ids in the order given.
     """
+    import networkx as nx
+
     graph: nx.MultiDiGraph[str] = nx.MultiDiGraph()
     for node, attrs in nodes:
         graph.add_node(_xml_safe(node), **{k: _xml_safe(v) for k, v in attrs.items()})
@@ -138,3 +182,26 @@ def export_xml(
     else:
         raise ValueError(f"not an XML graph format: {fmt}")
     return "\n".join(lines) + "\n"
+
+
+def orphan_notes(notes: Iterable[str], links: Sequence[ResolvedLink]) -> list[str]:
+    """Notes that no other file links to, sorted: ``LinkGraph.orphans`` without building the graph."""
+    targets = list(map(_RESOLVED, links))
+    linked = set(compress(targets, map(ne, targets, map(_SOURCE, links))))
+    return sorted(path for path in notes if path not in linked)
+
+
+# The filters below run over every link of the vault on every check; they are written
+# with map and compress so that no Python code runs per link.
+_SUBPATH = attrgetter("link.subpath")
+_IS_NONE = partial(is_, None)
+
+
+def unresolved_links(links: Sequence[ResolvedLink]) -> list[ResolvedLink]:
+    """The links that resolve to nothing, in order."""
+    return list(compress(links, map(_IS_NONE, map(_RESOLVED, links))))
+
+
+def anchored_links(links: Sequence[ResolvedLink]) -> list[ResolvedLink]:
+    """The links that resolve and carry a ``#subpath``, in order."""
+    return [item for item in compress(links, map(_SUBPATH, links)) if item.resolved is not None]

@@ -13,8 +13,10 @@ from __future__ import annotations
 import os
 import re
 import stat
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Iterator, Sequence
+from functools import lru_cache
+from sys import intern
+from typing import Any, overload
 
 import yaml
 
@@ -22,6 +24,7 @@ from vaulttool.models import Diagnostic, Link, Note, Severity
 from vaulttool.wikilinks import WIKI_RE, scan_body, split_wiki
 
 DEFAULT_MAX_BYTES = 16 * 1024 * 1024
+Stamp = tuple[int, int, int]  # size, mtime_ns, ctime_ns: a file unchanged since keeps all three
 MAX_YAML_NODES = 100_000
 MAX_YAML_DEPTH = 64
 _NESTING_INDICATORS = "[{-?:"
@@ -59,6 +62,22 @@ class _FrontmatterLoader(_BASE_LOADER):  # type: ignore[valid-type,misc]
         text: str = self.construct_scalar(node)
         return int(text, 0) if text[:2] in ("0o", "0x") else int(text, 10)
 
+    def resolve(self, kind: type[yaml.Node], value: Any, implicit: tuple[bool, bool]) -> str:
+        """The tag of an untagged node."""
+        if kind is yaml.ScalarNode:
+            if implicit[0]:
+                for tag, regexp in _RESOLVERS_BY_FIRST.get(value[:1], _WILDCARD_RESOLVERS):
+                    if regexp.match(value):
+                        return tag
+            return str(self.DEFAULT_SCALAR_TAG)
+        return str(super().resolve(kind, value, implicit))
+
+    def descend_resolver(self, current_node: Any, current_index: Any) -> None:
+        """Nothing to track: no path resolvers."""
+
+    def ascend_resolver(self) -> None:
+        """Nothing to track: no path resolvers."""
+
 
 _YAML12_SCALARS = {  # tag: (pattern, possible first characters), in resolution order
     "tag:yaml.org,2002:bool": (r"true|True|TRUE|false|False|FALSE", "tTfF"),
@@ -81,6 +100,12 @@ for _tag, (_pattern, _first) in _YAML12_SCALARS.items():
 _FrontmatterLoader.add_constructor("tag:yaml.org,2002:int", _FrontmatterLoader.construct_yaml_int)
 # "<<" merges mappings as a key (handled before construction); as a value it is plain text
 _FrontmatterLoader.add_constructor("tag:yaml.org,2002:merge", _FrontmatterLoader.construct_scalar)
+_WILDCARD_RESOLVERS: list[tuple[str, re.Pattern[str]]] = _FrontmatterLoader.yaml_implicit_resolvers.get(None, [])
+_RESOLVERS_BY_FIRST: dict[str, list[tuple[str, re.Pattern[str]]]] = {
+    first: resolvers + _WILDCARD_RESOLVERS
+    for first, resolvers in _FrontmatterLoader.yaml_implicit_resolvers.items()
+    if first is not None
+}
 
 
 class FrontmatterError(ValueError):
@@ -103,6 +128,32 @@ def _check_mapping(node: yaml.MappingNode) -> None:
                 key_node.start_mark.line + 1,
             )
         seen[key] = key_node.start_mark.line + 1
+
+
+def _clearly_safe(root: yaml.Node) -> bool:
+    """True when a document without anchors (so a tree) is small, shallow and has unique keys.
+
+    A quick pass over collection nodes for the common case; when it says no, ``_guard``
+    walks the document again to find and describe the problem.
+    """
+    count = 1
+    stack: list[tuple[yaml.Node, int]] = [(root, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if type(node) is yaml.MappingNode:
+            keys = [k.value for k, _ in node.value if type(k) is yaml.ScalarNode]
+            if len(set(keys)) != len(keys):
+                return False
+            children = [n for pair in node.value for n in pair]
+        elif type(node) is yaml.SequenceNode:
+            children = node.value
+        else:
+            continue
+        if children and depth >= MAX_YAML_DEPTH:
+            return False
+        count += len(children)
+        stack.extend((c, depth + 1) for c in children if type(c) is not yaml.ScalarNode)
+    return count <= MAX_YAML_NODES
 
 
 def _guard(root: yaml.Node) -> None:
@@ -204,6 +255,57 @@ def _string_keys(value: Any) -> Any:
     return value
 
 
+_TAG = "tag:yaml.org,2002:"
+_STR_TAG, _SEQ_TAG, _MAP_TAG = _TAG + "str", _TAG + "seq", _TAG + "map"
+_INTERN_MAX = 40  # short values (tags, statuses, names) recur across notes: keep one copy
+_PLAIN_SCALAR_TAGS = frozenset(_TAG + name for name in ("null", "bool", "int", "float"))
+
+
+class _NotPlain(Exception):
+    """The document needs PyYAML's full constructor (explicit tags, merge keys, complex keys)."""
+
+
+def _plain(node: yaml.Node, loader: _FrontmatterLoader) -> Any:
+    """Build a checked tree of plain maps, lists and scalars, keys already strings.
+
+    The same values as ``_string_keys(loader.construct_document(node))`` for the documents
+    it accepts, without the constructor's per-node bookkeeping.
+    """
+    kind, tag = type(node), node.tag
+    if kind is yaml.ScalarNode:
+        if tag == _STR_TAG:
+            value = node.value
+            return intern(value) if len(value) <= _INTERN_MAX else value
+        if tag in _PLAIN_SCALAR_TAGS:
+            return loader.yaml_constructors[tag](loader, node)
+    elif kind is yaml.SequenceNode and tag == _SEQ_TAG:
+        return [_plain(child, loader) for child in node.value]
+    elif kind is yaml.MappingNode and tag == _MAP_TAG:
+        out: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            if type(key_node) is not yaml.ScalarNode or key_node.tag not in _PLAIN_KEY_TAGS:
+                raise _NotPlain
+            key = _plain(key_node, loader)
+            out[intern("" if key is None else str(key))] = _plain(value_node, loader)
+        return out
+    raise _NotPlain
+
+
+# Not bool, int or float keys: Python takes true, 1 and 1.0 for the same key, so only
+# PyYAML's own constructor builds those mappings the way it always has.
+_PLAIN_KEY_TAGS = frozenset((_STR_TAG, _TAG + "null"))
+
+
+def _construct(node: yaml.Node, loader: _FrontmatterLoader, tree: bool) -> Any:
+    """The document's value with string keys; a quick build for plain trees, PyYAML's otherwise."""
+    if tree:
+        try:
+            return _plain(node, loader)
+        except Exception:  # anything unusual: let the full constructor build it or say why not
+            pass
+    return _string_keys(loader.construct_document(node))
+
+
 def load_yaml(text: str) -> Any:
     """Parse frontmatter YAML safely; raise :class:`FrontmatterError` with a line on failure."""
     loader = _FrontmatterLoader(text)
@@ -212,9 +314,10 @@ def load_yaml(text: str) -> Any:
         node = loader.get_single_node()
         if node is None:
             return None
-        if _needs_guard(text):
+        tree = not _needs_guard(text) and _clearly_safe(node)
+        if not tree:
             _guard(node)
-        return _string_keys(loader.construct_document(node))
+        return _construct(node, loader, tree)
     except FrontmatterError:
         raise
     except yaml.reader.ReaderError as exc:
@@ -253,7 +356,7 @@ def _key_lines(fm_lines: list[str], first_line: int) -> dict[str, int]:
         m = _KEY_RE.match(line)
         if m:
             key = next(g for g in m.groups() if g is not None).strip()
-            found.setdefault(key, first_line + i)
+            found.setdefault(intern(key), first_line + i)
     return found
 
 
@@ -382,9 +485,7 @@ def parse_note(path: str, data: bytes) -> Note:
     decoded = decode(path, data)
     if isinstance(decoded, Note):
         return decoded
-    lines = decoded.split("\n")
-    if lines and lines[-1] == "":
-        lines.pop()
+    lines = split_lines(decoded)
     problems: list[Diagnostic] = []
     frontmatter: dict[str, Any] | None = None
     key_lines: dict[str, int] = {}
@@ -458,11 +559,7 @@ def _yaml_kind(value: Any) -> str:
     return type(value).__name__
 
 
-def read_bytes(full_path: str, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
-    """Read a regular file, at most ``max_bytes`` + 1 bytes; never block on special files.
-
-    Raises OSError (with a readable ``strerror``) for anything that is not a regular file.
-    """
+def _read(full_path: str, max_bytes: int) -> tuple[bytes, os.stat_result]:
     fd = os.open(full_path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
     try:
         st = os.fstat(fd)
@@ -470,25 +567,115 @@ def read_bytes(full_path: str, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
             raise OSError(0, "not a regular file")
         chunks: list[bytes] = []
         remaining = max_bytes + 1
+        request = min(remaining, st.st_size + 1)  # the whole file at once, unless it grows
         while remaining > 0:
-            chunk = os.read(fd, min(remaining, 1 << 20))
+            chunk = os.read(fd, request)
             if not chunk:
                 break
             chunks.append(chunk)
             remaining -= len(chunk)
-        return b"".join(chunks)
+            request = min(remaining, 1 << 20)
+        return b"".join(chunks), st
     finally:
         os.close(fd)
 
 
+def read_bytes(full_path: str, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
+    """Read a regular file, at most ``max_bytes`` + 1 bytes; never block on special files.
+
+    Raises OSError (with a readable ``strerror``) for anything that is not a regular file.
+    """
+    return _read(full_path, max_bytes)[0]
+
+
+def split_lines(text: str) -> list[str]:
+    """A note's text as lines, without a last empty line after a final newline."""
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    return lines
+
+
+def _body_lines(root: str, path: str, skip: int, max_bytes: int) -> tuple[str, ...]:
+    full = os.path.join(root, path)
+    try:
+        st = os.stat(full)
+    except OSError:
+        return ()
+    return _read_body_lines(full, path, skip, max_bytes, (st.st_size, st.st_mtime_ns, st.st_ctime_ns))
+
+
+@lru_cache(maxsize=16)
+def _read_body_lines(full: str, path: str, skip: int, max_bytes: int, stamp: Stamp) -> tuple[str, ...]:
+    """The body lines of the file at ``full`` as it is at ``stamp`` (part of the cache key)."""
+    try:
+        data = read_bytes(full, max_bytes)
+    except OSError:
+        return ()
+    text = decode(path, data) if len(data) <= max_bytes else None
+    return tuple(split_lines(text)[skip:]) if isinstance(text, str) else ()
+
+
+class BodyLines(Sequence[str]):
+    """The body lines of a note in a vault, read again from its file when asked for.
+
+    Keeping every body of a large vault in memory would take more than all the rest of a
+    check; rules that want the text get it here, note by note (the last few are kept).
+    Should the file change during the run, this is its new text.
+    """
+
+    __slots__ = ("_max_bytes", "_path", "_root", "_skip")
+
+    def __init__(self, root: str, path: str, skip: int, max_bytes: int = DEFAULT_MAX_BYTES) -> None:
+        """The lines after the first ``skip`` lines of the note at ``path`` in vault ``root``."""
+        self._root, self._path, self._skip, self._max_bytes = root, path, skip, max_bytes
+
+    def _lines(self) -> tuple[str, ...]:
+        return _body_lines(self._root, self._path, self._skip, self._max_bytes)
+
+    @overload
+    def __getitem__(self, index: int) -> str: ...
+    @overload
+    def __getitem__(self, index: slice) -> tuple[str, ...]: ...
+    def __getitem__(self, index: int | slice) -> str | tuple[str, ...]:
+        """A line, or a tuple of lines for a slice."""
+        return self._lines()[index]
+
+    def __len__(self) -> int:
+        """The number of body lines."""
+        return len(self._lines())
+
+    def __iter__(self) -> Iterator[str]:
+        """The lines in order."""
+        return iter(self._lines())
+
+    def __eq__(self, other: object) -> bool:
+        """Equal to any sequence of the same lines."""
+        if isinstance(other, Sequence) and not isinstance(other, str):
+            return self._lines() == tuple(other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        """Where the lines come from."""
+        return f"BodyLines({self._path!r}, after line {self._skip})"
+
+
+def read_note_stamped(root: str, path: str, max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[Note, Stamp | None]:
+    """``read_note``, and the stamp of the file as it was read (None when it could not be opened)."""
+    try:
+        data, st = _read(os.path.join(root, path), max_bytes)
+    except FileNotFoundError:
+        return _unreadable(path, "file vanished while the vault was being checked"), None
+    except OSError as exc:
+        return _unreadable(path, f"cannot read: {exc.strerror or exc}"), None
+    stamp = (st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+    if len(data) > max_bytes:
+        return _unreadable(path, f"file is larger than {max_bytes} bytes; raise max-file-size to check it"), stamp
+    return parse_note(path, data), stamp
+
+
 def read_note(root: str, path: str, max_bytes: int = DEFAULT_MAX_BYTES) -> Note:
     """Read and parse the note at vault-relative ``path``; I/O failures become diagnostics."""
-    try:
-        data = read_bytes(os.path.join(root, path), max_bytes)
-    except FileNotFoundError:
-        return _unreadable(path, "file vanished while the vault was being checked")
-    except OSError as exc:
-        return _unreadable(path, f"cannot read: {exc.strerror or exc}")
-    if len(data) > max_bytes:
-        return _unreadable(path, f"file is larger than {max_bytes} bytes; raise max-file-size to check it")
-    return parse_note(path, data)
+    return read_note_stamped(root, path, max_bytes)[0]

@@ -23,6 +23,7 @@ UNREADABLE = "unreadable-file"
 _SKIPPED_FOLDERS = frozenset({"node_modules"})
 _NOTE_SUFFIX = ".md"
 _Rank = tuple[int, int, str]
+_UNKNOWN = "\0unknown"  # no vault path contains NUL
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,6 +197,36 @@ class VaultIndex:
         if len(paths) < 2:
             return paths[0] if paths else None
         return min(paths, key=self._ranker(form, form_key, folder))
+
+    def resolver(self) -> Callable[[str, str], str | None]:
+        """``resolve`` for many links in a row, remembering answers.
+
+        Most targets match at most one file, and then the answer is the same from every
+        note; only ties and ``./`` paths depend on the linking note's folder.
+        """
+        anywhere: dict[str, str | None] = {}
+        from_folder: dict[tuple[str, str], str | None] = {}
+
+        def resolve(target: str, source: str) -> str | None:
+            if not target:
+                return source
+            found = anywhere.get(target, _UNKNOWN)
+            if found is not _UNKNOWN:
+                return found
+            key = (target, source.rpartition("/")[0])
+            found = from_folder.get(key, _UNKNOWN)
+            if found is not _UNKNOWN:
+                return found
+            paths, form, form_key, folder = self._matches(target, source)
+            if len(paths) >= 2:
+                found = from_folder[key] = min(paths, key=self._ranker(form, form_key, folder))
+            elif target.startswith(("./", "../")):
+                found = from_folder[key] = paths[0] if paths else None
+            else:
+                found = anywhere[target] = paths[0] if paths else None
+            return found
+
+        return resolve
 
     def candidates(self, target: str, source: str) -> list[str]:
         """Every file ``target`` could mean from ``source``, the one Obsidian opens first."""

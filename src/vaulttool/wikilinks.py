@@ -11,18 +11,29 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache, partial
+from itertools import accumulate
+from operator import add, itemgetter
+from sys import intern
+from typing import Any, cast
 from urllib.parse import unquote
 
 from vaulttool.models import Heading, Link
 
-WIKI_RE = re.compile(r"(!?)\[\[([^\[\]\n]*)\]\]")
-MD_LINK_RE = re.compile(
-    r"(!?)\[([^\[\]\n]*)\]\("
+_WIKI = r"\[\[([^\[\]\n]*)\]\]"
+_MD_LINK = (
+    r"\[([^\[\]\n]*)\]\("
     r"(?:<([^<>\n]*)>|([^\s()<>]*(?:\([^\s()]*\)[^\s()<>]*)*))"
     r"(?:[ \t]+(?:\"[^\"\n]*\"|'[^'\n]*'))?[ \t]*\)"
 )
+WIKI_RE = re.compile("(!?)" + _WIKI)
+MD_LINK_RE = re.compile("(!?)" + _MD_LINK)
+# The scanner's forms start with a literal bracket, which the regex engine finds several
+# times faster than an optional "!"; the scanner looks at the character before instead.
+_WIKI_SCAN_RE = re.compile(_WIKI)
+_MD_LINK_SCAN_RE = re.compile(_MD_LINK)
 _SCHEME_RE = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:")
 _INLINE_RE = re.compile(r"\\[^\sA-Za-z0-9]|`+|%%|\$\$?|<!--")
 _BACKTICKS_RE = re.compile(r"`+")
@@ -34,7 +45,6 @@ _LIST_RE = re.compile(r"[ \t]*(?:[-+*]|\d{1,9}[.)])(?:[ \t]|$)")
 _BLOCK_ID_RE = re.compile(r"(?:^|(?<=\s)|(?<=\]\]))\^([A-Za-z0-9\-]+)[ \t]*$")
 _ANCHOR_DROP_RE = re.compile(r"[^\w\s]|_", re.UNICODE)
 _SPACE_RE = re.compile(r"\s+")
-_SPECIAL = frozenset("\\`%$<")
 _CLOSERS = {"%%": "%%", "$$": "$$", "<!--": "-->"}
 
 
@@ -48,6 +58,7 @@ class BodyScan:
     code_lines: frozenset[int]
 
 
+@lru_cache(maxsize=1 << 16)
 def anchor_form(text: str) -> str:
     """Normalise heading or subpath text the way Obsidian compares them.
 
@@ -83,11 +94,18 @@ def split_wiki(inner: str) -> tuple[str, str, str | None, str]:
     """Split the inside of ``[[...]]`` into (target, subpath, alias, raw).
 
     ``\\|`` (the table form) is unescaped first; raw is what stands before the ``|``.
+    The strings are interned (a vault links the same few names many times over), and
+    raw is the same string as the target when there is no subpath.
     """
-    inner = inner.replace("\\|", "|")
+    if "\\|" in inner:
+        inner = inner.replace("\\|", "|")
     raw, bar, alias = inner.partition("|")
-    path, _, subpath = raw.partition("#")
-    return path.strip(), subpath.strip(), (alias if bar else None), raw.strip()
+    path, hashmark, subpath = raw.partition("#")
+    target = intern(path.strip())
+    shown = intern(alias) if bar else None
+    if not hashmark:
+        return target, "", shown, target
+    return target, intern(subpath.strip()), shown, intern(raw.strip())
 
 
 def split_markdown_dest(dest: str) -> tuple[str, str] | None:
@@ -99,7 +117,16 @@ def split_markdown_dest(dest: str) -> tuple[str, str] | None:
     if not dest or _SCHEME_RE.match(dest) or dest.startswith("//"):
         return None
     path, _, fragment = dest.partition("#")
-    return unquote(path).strip(), unquote(fragment).strip()
+    return intern(_unquote(path).strip()), intern(_unquote(fragment).strip())
+
+
+def _unquote(text: str) -> str:
+    """``urllib.parse.unquote``, with the common case (only ``%20``) done without it."""
+    if "%" not in text:
+        return text
+    if text.count("%") == text.count("%20"):
+        return text.replace("%20", " ")
+    return unquote(text)
 
 
 class _LineMask:
@@ -148,7 +175,8 @@ def _mask_line(line: str, carry: str | None) -> tuple[_LineMask, str | None]:
                 ticks = {}
                 for run in _BACKTICKS_RE.finditer(line):
                     ticks.setdefault(len(run.group()), []).append(run.start())
-            same = ticks[len(tok)]
+            # runs were listed whole; an opening run after an escaped backtick may not be one
+            same = ticks.get(len(tok), [])
             j = bisect_right(same, start)
             if j < len(same):
                 end = same[j] + len(tok)
@@ -178,68 +206,91 @@ def _mask_line(line: str, carry: str | None) -> tuple[_LineMask, str | None]:
     return mask, None
 
 
-def _links_in_line(line: str, lineno: int, mask: _LineMask | None, out: list[Link]) -> None:
-    """Append the wiki and markdown links of one line that lie outside masked ranges."""
-    if "[[" in line:
-        for m in WIKI_RE.finditer(line):
-            start = m.start()
-            if mask is not None and (mask.covers(start) or mask.covers(m.end() - 1)):
+# One int object per column number, shared by every link (a vault has a million link
+# ends, most of them past the 256 small ints Python shares itself).
+_COLUMNS = tuple(range(4097))
+_LINE = itemgetter(5)  # a Link's line
+# Link(*fields) without the Python-level __new__ of a named tuple: it runs once per link
+link_from_fields = cast("Callable[[tuple[Any, ...]], Link]", partial(tuple.__new__, Link))
+
+
+def _heading(level: int, text: str, line: int) -> Heading:
+    # templates repeat the same headings in every note: one string each
+    return Heading(level, intern(text), intern(anchor_form(text)), line)
+
+
+def _collect_links(lines: Sequence[str], first_line: int, code: set[int], masks: dict[int, _LineMask]) -> list[Link]:
+    """The wiki and markdown links of ``lines``, outside code lines and masked ranges, in line order.
+
+    The patterns never cross a line end, so they run once over the whole text, which is
+    much faster than once per line; each match is then placed on its line.
+    """
+    text = "\n".join(lines)
+    if "[" not in text:
+        return []
+    offsets = list(map(add, accumulate(map(len, lines), initial=0), range(len(lines) + 1)))
+    columns = _COLUMNS
+    found: list[Link] = []
+    markdown = "](" in text
+    for pattern in (_WIKI_SCAN_RE, _MD_LINK_SCAN_RE) if markdown else (_WIKI_SCAN_RE,):
+        wiki = pattern is _WIKI_SCAN_RE
+        for m in pattern.finditer(text):
+            start, end = m.span()
+            idx = bisect_right(offsets, start) - 1
+            lineno = first_line + idx
+            if lineno in code:
                 continue
-            target, subpath, alias, raw = split_wiki(m.group(2))
-            if not target and not subpath:
-                continue
-            out.append(
-                Link(
-                    kind="embed" if m.group(1) else "wiki",
-                    target=target,
-                    subpath=subpath,
-                    alias=alias,
-                    raw=raw,
-                    line=lineno,
-                    column=start + 1,
-                    end_line=lineno,
-                    end_column=m.end() + 1,
-                )
-            )
-    if "](" in line:
-        for m in MD_LINK_RE.finditer(line):
-            start = m.start()
-            if mask is not None and (mask.covers(start) or mask.covers(m.end() - 1)):
-                continue
-            dest = m.group(3) if m.group(3) is not None else m.group(4)
-            parts = split_markdown_dest(dest)
-            if parts is None or (not parts[0] and not parts[1]):
-                continue
-            out.append(
-                Link(
-                    kind="markdown",
-                    target=parts[0],
-                    subpath=parts[1],
-                    alias=m.group(2),
-                    raw=dest,
-                    line=lineno,
-                    column=start + 1,
-                    end_line=lineno,
-                    end_column=m.end() + 1,
-                )
-            )
+            start -= offsets[idx]
+            end -= offsets[idx]
+            embed = start > 0 and lines[idx][start - 1] == "!"
+            if embed:
+                start -= 1
+            if masks:
+                mask = masks.get(idx)
+                if mask is not None and (mask.covers(start) or mask.covers(end - 1)):
+                    continue
+            if wiki:
+                inner = m.group(1)
+                if "|" in inner or "#" in inner:
+                    target, subpath, alias, raw = split_wiki(inner)
+                    if not target and not subpath:
+                        continue
+                else:  # split_wiki's answer for a bare target, without the call
+                    target = raw = intern(inner.strip())
+                    subpath, alias = "", None
+                    if not target:
+                        continue
+                kind = "embed" if embed else "wiki"
+            else:
+                label, angled, bare = m.group(1, 2, 3)
+                raw = angled if angled is not None else bare
+                parts = split_markdown_dest(raw)
+                if parts is None or not (parts[0] or parts[1]):
+                    continue
+                (target, subpath), alias, raw, kind = parts, intern(label), intern(raw), "markdown"
+            column = columns[start + 1] if start < 4096 else start + 1
+            end_column = columns[end + 1] if end < 4096 else end + 1
+            fields = (kind, target, subpath, alias, raw, lineno, column, lineno, end_column, None)
+            found.append(link_from_fields(fields))
+    if markdown:
+        found.sort(key=_LINE)  # stable: wiki links come first on a line, each kind in order
+    return found
 
 
 def scan_body(lines: Sequence[str], first_line: int) -> BodyScan:
-    """Scan body lines (the first at file line ``first_line``) in one linear pass."""
-    links: list[Link] = []
+    """Scan body lines (the first at file line ``first_line``) in one linear pass, then find their links."""
     headings: list[Heading] = []
     block_ids: set[str] = set()
     code: set[int] = set()
+    masks: dict[int, _LineMask] = {}
     fence: str | None = None
     carry: str | None = None
     prev_blank = True
     prev_para = False
     in_list = False
     for idx, line in enumerate(lines):
-        lineno = first_line + idx
         if fence is not None:
-            code.add(lineno)
+            code.add(first_line + idx)
             stripped = line.strip()
             if stripped.startswith(fence) and not stripped.strip(fence[0]):
                 fence = None
@@ -247,46 +298,61 @@ def scan_body(lines: Sequence[str], first_line: int) -> BodyScan:
         if not line or line.isspace():
             prev_blank, prev_para = True, False
             continue
+        # the line without leading spaces, and without leading spaces and tabs
+        first = line.lstrip(" ") if line[0] == " " else line
+        lead = first.lstrip(" \t") if first[0] == "\t" else first
         if carry is None:
-            first = line.lstrip(" ")
-            if first[:1] in ("`", "~") and len(line) - len(first) <= 3:
+            indent = len(line) - len(lead)
+            head = first[0]
+            if (head == "`" or head == "~") and len(line) - len(first) <= 3:
                 fm = _FENCE_RE.match(line)
                 if fm and not (fm.group(1)[0] == "`" and "`" in fm.group(2)):
                     fence = fm.group(1)
-                    code.add(lineno)
+                    code.add(first_line + idx)
                     prev_blank, prev_para = False, False
                     continue
-            indent = len(line) - len(line.lstrip(" \t"))
             if indent and (line[0] == "\t" or line.startswith("    ")) and prev_blank and not in_list and not prev_para:
-                code.add(lineno)
+                code.add(first_line + idx)
                 prev_blank, prev_para = False, False
                 continue
-            if first[:1] == "#":
+            if head == "#":
                 hm = _ATX_OPEN_RE.match(line)
                 if hm:
                     text = _atx_text(line[hm.end() :])
-                    headings.append(Heading(len(hm.group(1)), text, anchor_form(text), lineno))
+                    headings.append(_heading(len(hm.group(1)), text, first_line + idx))
                     prev_blank, prev_para, in_list = False, False, False
-                    _links_in_line(line, lineno, _mask_line(line, None)[0], links)
+                    heading_mask = _mask_line(line, None)[0]
+                    if heading_mask.starts:
+                        masks[idx] = heading_mask
                     continue
-            if prev_para and first[:1] in ("=", "-") and _SETEXT_RE.match(line):
+            if prev_para and (head == "=" or head == "-") and _SETEXT_RE.match(line):
                 text = lines[idx - 1].strip()
-                headings.append(Heading(1 if first[0] == "=" else 2, text, anchor_form(text), lineno - 1))
+                headings.append(_heading(1 if head == "=" else 2, text, first_line + idx - 1))
                 prev_blank, prev_para = False, False
                 continue
-            if _LIST_RE.match(line):
+            marker = lead[0]
+            if (marker in "-+*" or marker.isdecimal()) and _LIST_RE.match(line):
                 in_list = True
             elif indent == 0 and prev_blank:
                 in_list = False
         mask: _LineMask | None = None
-        if carry is not None or not _SPECIAL.isdisjoint(line):
+        if carry is not None or (
+            "`" in line or "\\" in line or "$" in line or "%%" in line or "<!--" in line
+        ):  # a cheap test for the tokens _mask_line looks for
             mask, carry = _mask_line(line, carry)
-        if "[" in line:
-            _links_in_line(line, lineno, mask, links)
+            if mask.starts:
+                masks[idx] = mask
         if "^" in line:
-            bm = _BLOCK_ID_RE.search(line)
+            # a block id ends the line, so it can only start at the last caret
+            bm = _BLOCK_ID_RE.match(line, line.rfind("^"))
             if bm and (mask is None or not mask.covers(bm.start(1))):
                 block_ids.add(bm.group(1))
         prev_blank = False
-        prev_para = not in_list and not line.lstrip().startswith(("|", ">"))
+        if in_list:
+            prev_para = False
+        elif lead[0].isspace():  # exotic white space: strip it all, as before
+            prev_para = not line.lstrip().startswith(("|", ">"))
+        else:
+            prev_para = lead[0] != "|" and lead[0] != ">"
+    links = _collect_links(lines, first_line, code, masks)
     return BodyScan(tuple(links), tuple(headings), frozenset(block_ids), frozenset(code))

@@ -13,6 +13,7 @@ from bisect import bisect_right
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
+from vaulttool.graph import anchored_links
 from vaulttool.models import Diagnostic, Note, Severity
 from vaulttool.rules._util import link_diagnostic, link_text
 from vaulttool.wikilinks import anchor_form
@@ -55,16 +56,14 @@ def missing_part(note: Note, subpath: str, headings: dict[str, list[int]]) -> st
 def check(ctx: RuleContext) -> Iterator[Diagnostic]:
     """Yield one diagnostic per link whose subpath is not in the resolved note."""
     indexes: dict[str, dict[str, list[int]]] = {}
-    for item in ctx.resolved:
-        link = item.link
-        if item.resolved is None or not link.subpath:
+    for item in anchored_links(ctx.resolved):
+        link, target = item.link, item.resolved
+        note = ctx.notes.get(target) if target is not None else None
+        if note is None or target is None:
             continue
-        note = ctx.notes.get(item.resolved)
-        if note is None:
-            continue
-        if item.resolved not in indexes:
-            indexes[item.resolved] = heading_index(note)
-        missing = missing_part(note, link.subpath, indexes[item.resolved])
+        if target not in indexes:
+            indexes[target] = heading_index(note)
+        missing = missing_part(note, link.subpath, indexes[target])
         if missing is not None:
             where = "this note" if item.resolved == item.source else f"'{item.resolved}'"
             yield link_diagnostic(

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
+from vaulttool.graph import unresolved_links
 from vaulttool.models import Diagnostic, Severity
 from vaulttool.rules._util import link_diagnostic, link_text
 from vaulttool.vault import link_key
@@ -49,9 +50,9 @@ def check(ctx: RuleContext) -> Iterator[Diagnostic]:
     """Yield one diagnostic per unresolved body link."""
     aliases: dict[str, str] | None = None
     stems: dict[str, str] = {}
-    for item in ctx.resolved:
+    for item in unresolved_links(ctx.resolved):
         link = item.link
-        if item.resolved is not None or link.kind == "frontmatter":
+        if link.kind == "frontmatter":
             continue
         if aliases is None:
             aliases, stems = _aliases(ctx), _attachment_stems(ctx)

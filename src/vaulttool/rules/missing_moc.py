@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
+from vaulttool.graph import unresolved_links
 from vaulttool.models import Diagnostic, Severity
 from vaulttool.rules._util import link_diagnostic
 
@@ -22,9 +23,9 @@ DEFAULT_SEVERITY = Severity.ERROR
 
 def check(ctx: RuleContext) -> Iterator[Diagnostic]:
     """Yield one diagnostic per unresolved frontmatter link."""
-    for item in ctx.resolved:
+    for item in unresolved_links(ctx.resolved):
         link = item.link
-        if link.kind == "frontmatter" and item.resolved is None:
+        if link.kind == "frontmatter":
             yield link_diagnostic(
                 item.source,
                 link,

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
+from vaulttool.graph import orphan_notes
 from vaulttool.models import Diagnostic, Severity
 
 if TYPE_CHECKING:
@@ -20,7 +21,7 @@ DEFAULT_SEVERITY = Severity.INFO
 
 def check(ctx: RuleContext) -> Iterator[Diagnostic]:
     """Yield one diagnostic per note without backlinks."""
-    for path in ctx.graph.orphans():
+    for path in orphan_notes(ctx.notes, ctx.resolved):
         yield Diagnostic(
             path=path,
             line=1,

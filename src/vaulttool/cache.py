@@ -1,0 +1,293 @@
+"""The cache between runs: parsed notes, link resolutions and the last result, outside the vault.
+
+One folder per vault (named by a digest of the vault's real path) under the platform's
+cache folder. Every file in it is written whole (temporary file, then ``os.replace``),
+so concurrent runs never see half a file:
+
+* ``notes-*.bin``: packs of parsed notes, each entry a note's path, the stamp (size,
+  mtime, ctime) of its file when it was read, and its record. A pack is stored as the
+  worker that parsed it packed it; a run that changes a few notes writes a small pack
+  for them and rewrites only the packs that held their old entries.
+* ``resolved.bin``: what each note's links resolved to, valid while the vault holds the
+  same files (names, not contents).
+* ``result.bin``: the last report, valid while the key it was stored under matches: the
+  tool version and code, the options (and whatever the caller feeds into
+  :meth:`vaulttool.lint.Options.fingerprint`), and the stamp of every note in the vault.
+
+Files are ``marshal`` data behind a magic line and a CRC-32: ``marshal`` reads and writes
+plain data several times faster than JSON and, unlike pickle, never runs code while
+loading; the checksum keeps truncated or corrupt files away from it. A file that does
+not check out, or holds something unexpected, is ignored and replaced: the cache can
+make a run faster, never make it fail. Writing is best effort for the same reason.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import marshal
+import os
+import sys
+import time
+import zlib
+from collections.abc import Iterable, Iterator, Mapping
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from vaulttool import __version__
+from vaulttool.notes import Stamp
+from vaulttool.pool import Entry
+from vaulttool.records import NoteRecord
+from vaulttool.vault import WalkResult
+
+FORMAT = 1
+_MAGIC = b"vaulttool cache\n"
+_CRC_BYTES = 4
+_PACK_PREFIX, _PACK_SUFFIX = "notes-", ".bin"
+# A file changed twice within one tick of the file system clock can keep its size and
+# mtime; what was read that close to the run is not trusted to a later one (git's
+# "racy" rule). Two seconds covers the coarsest clocks (FAT).
+RACY_NS = 2_000_000_000
+# Runs that change a few notes each leave small packs behind; past this many, one run
+# merges them.
+_SMALL_PACK, _MAX_SMALL_PACKS = 64, 16
+
+Pack = tuple[int, list[Entry] | None]  # entries in the pack, and the entries (None: not loaded)
+
+
+def default_cache_dir() -> Path:
+    """The platform's cache folder for vaulttool (``~/.cache/vaulttool`` on Linux)."""
+    from platformdirs import user_cache_dir
+
+    return Path(user_cache_dir("vaulttool", appauthor=False))
+
+
+@lru_cache(maxsize=1)
+def code_stamp() -> bytes:
+    """Name, size and mtime of every module of vaulttool: a changed module invalidates the cache."""
+    package = Path(__file__).resolve().parent
+    parts = []
+    for folder in (package, *(p for p in package.iterdir() if p.is_dir() and p.name != "__pycache__")):
+        for entry in sorted(os.scandir(folder), key=lambda e: e.name):
+            if entry.name.endswith(".py"):
+                st = entry.stat()
+                parts.append(f"{folder.name}/{entry.name}:{st.st_size}:{st.st_mtime_ns}")
+    return "\n".join(parts).encode()
+
+
+def fingerprint(*parts: bytes) -> str:
+    """A digest of the tool version, its code, the Python version and ``parts``."""
+    digest = hashlib.sha256()
+    header = f"{FORMAT}\0{__version__}\0{sys.version}\0{marshal.version}\0".encode()
+    for part in (header, code_stamp(), *parts):
+        digest.update(len(part).to_bytes(8, "little"))
+        digest.update(part)
+    return digest.hexdigest()
+
+
+def stamp_files(root: str, paths: Iterable[str]) -> dict[str, Stamp]:
+    """The stamp of each path that can be stat'ed (symlinks followed, as reading does)."""
+    stamps: dict[str, Stamp] = {}
+    join, stat = os.path.join, os.stat
+    for path in paths:
+        try:
+            st = stat(join(root, path))
+        except OSError:
+            continue
+        stamps[path] = (st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+    return stamps
+
+
+def _storable(value: Any) -> bool:
+    try:
+        marshal.dumps(value)
+    except ValueError:
+        return False
+    return True
+
+
+def _inside(path: str, folder: str) -> bool:
+    try:
+        return os.path.commonpath([folder, path]) == folder
+    except ValueError:  # different drives
+        return False
+
+
+class VaultCache:
+    """The cache entries of one vault, for one run (file stamps are taken once)."""
+
+    def __init__(self, base: Path, root: Path) -> None:
+        """Use ``base/<digest of root's real path>``; nothing is created until something is saved."""
+        self.root = os.fspath(root)
+        real = os.path.realpath(root)
+        self.folder = Path(base) / hashlib.sha256(os.fsencode(real)).hexdigest()[:32]
+        self.started_ns = time.time_ns()
+        self._stamps: dict[str, Stamp] | None = None
+        self._stamped: tuple[str, ...] = ()
+        self._packs: dict[str, Pack] = {}  # pack file name: loaded pack
+        self._leftovers: list[Entry] = []  # entries to store that are not in a pack of their own
+
+    @classmethod
+    def outside(cls, base: Path, root: Path) -> VaultCache | None:
+        """A cache under ``base``, or None when ``base`` lies inside the vault (check never writes there)."""
+        if _inside(os.path.realpath(base), os.path.realpath(root)):
+            return None
+        return cls(base, root)
+
+    def stamps(self, notes: tuple[str, ...]) -> dict[str, Stamp]:
+        """The stamp of every note that can be stat'ed, taken on first use."""
+        if self._stamps is None or self._stamped != notes:
+            self._stamps, self._stamped = stamp_files(self.root, notes), notes
+        return self._stamps
+
+    def settled(self, stamp: Stamp | None) -> bool:
+        """Whether a file with ``stamp`` changed long enough before this run to be cached safely."""
+        limit = self.started_ns - RACY_NS
+        return stamp is not None and stamp[1] < limit and stamp[2] < limit
+
+    def all_settled(self) -> bool:
+        """Whether every note was stamped and is settled, so a whole result may be stored."""
+        stamps = self._stamps
+        return stamps is not None and len(stamps) == len(self._stamped) and all(map(self.settled, stamps.values()))
+
+    def files_key(self, walked: WalkResult) -> str:
+        """A digest of which files the vault holds: what link resolution depends on."""
+        names = "\0".join((*walked.notes, "", *walked.attachments))
+        return fingerprint(b"files", names.encode("utf-8", "surrogatepass"))
+
+    def result_key(self, options: str, walked: WalkResult) -> str:
+        """The key of a whole result: ``options`` (a fingerprint) and the stamp of every file found."""
+        stamps = self.stamps(walked.notes)
+        digest = hashlib.sha256(options.encode())
+        for path in walked.notes:
+            digest.update(f"\0n{path}\0{stamps.get(path)}".encode("utf-8", "surrogatepass"))
+        for path in walked.attachments:
+            digest.update(f"\0a{path}".encode("utf-8", "surrogatepass"))
+        for problem in walked.problems:
+            digest.update(f"\0p{problem.path}\0{problem.message}".encode("utf-8", "surrogatepass"))
+        return digest.hexdigest()
+
+    def _read(self, name: str) -> Any:
+        """The value in file ``name``; raises when it is missing, damaged or foreign."""
+        data = (self.folder / name).read_bytes()
+        head = len(_MAGIC)
+        payload = data[head + _CRC_BYTES :]
+        if data[:head] != _MAGIC or zlib.crc32(payload) != int.from_bytes(data[head : head + _CRC_BYTES], "little"):
+            raise ValueError(f"not a vaulttool cache file: {name}")
+        return marshal.loads(payload)
+
+    def _load(self, name: str) -> Any:
+        try:
+            return self._read(name)
+        except Exception:  # unreadable, foreign or damaged: as good as absent
+            return None
+
+    def _write(self, name: str, payload: bytes) -> None:
+        target = self.folder / name
+        temp = self.folder / f".{name}.{os.getpid()}.{time.monotonic_ns()}.tmp"
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            with open(temp, "xb") as out:
+                out.write(_MAGIC + zlib.crc32(payload).to_bytes(_CRC_BYTES, "little") + payload)
+            os.replace(temp, target)
+        except OSError:
+            with contextlib.suppress(OSError):
+                temp.unlink(missing_ok=True)
+
+    def _save(self, name: str, value: Any) -> None:
+        with contextlib.suppress(ValueError):  # a value marshal cannot store: not cached
+            self._write(name, marshal.dumps(value))
+
+    def _remove(self, name: str) -> None:
+        with contextlib.suppress(OSError):
+            (self.folder / name).unlink()
+
+    def load_result(self, key: str) -> tuple[int, int, tuple[Any, ...]] | None:
+        """(notes, links, diagnostic records) stored under ``key``, or None."""
+        value = self._load("result.bin")
+        try:
+            stored, notes, links, diagnostics = value
+            if stored == key and type(notes) is int and type(links) is int and type(diagnostics) is tuple:
+                return notes, links, diagnostics
+        except (TypeError, ValueError):
+            pass
+        return None
+
+    def save_result(self, key: str, notes: int, links: int, diagnostics: tuple[Any, ...]) -> None:
+        """Store a report's counts and diagnostic records under ``key``."""
+        self._save("result.bin", (key, notes, links, diagnostics))
+
+    def load_notes(self, key: str, stamps: Mapping[str, Stamp]) -> Iterator[tuple[str, NoteRecord]]:
+        """The cached record of every note whose file has the stamp in ``stamps``, stored under ``key``.
+
+        Records come pack by pack, so the caller can build each note and let its record go.
+        """
+        self._packs = {}
+        try:
+            names = [n for n in os.listdir(self.folder) if n.startswith(_PACK_PREFIX) and n.endswith(_PACK_SUFFIX)]
+        except OSError:
+            return
+        for name in names:
+            try:
+                stored, blob = self._read(name)
+                if stored != key:
+                    raise ValueError("written by another version or with other options")
+                entries = marshal.loads(blob)
+                live = [entry for entry in entries if stamps.get(entry[0]) == entry[1]]
+                for path, _, record in live:
+                    if type(record) is not tuple or record[:1] != (path,):
+                        raise ValueError(f"a record for {path!r} that is not one")
+            except Exception:  # missing (another run removed it), damaged or foreign: replace it
+                live, entries = [], [None]
+            self._packs[name] = (len(live), None if len(live) == len(entries) else live)
+            for path, _, record in live:
+                yield path, record
+
+    def add_notes(self, key: str, entries: list[Entry], blob: bytes | None) -> None:
+        """Store a chunk just parsed (one item of ``parse_chunks``), in its own pack when it can."""
+        if blob is not None and all(self.settled(entry[1]) for entry in entries):
+            self._write_pack(key, blob)
+        else:  # leave out files changed too recently to be trusted, and values marshal cannot store
+            self._leftovers.extend(e for e in entries if self.settled(e[1]) and _storable(e))
+
+    def save_notes(self, key: str) -> None:
+        """Finish storing notes: entries set aside, and the valid entries of packs that went stale.
+
+        A pack that is still wholly valid stays as it is; the valid entries of a pack that
+        also held stale ones move to a new pack; many small packs are merged.
+        """
+        leftovers, self._leftovers = self._leftovers, []
+        merge_small = sum(1 for count, _ in self._packs.values() if count < _SMALL_PACK) > _MAX_SMALL_PACKS
+        for name, (count, live) in list(self._packs.items()):
+            if live is not None or (merge_small and count < _SMALL_PACK):
+                leftovers.extend(live if live is not None else self._entries(name))
+                self._remove(name)
+                del self._packs[name]
+        if leftovers:
+            self._write_pack(key, marshal.dumps(leftovers))
+
+    def _entries(self, name: str) -> list[Entry]:
+        try:
+            entries: list[Entry] = marshal.loads(self._read(name)[1])
+            return entries
+        except Exception:
+            return []
+
+    def _write_pack(self, key: str, blob: bytes) -> None:
+        self._write(f"{_PACK_PREFIX}{os.urandom(12).hex()}{_PACK_SUFFIX}", marshal.dumps((key, blob)))
+
+    def load_resolved(self, files: str) -> dict[str, tuple[str | None, ...]]:
+        """Stored link resolutions per note, when the vault held the same files (digest ``files``)."""
+        value = self._load("resolved.bin")
+        try:
+            stored, resolved = value
+            if stored == files and type(resolved) is dict:
+                return resolved
+        except (TypeError, ValueError):
+            pass
+        return {}
+
+    def save_resolved(self, files: str, resolved: dict[str, tuple[str | None, ...]]) -> None:
+        """Store each note's link resolutions for a vault holding the files of digest ``files``."""
+        self._save("resolved.bin", (files, resolved))

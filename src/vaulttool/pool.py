@@ -1,0 +1,130 @@
+"""Read and parse many notes, across processes when there are enough of them to pay for it.
+
+Parsing is CPU-bound and independent per note, so a large vault is cut into chunks that
+worker processes read and parse. A chunk comes back as ``marshal`` bytes of plain
+records (see :mod:`vaulttool.records`): they load several times faster than pickled note
+objects, keep interned strings interned, and are exactly what the cache stores, so the
+parent never encodes them again. Small batches stay in this process, where starting
+workers would cost more than it saves. The notes are the same either way; the caller
+orders them.
+"""
+
+from __future__ import annotations
+
+import marshal
+import os
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any
+
+from vaulttool.notes import Stamp, read_note_stamped
+from vaulttool.records import NoteRecord, to_record
+
+if TYPE_CHECKING:
+    import multiprocessing.context
+
+# Below this many notes one process is faster: starting workers and collecting their
+# results costs about as much as parsing this many notes (see docs/performance.md).
+POOL_MIN_NOTES = 600
+_CHUNKS_PER_WORKER = 8
+_MIN_CHUNK, _MAX_CHUNK = 16, 256
+
+Progress = Callable[[int, int], None]  # (notes done so far, notes to do in all)
+Entry = tuple[str, "Stamp | None", NoteRecord]  # a note's path, its file's stamp when read, its record
+
+
+def available_cpus() -> int:
+    """How many CPUs this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+def worker_count(jobs: int, notes: int) -> int:
+    """Processes to use for ``notes`` notes: 1 below the threshold, else ``jobs`` (0: one per CPU)."""
+    if jobs == 1 or notes < POOL_MIN_NOTES:
+        return 1
+    wanted = jobs if jobs > 0 else available_cpus()
+    return max(1, min(wanted, notes // _MIN_CHUNK))
+
+
+def parse_entries(root: str, paths: Sequence[str], max_bytes: int) -> list[Entry]:
+    """Read and parse ``paths`` here: one entry per path."""
+    entries: list[Entry] = []
+    for path in paths:
+        note, stamp = read_note_stamped(root, path, max_bytes)
+        entries.append((path, stamp, to_record(note)))
+    return entries
+
+
+def pack(entries: list[Entry]) -> bytes | None:
+    """``entries`` as marshal bytes, or None when a value cannot be marshalled (a YAML-tagged date)."""
+    try:
+        return marshal.dumps(entries)
+    except ValueError:
+        return None
+
+
+def _parse_packed(root: str, paths: Sequence[str], max_bytes: int) -> bytes | list[Entry]:
+    """A worker's job: the chunk's entries, packed when possible (else pickled by the pool)."""
+    entries = parse_entries(root, paths, max_bytes)
+    packed = pack(entries)
+    return entries if packed is None else packed
+
+
+def _context() -> multiprocessing.context.BaseContext:
+    import multiprocessing
+
+    # fork starts a worker in milliseconds with everything already imported; elsewhere
+    # (macOS, Windows) the platform's default is the safe choice
+    if sys.platform.startswith("linux"):
+        return multiprocessing.get_context("fork")
+    return multiprocessing.get_context()
+
+
+def parse_chunks(
+    root: str,
+    paths: Sequence[str],
+    max_bytes: int,
+    jobs: int = 0,
+    progress: Progress | None = None,
+    packed: bool = False,
+) -> Iterator[tuple[list[Entry], bytes | None]]:
+    """Yield each chunk's entries (chunks in no particular order) and, when ``packed`` or
+    when they come from a worker, their marshal bytes (None when they cannot be packed).
+
+    ``progress`` is called after each chunk. When worker processes cannot be started or
+    die, the chunks they had not returned are parsed here instead.
+    """
+    total, done = len(paths), 0
+    workers = worker_count(jobs, total)
+    size = max(_MIN_CHUNK, min(_MAX_CHUNK, total // (workers * _CHUNKS_PER_WORKER) or 1))
+    left = {start: paths[start : start + size] for start in range(0, total, size)}
+    if workers > 1:
+        # imported here: runs that read a few notes (most re-runs) never start a worker
+        from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+        from concurrent.futures.process import BrokenProcessPool
+
+        try:
+            with ProcessPoolExecutor(max_workers=workers, mp_context=_context()) as pool:
+                futures = {pool.submit(_parse_packed, root, chunk, max_bytes): start for start, chunk in left.items()}
+                pending = set(futures)
+                while pending:
+                    finished, pending = wait(pending, return_when=FIRST_COMPLETED)
+                    for future in finished:
+                        result: Any = future.result()
+                        del left[futures.pop(future)]  # let go of the result once used
+                        entries, blob = (marshal.loads(result), result) if isinstance(result, bytes) else (result, None)
+                        yield entries, blob
+                        done += len(entries)
+                        if progress is not None:
+                            progress(done, total)
+        except (BrokenProcessPool, OSError):
+            pass  # parse what is left here
+    for chunk in left.values():
+        entries = parse_entries(root, chunk, max_bytes)
+        yield entries, pack(entries) if packed else None
+        done += len(entries)
+        if progress is not None:
+            progress(done, total)

@@ -1,0 +1,226 @@
+"""The cache: same report as without it, only changed notes read again, never in the vault."""
+
+from __future__ import annotations
+
+import marshal
+import os
+import threading
+import zlib
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from vaulttool import cache, pool
+from vaulttool.cache import VaultCache
+from vaulttool.cli import cli
+from vaulttool.formatters import format_json
+from vaulttool.lint import Options, check
+
+NOTES = {
+    "Home.md": (
+        "---\nlinks: ['[[Index MOC]]', '[[Missing MOC]]']\naliases: [Start]\n---\n"
+        "[[A]] [[B#Intro]] [[B#Nope]] [[Nowhere]]\n"
+    ),
+    "A.md": "# A\nBack to [[Home]].\n",
+    "B.md": "## Intro\nSee [[A]] and [[Start]].\n",
+    "Lonely.md": "Nothing links here.\n",
+    "Index MOC.md": "[[Home]]\n",
+    "sub/Deep.md": "---\ntags: [deep]\n---\n[[../A]] ![[pic.png]]\n",
+    "sub/pic.png": "",
+}
+
+
+@pytest.fixture
+def vault(tmp_path: Path) -> Path:
+    root = tmp_path / "vault"
+    for rel, text in NOTES.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    return root
+
+
+@pytest.fixture
+def settled(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Trust files written a moment ago (the tests write their vaults just before checking)."""
+    monkeypatch.setattr(cache, "RACY_NS", 0)
+
+
+@pytest.fixture
+def reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The notes read from disk, in order."""
+    seen: list[str] = []
+    real = pool.read_note_stamped
+
+    def counting(root: str, path: str, max_bytes: int) -> object:
+        seen.append(path)
+        return real(root, path, max_bytes)
+
+    monkeypatch.setattr(pool, "read_note_stamped", counting)
+    return seen
+
+
+def report(vault: Path, folder: Path | None, options: Options | None = None) -> str:
+    """The JSON report of ``vault``, with a cache under ``folder`` (None: no cache)."""
+    return format_json(check(vault, options, cache=None if folder is None else VaultCache(folder, vault)))
+
+
+def test_unchanged_vault_reads_no_note(vault: Path, tmp_path: Path, settled: None, reads: list[str]) -> None:
+    first = report(vault, tmp_path / "cache")
+    assert len(reads) == 6
+    reads.clear()
+    second = report(vault, tmp_path / "cache")
+    assert reads == []
+    assert second == first == report(vault, None)
+
+
+def test_an_edited_note_is_the_only_one_read_again(
+    vault: Path, tmp_path: Path, settled: None, reads: list[str]
+) -> None:
+    report(vault, tmp_path / "cache")
+    with (vault / "A.md").open("a", encoding="utf-8") as note:
+        note.write("Now also [[Elsewhere]].\n")
+    reads.clear()
+    edited = report(vault, tmp_path / "cache")
+    assert reads == ["A.md"]
+    assert "Elsewhere" in edited
+    assert edited == report(vault, None)
+
+
+def test_added_and_removed_notes_change_resolution(
+    vault: Path, tmp_path: Path, settled: None, reads: list[str]
+) -> None:
+    report(vault, tmp_path / "cache")
+    (vault / "B.md").unlink()
+    (vault / "Nowhere.md").write_text("[[Home]]\n", encoding="utf-8")
+    reads.clear()
+    changed = report(vault, tmp_path / "cache")
+    assert reads == ["Nowhere.md"]
+    assert changed == report(vault, None)
+    assert '"target": "B#Intro"' in changed
+    assert '"target": "Nowhere"' not in changed
+
+
+def test_other_options_are_not_served_the_cached_report(vault: Path, tmp_path: Path, settled: None) -> None:
+    report(vault, tmp_path / "cache")
+    only = Options(select=("orphan-note",))
+    assert report(vault, tmp_path / "cache", only) == report(vault, None, only)
+
+
+def damage(path: Path, how: str) -> None:
+    data = path.read_bytes()
+    if how == "truncated":
+        path.write_bytes(data[: len(data) // 2])
+    elif how == "garbage":
+        path.write_bytes(os.urandom(len(data)))
+    elif how == "empty":
+        path.write_bytes(b"")
+    elif how == "bad checksum":
+        path.write_bytes(data[:-1] + bytes([data[-1] ^ 0xFF]))
+    elif how == "foreign":  # a well-formed file holding something else
+        payload = marshal.dumps({"not": ["what", "was", "stored"]})
+        path.write_bytes(b"vaulttool cache\n" + zlib.crc32(payload).to_bytes(4, "little") + payload)
+
+
+@pytest.mark.parametrize("how", ["truncated", "garbage", "empty", "bad checksum", "foreign"])
+def test_a_damaged_cache_is_ignored_and_rebuilt(
+    vault: Path, tmp_path: Path, settled: None, reads: list[str], how: str
+) -> None:
+    expected = report(vault, tmp_path / "cache")
+    files = sorted((tmp_path / "cache").rglob("*.bin"))
+    assert {f.name for f in files} >= {"result.bin", "resolved.bin"}
+    for file in files:
+        damage(file, how)
+    reads.clear()
+    assert report(vault, tmp_path / "cache") == expected
+    assert len(reads) == 6
+    reads.clear()
+    assert report(vault, tmp_path / "cache") == expected
+    assert reads == []
+
+
+def test_notes_changed_a_moment_ago_are_read_again(vault: Path, tmp_path: Path, reads: list[str]) -> None:
+    first = report(vault, tmp_path / "cache")
+    reads.clear()
+    assert report(vault, tmp_path / "cache") == first
+    assert len(reads) == 6  # same size and mtime, but too recent to trust
+    assert not any((tmp_path / "cache").rglob("result.bin"))
+
+
+def test_values_marshal_cannot_store_leave_only_their_note_uncached(
+    vault: Path, tmp_path: Path, settled: None, reads: list[str]
+) -> None:
+    (vault / "Dated.md").write_text("---\ncreated: !!timestamp 2024-01-15\n---\n[[Home]]\n", encoding="utf-8")
+    first = report(vault, tmp_path / "cache")
+    (vault / "A.md").write_text("# A\nchanged\n", encoding="utf-8")
+    reads.clear()
+    second = report(vault, tmp_path / "cache")
+    assert sorted(reads) == ["A.md", "Dated.md"]
+    assert second == report(vault, None) != first
+
+
+def test_concurrent_runs_share_one_cache(vault: Path, tmp_path: Path, settled: None) -> None:
+    expected = report(vault, None)
+    results: list[str] = []
+    runs = [threading.Thread(target=lambda: results.append(report(vault, tmp_path / "cache"))) for _ in range(4)]
+    for run in runs:
+        run.start()
+    for run in runs:
+        run.join()
+    assert results == [expected] * 4
+    assert report(vault, tmp_path / "cache") == expected
+
+
+def test_fingerprint_covers_options_and_extra_inputs() -> None:
+    base = Options().fingerprint()
+    assert base == Options().fingerprint()
+    assert base != Options(select=("broken-link",)).fingerprint()
+    assert Options().fingerprint(b"schema: a") != Options().fingerprint(b"schema: b") != base
+
+
+def snapshot(root: Path) -> dict[str, tuple[int, int]]:
+    return {str(p.relative_to(root)): (p.stat().st_size, p.stat().st_mtime_ns) for p in sorted(root.rglob("*"))}
+
+
+def test_check_never_writes_into_the_vault(
+    vault: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, settled: None
+) -> None:
+    default = tmp_path / "user-cache"
+    monkeypatch.delenv("VAULTTOOL_CACHE_DIR", raising=False)
+    monkeypatch.setattr(cache, "default_cache_dir", lambda: default)
+    before = snapshot(vault)
+    for _ in range(2):
+        CliRunner().invoke(cli, ["check", str(vault), "--format", "json"], standalone_mode=False)
+    assert snapshot(vault) == before
+    assert any(default.rglob("result.bin"))
+
+
+def test_a_default_cache_folder_inside_the_vault_is_not_used(
+    vault: Path, monkeypatch: pytest.MonkeyPatch, settled: None
+) -> None:
+    monkeypatch.delenv("VAULTTOOL_CACHE_DIR", raising=False)
+    monkeypatch.setattr(cache, "default_cache_dir", lambda: vault / ".cache" / "vaulttool")
+    before = snapshot(vault)
+    result = CliRunner().invoke(cli, ["check", str(vault)], standalone_mode=False)
+    assert result.exception is None
+    assert snapshot(vault) == before
+
+
+def test_no_cache_writes_nothing(vault: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, settled: None) -> None:
+    default = tmp_path / "user-cache"
+    monkeypatch.delenv("VAULTTOOL_CACHE_DIR", raising=False)
+    monkeypatch.setattr(cache, "default_cache_dir", lambda: default)
+    for args in (["--no-cache"], ["--no-cache", "--cache-dir", str(tmp_path / "explicit")]):
+        result = CliRunner().invoke(cli, ["check", str(vault), *args], standalone_mode=False)
+        assert result.exception is None
+    assert not default.exists()
+    assert not (tmp_path / "explicit").exists()
+
+
+def test_cache_dir_option_and_environment(vault: Path, tmp_path: Path, settled: None) -> None:
+    runner = CliRunner()
+    runner.invoke(cli, ["check", str(vault), "--cache-dir", str(tmp_path / "opt")], standalone_mode=False)
+    runner.invoke(cli, ["check", str(vault)], env={"VAULTTOOL_CACHE_DIR": str(tmp_path / "env")}, standalone_mode=False)
+    assert any((tmp_path / "opt").rglob("result.bin"))
+    assert any((tmp_path / "env").rglob("result.bin"))
