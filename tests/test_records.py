@@ -34,10 +34,11 @@ def test_body_lines_of_a_vanished_or_undecodable_file_are_empty(tmp_path: Path) 
     assert BodyLines(str(tmp_path), "gone.md", 0) == ()
 
 
-def test_body_lines_follow_the_file(tmp_path: Path) -> None:
+def test_body_lines_are_read_once_then_kept(tmp_path: Path) -> None:
     note = tmp_path / "N.md"
     note.write_text("old\n", encoding="utf-8")
     lines = BodyLines(str(tmp_path), "N.md", 0)
-    assert lines == ("old",)
     note.write_text("new text\nand more\n", encoding="utf-8")
-    assert lines == ("new text", "and more")
+    assert lines == ("new text", "and more")  # read on first use
+    note.write_text("changed again\n", encoding="utf-8")
+    assert lines == ("new text", "and more")  # every rule sees one snapshot

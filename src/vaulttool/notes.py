@@ -617,21 +617,24 @@ def _read_body_lines(full: str, path: str, skip: int, max_bytes: int, stamp: Sta
 
 
 class BodyLines(Sequence[str]):
-    """The body lines of a note in a vault, read again from its file when asked for.
+    """The body lines of a note in a vault, read from its file the first time they are asked for.
 
-    Keeping every body of a large vault in memory would take more than all the rest of a
-    check; rules that want the text get it here, note by note (the last few are kept).
-    Should the file change during the run, this is its new text.
+    Notes whose text no rule reads (a vault without templates, a cached run that only
+    resolves links) never hold their bodies in memory; once read, the lines are kept, so
+    every rule sees the same snapshot however often it looks.
     """
 
-    __slots__ = ("_max_bytes", "_path", "_root", "_skip")
+    __slots__ = ("_max_bytes", "_memo", "_path", "_root", "_skip")
 
     def __init__(self, root: str, path: str, skip: int, max_bytes: int = DEFAULT_MAX_BYTES) -> None:
         """The lines after the first ``skip`` lines of the note at ``path`` in vault ``root``."""
         self._root, self._path, self._skip, self._max_bytes = root, path, skip, max_bytes
+        self._memo: tuple[str, ...] | None = None
 
     def _lines(self) -> tuple[str, ...]:
-        return _body_lines(self._root, self._path, self._skip, self._max_bytes)
+        if self._memo is None:
+            self._memo = _body_lines(self._root, self._path, self._skip, self._max_bytes)
+        return self._memo
 
     @overload
     def __getitem__(self, index: int) -> str: ...
