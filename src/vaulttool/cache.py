@@ -39,7 +39,7 @@ from vaulttool import __version__
 from vaulttool.notes import Stamp
 from vaulttool.pool import Entry
 from vaulttool.records import NoteRecord
-from vaulttool.vault import WalkResult
+from vaulttool.vault import WalkResult, is_inside
 
 FORMAT = 1
 _MAGIC = b"vaulttool cache\n"
@@ -107,13 +107,6 @@ def _storable(value: Any) -> bool:
     return True
 
 
-def _inside(path: str, folder: str) -> bool:
-    try:
-        return os.path.commonpath([folder, path]) == folder
-    except ValueError:  # different drives
-        return False
-
-
 class VaultCache:
     """The cache entries of one vault, for one run (file stamps are taken once)."""
 
@@ -131,7 +124,7 @@ class VaultCache:
     @classmethod
     def outside(cls, base: Path, root: Path) -> VaultCache | None:
         """A cache under ``base``, or None when ``base`` lies inside the vault (check never writes there)."""
-        if _inside(os.path.realpath(base), os.path.realpath(root)):
+        if is_inside(os.path.realpath(base), os.path.realpath(root)):
             return None
         return cls(base, root)
 

@@ -278,8 +278,9 @@ def _refuse_vault_file(vault: Path, output: Path | None) -> None:
     """Refuse to write over an existing file inside the vault (a note or attachment would be lost)."""
     if output is None or not output.exists():
         return
-    root, target = os.path.realpath(vault), os.path.realpath(output)
-    if os.path.commonpath([root, target]) == root:
+    from vaulttool.vault import is_inside
+
+    if is_inside(os.path.realpath(output), os.path.realpath(vault)):
         raise click.UsageError(f"refusing to overwrite '{output}': it is a file inside the vault")
 
 

@@ -72,9 +72,10 @@ def _decodable(name: str) -> bool:
     return True
 
 
-def _inside(real: str, root_real: str) -> bool:
+def is_inside(path: str, folder: str) -> bool:
+    """Whether ``path`` is ``folder`` or lies below it (both real paths)."""
     try:
-        return os.path.commonpath([root_real, real]) == root_real
+        return os.path.commonpath([folder, path]) == folder
     except ValueError:  # different drives on Windows
         return False
 
@@ -148,7 +149,7 @@ class _Walker:
             return
         if stat.S_ISDIR(mode):
             return
-        if not _inside(os.path.realpath(path), self.root_real):
+        if not is_inside(os.path.realpath(path), self.root_real):
             if note:
                 self.problems.append(_problem(rel, "symlink points outside the vault; not read"))
         elif stat.S_ISREG(mode):
