@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import marshal
 import os
+import shutil
 import threading
 import zlib
 from pathlib import Path
@@ -224,3 +225,49 @@ def test_cache_dir_option_and_environment(vault: Path, tmp_path: Path, settled: 
     runner.invoke(cli, ["check", str(vault)], env={"VAULTTOOL_CACHE_DIR": str(tmp_path / "env")}, standalone_mode=False)
     assert any((tmp_path / "opt").rglob("result.bin"))
     assert any((tmp_path / "env").rglob("result.bin"))
+
+
+@pytest.fixture
+def sample(tmp_path: Path) -> Path:
+    """A copy of the sample vault, whose notes follow the built-in template schemas."""
+    from tests.conftest import SAMPLE_VAULT
+
+    return Path(shutil.copytree(SAMPLE_VAULT, tmp_path / "sample"))
+
+
+MAIN_NOTE = "Python Concurrency Patterns.md"
+
+
+def test_template_findings_are_reused_and_follow_an_edit(
+    sample: Path, tmp_path: Path, settled: None, reads: list[str]
+) -> None:
+    assert '"diagnostics": []' in report(sample, tmp_path / "cache")
+    note = sample / MAIN_NOTE
+    text = note.read_text(encoding="utf-8")
+    start = text.index("|Threading enables") + 1
+    note.write_text(text[:start] + "Threads share memory." + text[text.index("|", start) :], encoding="utf-8")
+    reads.clear()
+    edited = report(sample, tmp_path / "cache")
+    assert reads == [MAIN_NOTE]
+    assert '"rule": "description-too-short"' in edited
+    assert edited == report(sample, None)
+    note.write_text(text, encoding="utf-8")
+    assert '"diagnostics": []' in report(sample, tmp_path / "cache")
+
+
+def test_a_changed_schema_checks_every_note_again(
+    sample: Path, tmp_path: Path, settled: None, reads: list[str]
+) -> None:
+    from vaulttool.schema import builtin_schema_dir, load_schemas
+
+    folder = Path(shutil.copytree(builtin_schema_dir(), tmp_path / "schemas"))
+    first = Options(schemas=tuple(load_schemas(folder)))
+    assert '"diagnostics": []' in report(sample, tmp_path / "cache", first)
+    schema = folder / "topic-overview.yaml"
+    schema.write_text(schema.read_text(encoding="utf-8").replace("min_words: 26", "min_words: 60"), encoding="utf-8")
+    stricter = Options(schemas=tuple(load_schemas(folder)))
+    reads.clear()
+    checked = report(sample, tmp_path / "cache", stricter)
+    assert sorted(reads) == sorted(p.name for p in sample.glob("*.md"))
+    assert checked.count('"rule": "description-too-short"') == 7
+    assert checked == report(sample, None, stricter)

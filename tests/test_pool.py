@@ -32,7 +32,7 @@ def test_workers_really_parse(tmp_path: Path, low_threshold: None) -> None:
     chunks = list(pool.parse_chunks(str(tmp_path), paths, 1 << 20, jobs=2))
     assert len(chunks) > 1
     assert all(blob is not None for _, blob in chunks)  # only workers hand back packed chunks
-    assert sorted(path for entries, _ in chunks for path, _, _ in entries) == sorted(paths)
+    assert sorted(path for entries, _ in chunks for path, *_ in entries) == sorted(paths)
 
 
 def test_notes_are_parsed_here_when_workers_cannot_start(
@@ -63,3 +63,15 @@ def test_progress_counts_every_note(genvault_1k: tuple[Path, dict], low_threshol
     report = check(genvault_1k[0], jobs=2, progress=lambda done, total: seen.append((done, total)))
     assert seen[-1] == (report.notes, report.notes)
     assert [done for done, _ in seen] == sorted(done for done, _ in seen)
+
+
+def test_workers_that_are_not_forked_check_notes_alike(
+    genvault_1k: tuple[Path, dict], low_threshold: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import multiprocessing
+
+    vault = genvault_1k[0]
+    expected = format_json(check(vault, jobs=1))
+    assert '"rule": "keyword-not-in-text"' in expected  # the per-note template rules ran in the workers
+    monkeypatch.setattr(pool, "_context", lambda: multiprocessing.get_context("spawn"))
+    assert format_json(check(vault, jobs=2)) == expected

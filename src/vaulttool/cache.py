@@ -33,13 +33,16 @@ import zlib
 from collections.abc import Iterable, Iterator, Mapping
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from vaulttool import __version__
 from vaulttool.notes import Stamp
 from vaulttool.pool import Entry
 from vaulttool.records import NoteRecord
 from vaulttool.vault import WalkResult, is_inside
+
+if TYPE_CHECKING:
+    from vaulttool.notecheck import Findings
 
 FORMAT = 1
 _MAGIC = b"vaulttool cache\n"
@@ -211,8 +214,8 @@ class VaultCache:
         """Store a report's counts and diagnostic records under ``key``."""
         self._save("result.bin", (key, notes, links, diagnostics))
 
-    def load_notes(self, key: str, stamps: Mapping[str, Stamp]) -> Iterator[tuple[str, NoteRecord]]:
-        """The cached record of every note whose file has the stamp in ``stamps``, stored under ``key``.
+    def load_notes(self, key: str, stamps: Mapping[str, Stamp]) -> Iterator[tuple[str, NoteRecord, Findings | None]]:
+        """The cached record and findings of every note whose file has the stamp in ``stamps``, stored under ``key``.
 
         Records come pack by pack, so the caller can build each note and let its record go.
         """
@@ -228,14 +231,14 @@ class VaultCache:
                     raise ValueError("written by another version or with other options")
                 entries = marshal.loads(blob)
                 live = [entry for entry in entries if stamps.get(entry[0]) == entry[1]]
-                for path, _, record in live:
+                for path, _, record, _ in live:
                     if type(record) is not tuple or record[:1] != (path,):
                         raise ValueError(f"a record for {path!r} that is not one")
             except Exception:  # missing (another run removed it), damaged or foreign: replace it
                 live, entries = [], [None]
             self._packs[name] = (len(live), None if len(live) == len(entries) else live)
-            for path, _, record in live:
-                yield path, record
+            for path, _, record, findings in live:
+                yield path, record, findings
 
     def add_notes(self, key: str, entries: list[Entry], blob: bytes | None) -> None:
         """Store a chunk just parsed (one item of ``parse_chunks``), in its own pack when it can."""

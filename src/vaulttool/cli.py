@@ -320,7 +320,8 @@ def graph_command(
         raise click.UsageError("--depth needs --around NOTE")
     _refuse_vault_file(vault, html or output)
     options = configured_options(vault, None)
-    ctx = load_vault(vault, options)
+    rules = enabled_rules(options) if html is not None else []
+    ctx = load_vault(vault, options, rules=rules)
     try:
         data = graph_data(ctx, attachments=not no_attachments, folder=folder, around=around, depth=depth)
     except GraphSelectionError as exc:
@@ -330,7 +331,7 @@ def graph_command(
         return EXIT_OK
     from vaulttool.graph_html import render_page
 
-    emit(render_page(data, run_rules(ctx, enabled_rules(options), options), os.fspath(vault)), html)
+    emit(render_page(data, run_rules(ctx, rules, options), os.fspath(vault)), html)
     return EXIT_OK
 
 

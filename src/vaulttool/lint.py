@@ -21,13 +21,13 @@ from types import ModuleType
 from typing import TYPE_CHECKING
 
 from vaulttool.graph import LinkResolver, ResolvedLink, targets
-from vaulttool.markdown import Section, heading_words, sections
 from vaulttool.models import Diagnostic, Note, Severity
+from vaulttool.notecheck import Findings, NoteChecker, is_note_rule
 from vaulttool.notes import DEFAULT_MAX_BYTES
 from vaulttool.pool import Progress, parse_chunks
 from vaulttool.records import diagnostic_from_record, diagnostic_record, from_record
 from vaulttool.rules import ALL_RULES
-from vaulttool.schema import FieldProblem, Schema, schema_for
+from vaulttool.schema import Schema, schema_for
 from vaulttool.suppress import Suppressions
 from vaulttool.template import TopicRow, topic_rows
 from vaulttool.vault import VaultIndex, WalkResult, walk_vault
@@ -62,13 +62,20 @@ class Options:
             "max_file_size": self.max_file_size,
         }
         options = json.dumps(plain, sort_keys=True).encode()
-        schemas = [f"{s.source}\0".encode() + s.spec.model_dump_json().encode() for s in self.schemas]
-        return fingerprint(options, *schemas, *extra)
+        return fingerprint(options, *self.schema_parts(), *extra)
+
+    def schema_parts(self) -> list[bytes]:
+        """Each schema as bytes (its source and settings), for cache keys."""
+        return [f"{s.source}\0".encode() + s.spec.model_dump_json().encode() for s in self.schemas]
 
 
 @dataclass
 class RuleContext:
-    """Everything a rule may read: parsed notes, the index, resolved links, the graph."""
+    """Everything a rule may read: parsed notes, the index, resolved links, the graph.
+
+    ``findings`` holds what the per-note rules named in ``checked`` found in each note
+    while the vault was loaded (see :mod:`vaulttool.notecheck`).
+    """
 
     root: Path
     notes: dict[str, Note]
@@ -77,6 +84,8 @@ class RuleContext:
     resolved: list[ResolvedLink]
     walk_problems: tuple[Diagnostic, ...] = ()
     schemas: tuple[Schema, ...] = ()
+    findings: dict[str, Findings] = field(default_factory=dict)
+    checked: tuple[str, ...] = ()
 
     @cached_property
     def graph(self) -> LinkGraph:
@@ -97,21 +106,6 @@ class RuleContext:
         return found
 
     @cached_property
-    def section_index(self) -> dict[str, dict[tuple[str, ...], Section]]:
-        """For each note that follows a schema: its first section per heading words."""
-        index: dict[str, dict[tuple[str, ...], Section]] = {}
-        for path in self.schema_of:
-            found: dict[tuple[str, ...], Section] = {}
-            for section in sections(self.notes[path]):
-                found.setdefault(heading_words(section.heading.text), section)
-            index[path] = found
-        return index
-
-    def section(self, path: str, heading: str) -> Section | None:
-        """The section of note ``path`` whose heading has the words of ``heading``."""
-        return self.section_index[path].get(heading_words(heading))
-
-    @cached_property
     def topic_rows(self) -> dict[str, list[TopicRow]]:
         """The topics-table rows of every note whose schema has a topics table."""
         return {
@@ -120,17 +114,30 @@ class RuleContext:
             if schema.spec.table is not None
         }
 
-    @cached_property
-    def field_problems(self) -> dict[str, list[FieldProblem]]:
-        """Frontmatter that breaks its schema, by note (notes whose YAML did not parse are left out)."""
-        found = {}
-        for path, schema in self.schema_of.items():
-            note = self.notes[path]
-            if any(p.rule == "frontmatter-syntax" for p in note.problems):
-                continue
-            problems = schema.validate(note.frontmatter or {})
-            if problems:
-                found[path] = problems
+    def suppressions(self, path: str) -> Suppressions:
+        """The suppression settings and comments of note ``path``."""
+        found = self.findings.get(path)
+        if found is None:
+            return Suppressions.of(self.notes[path])
+        return Suppressions(frozenset(found[1]), found[2])
+
+    def note_diagnostics(self, rule_ids: Iterable[str]) -> dict[str, list[Diagnostic]]:
+        """What the per-note rules ``rule_ids`` find, by rule, at default severities, suppressed ones left out.
+
+        Taken from ``findings`` for the rules run while loading; the others run now.
+        """
+        wanted = set(rule_ids)
+        found: dict[str, list[Diagnostic]] = {rule_id: [] for rule_id in wanted}
+        for diagnostics, _, _ in self.findings.values():
+            for record in diagnostics:
+                if record[3] in wanted:
+                    found[record[3]].append(diagnostic_from_record(record))
+        late = [rule_id for rule_id in wanted if rule_id not in self.checked]
+        if late:
+            checker = NoteChecker(self.schemas, late)
+            for path, note in self.notes.items():
+                for diag in checker.diagnostics(note, self.suppressions(path)):
+                    found[diag.rule].append(diag)
         return found
 
 
@@ -175,31 +182,41 @@ def load_vault(
     cache: VaultCache | None = None,
     walked: WalkResult | None = None,
     progress: Progress | None = None,
+    rules: Iterable[ModuleType] = (),
 ) -> RuleContext:
-    """Walk, read, parse and resolve the whole vault once.
+    """Walk, read, parse and resolve the whole vault once; run the per-note ones of ``rules`` on each note.
 
     Large vaults are parsed by ``jobs`` processes (0: one per CPU, see :mod:`vaulttool.pool`);
-    with a ``cache``, notes unchanged since it was written are not read again.
+    with a ``cache``, notes unchanged since it was written are not read again, and what
+    the per-note rules found in them is reused.
     """
     walked = walked or walk_vault(root, options.exclude)
     base, cap = os.fspath(root), options.max_file_size
     index = VaultIndex(walked.notes, walked.attachments)
     resolver = LinkResolver(index)
+    checked = tuple(rule.ID for rule in rules if is_note_rule(rule))
+    checker = NoteChecker(options.schemas, checked) if checked else None
     with _gc_paused():
         notes: dict[str, Note] = {}
+        findings: dict[str, Findings] = {}
         links: dict[str, list[ResolvedLink]] = {}
         known: dict[str, tuple[str | None, ...]] = {}
         if cache is not None:
-            key, files = _parse_key(options), cache.files_key(walked)
+            key, files = _parse_key(options, checked), cache.files_key(walked)
             known = cache.load_resolved(files)
-            for path, record in cache.load_notes(key, cache.stamps(walked.notes)):
+            for path, record, found in cache.load_notes(key, cache.stamps(walked.notes)):
                 with contextlib.suppress(Exception):  # a damaged entry: parse the note again
                     notes[path] = from_record(record, base, cap)
+                    if found is not None:
+                        findings[path] = found
         missing = [path for path in walked.notes if path not in notes]
-        for entries, blob in parse_chunks(base, missing, cap, jobs, progress, packed=cache is not None):
-            for path, _, record in entries:  # built, resolved and stored here while workers parse on
+        chunks = parse_chunks(base, missing, cap, jobs, progress, packed=cache is not None, checker=checker)
+        for entries, blob in chunks:
+            for path, _, record, found in entries:  # built, resolved and stored here while workers parse on
                 note = notes[path] = from_record(record, base, cap)
                 links[path] = resolver.links(path, note)
+                if found is not None:
+                    findings[path] = found
             if cache is not None:
                 cache.add_notes(key, entries, blob)
         for path, note in notes.items():
@@ -215,14 +232,19 @@ def load_vault(
         resolved: list[ResolvedLink] = []
         for path in walked.notes:
             resolved += links.pop(path)
-    return RuleContext(root, notes, walked.attachments, index, resolved, walked.problems, options.schemas)
+        if checker is not None:
+            findings = {path: findings[path] for path in walked.notes}
+    return RuleContext(
+        root, notes, walked.attachments, index, resolved, walked.problems, options.schemas, findings, checked
+    )
 
 
-def _parse_key(options: Options) -> str:
-    """What parsed notes depend on: the tool and the size cap."""
+def _parse_key(options: Options, checked: tuple[str, ...]) -> str:
+    """What cached notes depend on: the tool, the size cap, and for their findings the schemas and rules."""
     from vaulttool.cache import fingerprint
 
-    return fingerprint(b"notes", str(options.max_file_size).encode())
+    size, rules = str(options.max_file_size).encode(), "\0".join(checked).encode()
+    return fingerprint(b"notes", size, rules, *options.schema_parts())
 
 
 def enabled_rules(options: Options) -> list[ModuleType]:
@@ -237,22 +259,35 @@ def enabled_rules(options: Options) -> list[ModuleType]:
 
 def run_rules(ctx: RuleContext, rules: Iterable[ModuleType], options: Options) -> list[Diagnostic]:
     """Run ``rules`` over ``ctx``; return diagnostics with configured severities, sorted."""
+    rules = list(rules)
     found: list[Diagnostic] = []
     suppressions: dict[str, Suppressions] = {}
+    per_note = ctx.note_diagnostics(rule.ID for rule in rules if is_note_rule(rule))
     for rule in rules:
         severity = options.severity.get(rule.ID)
-        for diag in rule.check(ctx):
-            note = ctx.notes.get(diag.path)
-            if note is not None:
-                if diag.path not in suppressions:
-                    suppressions[diag.path] = Suppressions.of(note)
-                if suppressions[diag.path].hides(diag.rule, diag.line):
-                    continue
+        if is_note_rule(rule):
+            diagnostics: Iterable[Diagnostic] = per_note[rule.ID]  # suppressions applied already
+        else:
+            diagnostics = _unsuppressed(ctx, rule.check(ctx), suppressions)
+        for diag in diagnostics:
             if severity is not None and diag.severity is not severity:
                 diag = dataclasses.replace(diag, severity=severity)
             found.append(diag)
     found.sort(key=Diagnostic.sort_key)
     return found
+
+
+def _unsuppressed(
+    ctx: RuleContext, diagnostics: Iterable[Diagnostic], seen: dict[str, Suppressions]
+) -> Iterator[Diagnostic]:
+    """``diagnostics`` without those a note's suppressions hide (``seen``: suppressions read so far)."""
+    for diag in diagnostics:
+        if diag.path in ctx.notes:
+            if diag.path not in seen:
+                seen[diag.path] = ctx.suppressions(diag.path)
+            if seen[diag.path].hides(diag.rule, diag.line):
+                continue
+        yield diag
 
 
 def options_for(
@@ -305,7 +340,7 @@ def check(
     options = options or options_for(root)
     rules = enabled_rules(options)
     if cache is None:
-        ctx = load_vault(root, options, jobs=jobs, progress=progress)
+        ctx = load_vault(root, options, jobs=jobs, progress=progress, rules=rules)
         return _report(root, ctx, run_rules(ctx, rules, options))
     walked = walk_vault(root, options.exclude)
     key = cache.result_key(options.fingerprint(), walked)
@@ -316,7 +351,7 @@ def check(
             return Report(vault=os.fspath(root), notes=stored[0], links=stored[1], diagnostics=diagnostics)
         except Exception:  # a damaged entry: check again
             pass
-    ctx = load_vault(root, options, jobs=jobs, cache=cache, walked=walked, progress=progress)
+    ctx = load_vault(root, options, jobs=jobs, cache=cache, walked=walked, progress=progress, rules=rules)
     report = _report(root, ctx, run_rules(ctx, rules, options))
     if cache.all_settled():
         cache.save_result(key, report.notes, report.links, tuple(map(diagnostic_record, report.diagnostics)))

@@ -23,6 +23,8 @@ from vaulttool.records import NoteRecord, to_record
 if TYPE_CHECKING:
     import multiprocessing.context
 
+    from vaulttool.notecheck import Findings, NoteChecker
+
 # Below this many notes one process is faster: starting workers and collecting their
 # results costs about as much as parsing this many notes (see docs/performance.md).
 POOL_MIN_NOTES = 600
@@ -30,7 +32,10 @@ _CHUNKS_PER_WORKER = 8
 _MIN_CHUNK, _MAX_CHUNK = 16, 256
 
 Progress = Callable[[int, int], None]  # (notes done so far, notes to do in all)
-Entry = tuple[str, "Stamp | None", NoteRecord]  # a note's path, its file's stamp when read, its record
+# a note's path, its file's stamp when read, its record, and what the per-note rules found (None: not run)
+Entry = tuple[str, "Stamp | None", NoteRecord, "Findings | None"]
+
+_checker: NoteChecker | None = None  # a worker's per-note rules, set when it starts
 
 
 def available_cpus() -> int:
@@ -49,12 +54,12 @@ def worker_count(jobs: int, notes: int) -> int:
     return max(1, min(wanted, notes // _MIN_CHUNK))
 
 
-def parse_entries(root: str, paths: Sequence[str], max_bytes: int) -> list[Entry]:
-    """Read and parse ``paths`` here: one entry per path."""
+def parse_entries(root: str, paths: Sequence[str], max_bytes: int, checker: NoteChecker | None = None) -> list[Entry]:
+    """Read and parse ``paths`` here, running ``checker`` on each note: one entry per path."""
     entries: list[Entry] = []
     for path in paths:
         note, stamp = read_note_stamped(root, path, max_bytes)
-        entries.append((path, stamp, to_record(note)))
+        entries.append((path, stamp, to_record(note), None if checker is None else checker(note)))
     return entries
 
 
@@ -66,9 +71,15 @@ def pack(entries: list[Entry]) -> bytes | None:
         return None
 
 
+def _start_worker(checker: NoteChecker | None) -> None:
+    """Set up a worker process: keep the per-note rules for every chunk it parses."""
+    global _checker
+    _checker = checker
+
+
 def _parse_packed(root: str, paths: Sequence[str], max_bytes: int) -> bytes | list[Entry]:
     """A worker's job: the chunk's entries, packed when possible (else pickled by the pool)."""
-    entries = parse_entries(root, paths, max_bytes)
+    entries = parse_entries(root, paths, max_bytes, _checker)
     packed = pack(entries)
     return entries if packed is None else packed
 
@@ -90,11 +101,13 @@ def parse_chunks(
     jobs: int = 0,
     progress: Progress | None = None,
     packed: bool = False,
+    checker: NoteChecker | None = None,
 ) -> Iterator[tuple[list[Entry], bytes | None]]:
     """Yield each chunk's entries (chunks in no particular order) and, when ``packed`` or
     when they come from a worker, their marshal bytes (None when they cannot be packed).
 
-    ``progress`` is called after each chunk. When worker processes cannot be started or
+    ``checker`` runs the per-note rules on each note where it is parsed (workers get it
+    once, when they start). ``progress`` is called after each chunk. When worker processes cannot be started or
     die, the chunks they had not returned are parsed here instead.
     """
     total, done = len(paths), 0
@@ -107,7 +120,9 @@ def parse_chunks(
         from concurrent.futures.process import BrokenProcessPool
 
         try:
-            with ProcessPoolExecutor(max_workers=workers, mp_context=_context()) as pool:
+            with ProcessPoolExecutor(
+                max_workers=workers, mp_context=_context(), initializer=_start_worker, initargs=(checker,)
+            ) as pool:
                 futures = {pool.submit(_parse_packed, root, chunk, max_bytes): start for start, chunk in left.items()}
                 pending = set(futures)
                 while pending:
@@ -123,7 +138,7 @@ def parse_chunks(
         except (BrokenProcessPool, OSError):
             pass  # parse what is left here
     for chunk in left.values():
-        entries = parse_entries(root, chunk, max_bytes)
+        entries = parse_entries(root, chunk, max_bytes, checker)
         yield entries, pack(entries) if packed else None
         done += len(entries)
         if progress is not None:

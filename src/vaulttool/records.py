@@ -25,9 +25,12 @@ def diagnostic_record(d: Diagnostic) -> tuple[Any, ...]:
     return (d.path, d.line, d.column, d.rule, d.severity.value, d.message, d.end_line, d.end_column, d.target, d.field)
 
 
+_SEVERITIES = {severity.value: severity for severity in Severity}  # a dict lookup: Enum calls are slow
+
+
 def diagnostic_from_record(r: tuple[Any, ...]) -> Diagnostic:
     """The :class:`Diagnostic` a ``diagnostic_record`` tuple describes."""
-    return Diagnostic(r[0], r[1], r[2], r[3], Severity(r[4]), r[5], r[6], r[7], r[8], r[9])
+    return Diagnostic(r[0], r[1], r[2], r[3], _SEVERITIES[r[4]], r[5], r[6], r[7], r[8], r[9])
 
 
 def to_record(note: Note) -> NoteRecord:

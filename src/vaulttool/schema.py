@@ -311,6 +311,10 @@ class Schema:
         model_name = "Frontmatter_" + re.sub(r"\W", "_", spec.name)
         self.model: type[BaseModel] = create_model(model_name, __config__=config, **definitions)
 
+    def __reduce__(self) -> tuple[type[Schema], tuple[SchemaFile, str]]:
+        """Pickled as its spec and source: the model is compiled again where it is unpickled."""
+        return Schema, (self.spec, self.source)
+
     def matches(self, path: str, frontmatter: dict[str, Any] | None, keys: Iterable[str] = ()) -> bool:
         """Whether a note at ``path`` with ``frontmatter`` falls under this schema by its ``match`` rules.
 

@@ -13,27 +13,29 @@ from vaulttool.models import Diagnostic, Severity
 from vaulttool.rules._util import note_diagnostic
 
 if TYPE_CHECKING:
-    from vaulttool.lint import RuleContext
+    from vaulttool.notecheck import NoteContext
 
 ID = "description-too-short"
 DEFAULT_SEVERITY = Severity.ERROR
 
 
-def check(ctx: RuleContext) -> Iterator[Diagnostic]:
+def check_note(nc: NoteContext) -> Iterator[Diagnostic]:
     """Yield one diagnostic per row whose description is too short."""
-    for path, schema in ctx.schema_of.items():
-        spec = schema.spec.table
-        if spec is None or not spec.min_words:
-            continue
-        for row in ctx.topic_rows.get(path, []):
-            count = len(row.description.split())
-            if count < spec.min_words:
-                topic = f"[[{row.target}]]" if row.target else repr(row.cell)
-                yield note_diagnostic(
-                    path,
-                    row.line,
-                    ID,
-                    DEFAULT_SEVERITY,
-                    f"description of {topic} has {count} words; {schema.name} wants more than {spec.min_words - 1}",
-                    target=row.target,
-                )
+    path, schema = nc.path, nc.schema
+    if schema is None:
+        return
+    spec = schema.spec.table
+    if spec is None or not spec.min_words:
+        return
+    for row in nc.topic_rows:
+        count = len(row.description.split())
+        if count < spec.min_words:
+            topic = f"[[{row.target}]]" if row.target else repr(row.cell)
+            yield note_diagnostic(
+                path,
+                row.line,
+                ID,
+                DEFAULT_SEVERITY,
+                f"description of {topic} has {count} words; {schema.name} wants more than {spec.min_words - 1}",
+                target=row.target,
+            )

@@ -16,48 +16,48 @@ from vaulttool.models import Diagnostic, Severity
 from vaulttool.rules._util import note_diagnostic
 
 if TYPE_CHECKING:
-    from vaulttool.lint import RuleContext
+    from vaulttool.notecheck import NoteContext
 
 ID = "forbidden-content"
 DEFAULT_SEVERITY = Severity.ERROR
 
 
-def check(ctx: RuleContext) -> Iterator[Diagnostic]:
+def check_note(nc: NoteContext) -> Iterator[Diagnostic]:
     """Yield one diagnostic per code block, forbidden section and forbidden phrase."""
-    for path, schema in ctx.schema_of.items():
-        spec = schema.spec.forbidden
-        if spec is None:
+    path, note, schema = nc.path, nc.note, nc.schema
+    if schema is None:
+        return
+    spec = schema.spec.forbidden
+    if spec is None:
+        return
+    if spec.code_blocks:
+        for line in sorted(note.code_lines):
+            if line - 1 not in note.code_lines:
+                yield note_diagnostic(
+                    path, line, ID, DEFAULT_SEVERITY, f"code block; {schema.name} allows no code or examples"
+                )
+    banned = {heading_words(name): name for name in spec.sections}
+    for heading in note.headings:
+        if heading_words(heading.text) in banned:
+            yield note_diagnostic(
+                path,
+                heading.line,
+                ID,
+                DEFAULT_SEVERITY,
+                f"section '{heading.text}'; {schema.name} allows no {banned[heading_words(heading.text)]} section",
+            )
+    phrases = [(p.casefold(), p) for p in spec.phrases]
+    for i, text in enumerate(note.lines):
+        line = note.body_line + i
+        if line in note.code_lines:
             continue
-        note = ctx.notes[path]
-        if spec.code_blocks:
-            for line in sorted(note.code_lines):
-                if line - 1 not in note.code_lines:
-                    yield note_diagnostic(
-                        path, line, ID, DEFAULT_SEVERITY, f"code block; {schema.name} allows no code or examples"
-                    )
-        banned = {heading_words(name): name for name in spec.sections}
-        for heading in note.headings:
-            if heading_words(heading.text) in banned:
+        folded = text.casefold()
+        for phrase, shown in phrases:
+            if phrase in folded:
                 yield note_diagnostic(
                     path,
-                    heading.line,
+                    line,
                     ID,
                     DEFAULT_SEVERITY,
-                    f"section '{heading.text}'; {schema.name} allows no {banned[heading_words(heading.text)]} section",
+                    f"'{shown}…': {schema.name} notes hold no follow-up offers or remarks about the note; remove it",
                 )
-        phrases = [(p.casefold(), p) for p in spec.phrases]
-        for i, text in enumerate(note.lines):
-            line = note.body_line + i
-            if line in note.code_lines:
-                continue
-            folded = text.casefold()
-            for phrase, shown in phrases:
-                if phrase in folded:
-                    yield note_diagnostic(
-                        path,
-                        line,
-                        ID,
-                        DEFAULT_SEVERITY,
-                        f"'{shown}…': {schema.name} notes hold no follow-up offers "
-                        "or remarks about the note; remove it",
-                    )

@@ -14,15 +14,14 @@ from vaulttool.models import Diagnostic, Severity
 from vaulttool.rules._util import note_diagnostic
 
 if TYPE_CHECKING:
-    from vaulttool.lint import RuleContext
+    from vaulttool.notecheck import NoteContext
 
 ID = "frontmatter-missing"
 DEFAULT_SEVERITY = Severity.ERROR
 
 
-def check(ctx: RuleContext) -> Iterator[Diagnostic]:
+def check_note(nc: NoteContext) -> Iterator[Diagnostic]:
     """Yield one diagnostic per required property that is absent."""
-    for path, problems in ctx.field_problems.items():
-        for problem in problems:
-            if problem.missing:
-                yield note_diagnostic(path, 1, ID, DEFAULT_SEVERITY, problem.message, field=problem.field)
+    for problem in nc.field_problems:
+        if problem.missing:
+            yield note_diagnostic(nc.path, 1, ID, DEFAULT_SEVERITY, problem.message, field=problem.field)

@@ -16,7 +16,7 @@ from vaulttool.models import Diagnostic, Note, Severity
 from vaulttool.rules._util import note_diagnostic
 
 if TYPE_CHECKING:
-    from vaulttool.lint import RuleContext
+    from vaulttool.notecheck import NoteContext
 
 ID = "frontmatter-type"
 DEFAULT_SEVERITY = Severity.ERROR
@@ -44,16 +44,17 @@ def _commented_out(note: Note) -> dict[str, str]:
     return found
 
 
-def check(ctx: RuleContext) -> Iterator[Diagnostic]:
+def check_note(nc: NoteContext) -> Iterator[Diagnostic]:
     """Yield one diagnostic per property (or list item) with a wrong value."""
-    for path, schema in ctx.schema_of.items():
-        note = ctx.notes[path]
-        allowed = schema.spec.fields.keys() if not schema.spec.extra_keys else None
-        commented = {key: fix for key, fix in _commented_out(note).items() if allowed is None or key in allowed}
-        for problem in ctx.field_problems.get(path, ()):
-            if not problem.missing:
-                message = commented.pop(problem.field, problem.message)
-                line = note.fm_key_lines.get(problem.field, 1)
-                yield note_diagnostic(path, line, ID, DEFAULT_SEVERITY, message, field=problem.field)
-        for key, message in commented.items():
-            yield note_diagnostic(path, note.fm_key_lines[key], ID, DEFAULT_SEVERITY, message, field=key)
+    note, schema = nc.note, nc.schema
+    if schema is None:
+        return
+    allowed = schema.spec.fields.keys() if not schema.spec.extra_keys else None
+    commented = {key: fix for key, fix in _commented_out(note).items() if allowed is None or key in allowed}
+    for problem in nc.field_problems:
+        if not problem.missing:
+            message = commented.pop(problem.field, problem.message)
+            line = note.fm_key_lines.get(problem.field, 1)
+            yield note_diagnostic(nc.path, line, ID, DEFAULT_SEVERITY, message, field=problem.field)
+    for key, message in commented.items():
+        yield note_diagnostic(nc.path, note.fm_key_lines[key], ID, DEFAULT_SEVERITY, message, field=key)

@@ -21,7 +21,7 @@ from vaulttool.rules._util import note_diagnostic
 from vaulttool.template import keyword_list
 
 if TYPE_CHECKING:
-    from vaulttool.lint import RuleContext
+    from vaulttool.notecheck import NoteContext
 
 ID = "keyword-not-in-text"
 DEFAULT_SEVERITY = Severity.WARNING
@@ -60,35 +60,36 @@ def _text_stems(note: Note, keyword_line: int, language: str) -> set[str]:
     return _stems(language, set(words("\n".join(kept))))
 
 
-def check(ctx: RuleContext) -> Iterator[Diagnostic]:
+def check_note(nc: NoteContext) -> Iterator[Diagnostic]:
     """Yield one diagnostic per keyword not found in the text, and for a list of the wrong size."""
-    for path, schema in ctx.schema_of.items():
-        spec = schema.spec.keywords
-        note = ctx.notes[path]
-        if spec is None:
-            continue
-        found = keyword_list(note, spec)
-        if found is None:
-            continue
-        line, keywords = found
-        high = spec.max_count
-        if len(keywords) < spec.min_count or (high is not None and len(keywords) > high):
-            limit = f"{spec.min_count} to {high}" if high is not None else f"at least {spec.min_count}"
+    path, note, schema = nc.path, nc.note, nc.schema
+    if schema is None:
+        return
+    spec = schema.spec.keywords
+    if spec is None:
+        return
+    found = keyword_list(note, spec)
+    if found is None:
+        return
+    line, keywords = found
+    high = spec.max_count
+    if len(keywords) < spec.min_count or (high is not None and len(keywords) > high):
+        limit = f"{spec.min_count} to {high}" if high is not None else f"at least {spec.min_count}"
+        yield note_diagnostic(
+            path, line, ID, DEFAULT_SEVERITY, f"{len(keywords)} keywords; {schema.name} wants {limit}"
+        )
+    if not spec.must_appear:
+        return
+    stop = {w.casefold() for w in spec.stop_words}
+    stems = _text_stems(note, line, spec.language)
+    for keyword in keywords:
+        missing = _stems(spec.language, {w for w in words(keyword) if w not in stop}) - stems
+        if missing:
             yield note_diagnostic(
-                path, line, ID, DEFAULT_SEVERITY, f"{len(keywords)} keywords; {schema.name} wants {limit}"
+                path,
+                line,
+                ID,
+                DEFAULT_SEVERITY,
+                f"keyword '{keyword}' is not in the note's text; {schema.name} wants keywords taken from the note",
+                target=keyword,
             )
-        if not spec.must_appear:
-            continue
-        stop = {w.casefold() for w in spec.stop_words}
-        stems = _text_stems(note, line, spec.language)
-        for keyword in keywords:
-            missing = _stems(spec.language, {w for w in words(keyword) if w not in stop}) - stems
-            if missing:
-                yield note_diagnostic(
-                    path,
-                    line,
-                    ID,
-                    DEFAULT_SEVERITY,
-                    f"keyword '{keyword}' is not in the note's text; {schema.name} wants keywords taken from the note",
-                    target=keyword,
-                )

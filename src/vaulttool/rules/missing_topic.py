@@ -22,14 +22,17 @@ DEFAULT_SEVERITY = Severity.ERROR
 
 def check(ctx: RuleContext) -> Iterator[Diagnostic]:
     """Yield one diagnostic per listed topic without a note."""
+    resolve = ctx.index.resolver()
     for path, schema in ctx.schema_of.items():
         field = schema.spec.topics_field
         note = ctx.notes[path]
         if field is None or note.frontmatter is None:
             continue
         topics = frontmatter_list(note, field)
+        if all(resolve(topic, path) is not None for topic in topics):
+            continue
         for topic, line in zip(topics, item_lines(note, field, topics), strict=True):
-            if ctx.index.resolve(topic, path) is None:
+            if resolve(topic, path) is None:
                 yield note_diagnostic(
                     path,
                     line,

@@ -17,31 +17,31 @@ from vaulttool.models import Diagnostic, Severity
 from vaulttool.rules._util import note_diagnostic
 
 if TYPE_CHECKING:
-    from vaulttool.lint import RuleContext
+    from vaulttool.notecheck import NoteContext
 
 ID = "mojibake"
 DEFAULT_SEVERITY = Severity.ERROR
 
 
-def check(ctx: RuleContext) -> Iterator[Diagnostic]:
+def check_note(nc: NoteContext) -> Iterator[Diagnostic]:
     """Yield one diagnostic per note holding double-encoded text."""
-    for path, note in ctx.notes.items():
-        fm_lines = note.raw_frontmatter.split("\n") if note.raw_frontmatter is not None else []
-        numbered = [(i + 2, text) for i, text in enumerate(fm_lines)]
-        numbered += [(note.body_line + i, text) for i, text in enumerate(note.lines)]
-        bad = [(line, text) for line, text in numbered if looks_mojibake(text) and repair_mojibake(text) != text]
-        if not bad:
-            continue
-        line, text = bad[0]
-        damaged, repaired = first_change(text, repair_mojibake(text))
-        more = f" ({len(bad)} lines in all)" if len(bad) > 1 else ""
-        yield note_diagnostic(
-            path,
-            line,
-            ID,
-            DEFAULT_SEVERITY,
-            f"double-encoded UTF-8: {damaged!r} should read {repaired!r}{more}; re-save the note as UTF-8",
-        )
+    path, note = nc.path, nc.note
+    fm_lines = note.raw_frontmatter.split("\n") if note.raw_frontmatter is not None else []
+    numbered = [(i + 2, text) for i, text in enumerate(fm_lines)]
+    numbered += [(note.body_line + i, text) for i, text in enumerate(note.lines)]
+    bad = [(line, text) for line, text in numbered if looks_mojibake(text) and repair_mojibake(text) != text]
+    if not bad:
+        return
+    line, text = bad[0]
+    damaged, repaired = first_change(text, repair_mojibake(text))
+    more = f" ({len(bad)} lines in all)" if len(bad) > 1 else ""
+    yield note_diagnostic(
+        path,
+        line,
+        ID,
+        DEFAULT_SEVERITY,
+        f"double-encoded UTF-8: {damaged!r} should read {repaired!r}{more}; re-save the note as UTF-8",
+    )
 
 
 def first_change(before: str, after: str) -> tuple[str, str]:

@@ -17,67 +17,66 @@ from vaulttool.rules._util import note_diagnostic
 from vaulttool.template import topics_table
 
 if TYPE_CHECKING:
-    from vaulttool.lint import RuleContext
+    from vaulttool.notecheck import NoteContext
 
 ID = "section-missing"
 DEFAULT_SEVERITY = Severity.ERROR
 
 
-def check(ctx: RuleContext) -> Iterator[Diagnostic]:
+def check_note(nc: NoteContext) -> Iterator[Diagnostic]:
     """Yield one diagnostic per missing, misplaced or empty required section."""
-    for path, schema in ctx.schema_of.items():
-        note = ctx.notes[path]
-        spec = schema.spec
-        for want in spec.sections:
-            section = ctx.section(path, want.heading)
-            marks = "#" * (want.level or 2)
-            if section is None:
-                if want.required:
-                    yield note_diagnostic(
-                        path,
-                        note.body_line,
-                        ID,
-                        DEFAULT_SEVERITY,
-                        f"section '{marks} {want.heading}' is missing; {schema.name} requires it",
-                    )
-                continue
-            heading = section.heading
-            if want.level is not None and heading.level != want.level:
-                yield note_diagnostic(
-                    path,
-                    heading.line,
-                    ID,
-                    DEFAULT_SEVERITY,
-                    f"'{heading.text}' is a level-{heading.level} heading; "
-                    f"{schema.name} wants '{marks} {want.heading}'",
-                )
-            if want.non_empty and next(paragraphs(note, section.start, section.end), None) is None:
-                yield note_diagnostic(
-                    path,
-                    heading.line,
-                    ID,
-                    DEFAULT_SEVERITY,
-                    f"section '{want.heading}' is empty; {schema.name} wants text in it",
-                )
-        table_section = ctx.section(path, spec.table.section) if spec.table is not None else None
-        if spec.table is not None and table_section is not None and topics_table(note, spec.table) is None:
-            yield note_diagnostic(
-                path,
-                table_section.heading.line,
-                ID,
-                DEFAULT_SEVERITY,
-                f"section '{spec.table.section}' has no table; {schema.name} wants a "
-                + "|".join(["", *spec.table.columns, ""])
-                + " table",
-            )
-        if spec.min_body_links:
-            count = sum(1 for link in note.links if link.kind != "frontmatter")
-            if count < spec.min_body_links:
+    path, note, schema = nc.path, nc.note, nc.schema
+    if schema is None:
+        return
+    spec = schema.spec
+    for want in spec.sections:
+        section = nc.section(want.heading)
+        marks = "#" * (want.level or 2)
+        if section is None:
+            if want.required:
                 yield note_diagnostic(
                     path,
                     note.body_line,
                     ID,
                     DEFAULT_SEVERITY,
-                    f"the note links to {count} notes; "
-                    f"{schema.name} lists at least {spec.min_body_links} as wiki links",
+                    f"section '{marks} {want.heading}' is missing; {schema.name} requires it",
                 )
+            continue
+        heading = section.heading
+        if want.level is not None and heading.level != want.level:
+            yield note_diagnostic(
+                path,
+                heading.line,
+                ID,
+                DEFAULT_SEVERITY,
+                f"'{heading.text}' is a level-{heading.level} heading; {schema.name} wants '{marks} {want.heading}'",
+            )
+        if want.non_empty and next(paragraphs(note, section.start, section.end), None) is None:
+            yield note_diagnostic(
+                path,
+                heading.line,
+                ID,
+                DEFAULT_SEVERITY,
+                f"section '{want.heading}' is empty; {schema.name} wants text in it",
+            )
+    table_section = nc.section(spec.table.section) if spec.table is not None else None
+    if spec.table is not None and table_section is not None and topics_table(note, spec.table) is None:
+        yield note_diagnostic(
+            path,
+            table_section.heading.line,
+            ID,
+            DEFAULT_SEVERITY,
+            f"section '{spec.table.section}' has no table; {schema.name} wants a "
+            + "|".join(["", *spec.table.columns, ""])
+            + " table",
+        )
+    if spec.min_body_links:
+        count = sum(1 for link in note.links if link.kind != "frontmatter")
+        if count < spec.min_body_links:
+            yield note_diagnostic(
+                path,
+                note.body_line,
+                ID,
+                DEFAULT_SEVERITY,
+                f"the note links to {count} notes; {schema.name} lists at least {spec.min_body_links} as wiki links",
+            )

@@ -13,28 +13,30 @@ from vaulttool.models import Diagnostic, Severity
 from vaulttool.rules._util import note_diagnostic
 
 if TYPE_CHECKING:
-    from vaulttool.lint import RuleContext
+    from vaulttool.notecheck import NoteContext
 
 ID = "section-order"
 DEFAULT_SEVERITY = Severity.WARNING
 
 
-def check(ctx: RuleContext) -> Iterator[Diagnostic]:
+def check_note(nc: NoteContext) -> Iterator[Diagnostic]:
     """Yield one diagnostic per section that comes before one listed ahead of it."""
-    for path, schema in ctx.schema_of.items():
-        spec = schema.spec
-        if not spec.ordered_sections:
-            continue
-        found = [(want.heading, ctx.section(path, want.heading)) for want in spec.sections]
-        present = [(name, s.heading.line) for name, s in found if s is not None]
-        wanted = ", ".join(name for name, _ in found)
-        for i, (name, line) in enumerate(present):
-            earlier = [other for other, other_line in present[:i] if other_line > line]
-            if earlier:
-                yield note_diagnostic(
-                    path,
-                    line,
-                    ID,
-                    DEFAULT_SEVERITY,
-                    f"section '{name}' comes before '{earlier[0]}'; {schema.name} wants the order: {wanted}",
-                )
+    path, schema = nc.path, nc.schema
+    if schema is None:
+        return
+    spec = schema.spec
+    if not spec.ordered_sections:
+        return
+    found = [(want.heading, nc.section(want.heading)) for want in spec.sections]
+    present = [(name, s.heading.line) for name, s in found if s is not None]
+    wanted = ", ".join(name for name, _ in found)
+    for i, (name, line) in enumerate(present):
+        earlier = [other for other, other_line in present[:i] if other_line > line]
+        if earlier:
+            yield note_diagnostic(
+                path,
+                line,
+                ID,
+                DEFAULT_SEVERITY,
+                f"section '{name}' comes before '{earlier[0]}'; {schema.name} wants the order: {wanted}",
+            )

@@ -17,53 +17,54 @@ from vaulttool.template import frontmatter_list
 from vaulttool.vault import link_key
 
 if TYPE_CHECKING:
-    from vaulttool.lint import RuleContext
+    from vaulttool.notecheck import NoteContext
 
 ID = "topics-mismatch"
 DEFAULT_SEVERITY = Severity.ERROR
 
 
-def check(ctx: RuleContext) -> Iterator[Diagnostic]:
+def check_note(nc: NoteContext) -> Iterator[Diagnostic]:
     """Yield one diagnostic per topic found on one side only, and per topic cell without a link."""
-    for path, schema in ctx.schema_of.items():
-        spec = schema.spec.table
-        note = ctx.notes[path]
-        if spec is None:
-            continue
-        rows = ctx.topic_rows.get(path, [])
-        for row in rows:
-            if row.target is None:
-                yield note_diagnostic(
-                    path,
-                    row.line,
-                    ID,
-                    DEFAULT_SEVERITY,
-                    f"topic cell {row.cell!r} holds no wiki link; {schema.name} wants [[Topic]]",
-                )
-        if spec.topics_field is None or note.frontmatter is None or not rows:
-            continue
-        listed = {link_key(t): t for t in frontmatter_list(note, spec.topics_field)}
-        tabled = {link_key(r.target): r for r in rows if r.target}
-        field_line = note.fm_key_lines.get(spec.topics_field, 1)
-        for key, row in tabled.items():
-            if key not in listed:
-                yield note_diagnostic(
-                    path,
-                    row.line,
-                    ID,
-                    DEFAULT_SEVERITY,
-                    f"[[{row.target}]] is in the topics table but not in '{spec.topics_field}'; add it there",
-                    field=spec.topics_field,
-                    target=row.target,
-                )
-        for key, topic in listed.items():
-            if key not in tabled:
-                yield note_diagnostic(
-                    path,
-                    field_line,
-                    ID,
-                    DEFAULT_SEVERITY,
-                    f"'{topic}' is in '{spec.topics_field}' but has no row in the topics table; add a row",
-                    field=spec.topics_field,
-                    target=topic,
-                )
+    path, note, schema = nc.path, nc.note, nc.schema
+    if schema is None:
+        return
+    spec = schema.spec.table
+    if spec is None:
+        return
+    rows = nc.topic_rows
+    for row in rows:
+        if row.target is None:
+            yield note_diagnostic(
+                path,
+                row.line,
+                ID,
+                DEFAULT_SEVERITY,
+                f"topic cell {row.cell!r} holds no wiki link; {schema.name} wants [[Topic]]",
+            )
+    if spec.topics_field is None or note.frontmatter is None or not rows:
+        return
+    listed = {link_key(t): t for t in frontmatter_list(note, spec.topics_field)}
+    tabled = {link_key(r.target): r for r in rows if r.target}
+    field_line = note.fm_key_lines.get(spec.topics_field, 1)
+    for key, row in tabled.items():
+        if key not in listed:
+            yield note_diagnostic(
+                path,
+                row.line,
+                ID,
+                DEFAULT_SEVERITY,
+                f"[[{row.target}]] is in the topics table but not in '{spec.topics_field}'; add it there",
+                field=spec.topics_field,
+                target=row.target,
+            )
+    for key, topic in listed.items():
+        if key not in tabled:
+            yield note_diagnostic(
+                path,
+                field_line,
+                ID,
+                DEFAULT_SEVERITY,
+                f"'{topic}' is in '{spec.topics_field}' but has no row in the topics table; add a row",
+                field=spec.topics_field,
+                target=topic,
+            )
