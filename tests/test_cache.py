@@ -14,7 +14,7 @@ from click.testing import CliRunner
 
 from vaulttool import cache, pool
 from vaulttool.cache import VaultCache
-from vaulttool.cli import cli
+from vaulttool.cli import cli, main
 from vaulttool.formatters import format_json
 from vaulttool.lint import Options, check
 
@@ -258,7 +258,8 @@ def test_template_findings_are_reused_and_follow_an_edit(
 def test_a_changed_schema_checks_every_note_again(
     sample: Path, tmp_path: Path, settled: None, reads: list[str]
 ) -> None:
-    from vaulttool.schema import builtin_schema_dir, load_schemas
+    from vaulttool.config import builtin_schema_dir
+    from vaulttool.schema import load_schemas
 
     folder = Path(shutil.copytree(builtin_schema_dir(), tmp_path / "schemas"))
     first = Options(schemas=tuple(load_schemas(folder)))
@@ -271,3 +272,71 @@ def test_a_changed_schema_checks_every_note_again(
     assert sorted(reads) == sorted(p.name for p in sample.glob("*.md"))
     assert checked.count('"rule": "description-too-short"') == 7
     assert checked == report(sample, None, stricter)
+
+
+def cli_check(vault: Path, folder: Path, *args: str) -> tuple[int, str]:
+    """Exit code and output of ``vaulttool check`` on ``vault`` with its cache under ``folder``."""
+    out = folder.parent / "report.out"
+    code = main(["check", str(vault), "--cache-dir", str(folder), "-o", str(out), *args])
+    return code, out.read_text(encoding="utf-8")
+
+
+def test_an_unchanged_vault_gets_the_printed_report_again_with_its_exit_code(
+    vault: Path, tmp_path: Path, settled: None, reads: list[str]
+) -> None:
+    folder = tmp_path / "cache"
+    for args in (["--format", "json"], ["--format", "text"], ["--format", "text", "--exit-zero"]):
+        first = cli_check(vault, folder, *args)
+        reads.clear()
+        assert cli_check(vault, folder, *args) == first
+        assert reads == []
+    assert cli_check(vault, folder, "--format", "text")[0] == 1
+    assert cli_check(vault, folder, "--format", "text", "--exit-zero")[0] == 0
+    assert cli_check(vault, folder, "--format", "json")[1].startswith("{")
+    code, only_orphans = cli_check(vault, folder, "--format", "text", "--select", "orphan-note")
+    assert code == 0 and "orphan-note" in only_orphans and "broken-link" not in only_orphans
+
+
+def test_warnings_fail_a_strict_rerun(tmp_path: Path, settled: None) -> None:
+    root = tmp_path / "warn"
+    root.mkdir()
+    (root / "Lonely.md").write_text("No links.\n", encoding="utf-8")
+    (root / "Twin.md").write_text("[[twin]]\n", encoding="utf-8")
+    (root / "twin.md").write_text("[[Twin]]\n", encoding="utf-8")
+    folder = tmp_path / "cache"
+    for _ in range(2):  # the second run of each is answered from the cache
+        assert cli_check(root, folder, "--format", "text")[0] == 0
+        assert cli_check(root, folder, "--format", "text", "--strict")[0] == 1
+
+
+def test_changed_settings_files_are_not_served_the_printed_report(sample: Path, tmp_path: Path, settled: None) -> None:
+    from vaulttool.config import builtin_schema_dir
+
+    folder, schemas = tmp_path / "cache", Path(shutil.copytree(builtin_schema_dir(), tmp_path / "schemas"))
+    config = tmp_path / "vaulttool.toml"
+    config.write_text(f"schemas = '{schemas.name}'\n", encoding="utf-8")
+    assert cli_check(sample, folder, "--config", str(config)) == (
+        0,
+        cli_check(sample, folder, "--config", str(config))[1],
+    )
+    schema = schemas / "topic-overview.yaml"
+    schema.write_text(schema.read_text(encoding="utf-8").replace("min_words: 26", "min_words: 60"), encoding="utf-8")
+    code, output = cli_check(sample, folder, "--config", str(config))
+    assert code == 1 and output.count("description-too-short") == 7
+    config.write_text(f"schemas = '{schemas.name}'\nignore = ['description-too-short']\n", encoding="utf-8")
+    assert cli_check(sample, folder, "--config", str(config))[0] == 0
+
+
+def test_a_rerun_from_the_cache_loads_no_schema(vault: Path, tmp_path: Path, settled: None) -> None:
+    import subprocess
+    import sys
+
+    script = (
+        "import sys\nfrom vaulttool import cache\nfrom vaulttool.cli import main\ncache.RACY_NS = 0\n"
+        f"main(['check', {str(vault)!r}, '--cache-dir', {str(tmp_path / 'cache')!r}, "
+        f"'-o', {str(tmp_path / 'out')!r}])\n"
+        "print(sorted(m for m in ('pydantic', 'vaulttool.lint', 'yaml') if m in sys.modules))\n"
+    )
+    runs = [subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True) for _ in "12"]
+    assert runs[0].stdout.strip() == "['pydantic', 'vaulttool.lint', 'yaml']"
+    assert runs[1].stdout.strip() == "[]"

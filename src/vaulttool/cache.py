@@ -13,6 +13,10 @@ so concurrent runs never see half a file:
 * ``result.bin``: the last report, valid while the key it was stored under matches: the
   tool version and code, the options (and whatever the caller feeds into
   :meth:`vaulttool.lint.Options.fingerprint`), and the stamp of every note in the vault.
+* ``output.bin``: the last report as the command line printed it (text or JSON), under a
+  key of the same kind made from the settings files themselves
+  (:func:`vaulttool.config.settings_digest`), so a re-run of an unchanged vault prints it
+  again without loading the schemas or building a single diagnostic.
 
 Files are ``marshal`` data behind a magic line and a CRC-32: ``marshal`` reads and writes
 plain data several times faster than JSON and, unlike pickle, never runs code while
@@ -33,16 +37,16 @@ import zlib
 from collections.abc import Iterable, Iterator, Mapping
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from vaulttool import __version__
-from vaulttool.notes import Stamp
-from vaulttool.pool import Entry
-from vaulttool.records import NoteRecord
 from vaulttool.vault import WalkResult, is_inside
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # for annotations only: a re-run answered from the cache never imports the parser
     from vaulttool.notecheck import Findings
+    from vaulttool.notes import Stamp
+    from vaulttool.pool import Entry
+    from vaulttool.records import NoteRecord
 
 FORMAT = 1
 _MAGIC = b"vaulttool cache\n"
@@ -56,7 +60,7 @@ RACY_NS = 2_000_000_000
 # merges them.
 _SMALL_PACK, _MAX_SMALL_PACKS = 64, 16
 
-Pack = tuple[int, list[Entry] | None]  # entries in the pack, and the entries (None: not loaded)
+Pack: TypeAlias = "tuple[int, list[Entry] | None]"  # entries in the pack, and the entries (None: not loaded)
 
 
 def default_cache_dir() -> Path:
@@ -213,6 +217,21 @@ class VaultCache:
     def save_result(self, key: str, notes: int, links: int, diagnostics: tuple[Any, ...]) -> None:
         """Store a report's counts and diagnostic records under ``key``."""
         self._save("result.bin", (key, notes, links, diagnostics))
+
+    def load_output(self, key: str) -> tuple[str, int, int] | None:
+        """(the report as printed, errors, warnings) stored under ``key``, or None."""
+        value = self._load("output.bin")
+        try:
+            stored, text, errors, warnings = value
+            if stored == key and type(text) is str and type(errors) is int and type(warnings) is int:
+                return text, errors, warnings
+        except (TypeError, ValueError):
+            pass
+        return None
+
+    def save_output(self, key: str, text: str, errors: int, warnings: int) -> None:
+        """Store a printed report and its error and warning counts under ``key``."""
+        self._save("output.bin", (key, text, errors, warnings))
 
     def load_notes(self, key: str, stamps: Mapping[str, Stamp]) -> Iterator[tuple[str, NoteRecord, Findings | None]]:
         """The cached record and findings of every note whose file has the stamp in ``stamps``, stored under ``key``.

@@ -22,6 +22,7 @@ from vaulttool import __version__
 if TYPE_CHECKING:
     from vaulttool.cache import VaultCache
     from vaulttool.lint import Options
+    from vaulttool.vault import WalkResult
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 FORMAT_NAMES = ("auto", "text", "json", "github", "sarif")
@@ -155,6 +156,22 @@ def check_command(
     cache_dir: Path | None,
 ) -> int:
     """Check every note of VAULT (default: the current folder)."""
+    def exit_code(errors: int, warnings: int) -> int:
+        failing = errors + (warnings if strict else 0)
+        return EXIT_PROBLEMS if failing and not exit_zero else EXIT_OK
+
+    cache = None if no_cache else _open_cache(vault, cache_dir)
+    fmt = resolve_format(fmt)
+    color = fmt == "text" and output is None and use_color(sys.stdout)
+    replay = None
+    if cache is not None and fmt in ("text", "json"):
+        settings = (fmt, str(color), os.fspath(vault), *select, "\0", *ignore, "\0", str(max_file_size))
+        replay = _replay_key(cache, vault, config_file, settings)
+        stored = cache.load_output(replay[0]) if replay is not None else None
+        if stored is not None:
+            emit(stored[0], output)
+            return exit_code(stored[1], stored[2])
+    # imported only now: a re-run answered from the cache never loads the rules and schemas
     import dataclasses
 
     from vaulttool.formatters import FORMATTERS
@@ -165,13 +182,13 @@ def check_command(
     options = configured_options(vault, config_file, _split_rules(select), _split_rules(ignore))
     if max_file_size is not None:
         options = dataclasses.replace(options, max_file_size=max_file_size)
-    cache = None if no_cache else _open_cache(vault, cache_dir)
-    fmt = resolve_format(fmt)
+    walked = replay[1] if replay is not None and replay[2] == options.exclude else None
     try:
         with progress_bar(fmt == "text") as progress:
-            report = check(vault, options, jobs=jobs, cache=cache, progress=progress)
+            report = check(vault, options, jobs=jobs, cache=cache, progress=progress, walked=walked)
     except ValueError as exc:
         raise click.UsageError(str(exc)) from exc
+    errors, warnings = report.count(Severity.ERROR), report.count(Severity.WARNING)
     if fmt == "github":
         from vaulttool import ci
 
@@ -181,10 +198,31 @@ def check_command(
         if problem:
             click.echo(f"vaulttool: {problem}", err=True)
     else:
-        color = fmt == "text" and output is None and use_color(sys.stdout)
-        emit(FORMATTERS[fmt](report, color), output)
-    failing = report.count(Severity.ERROR) + (report.count(Severity.WARNING) if strict else 0)
-    return EXIT_PROBLEMS if failing and not exit_zero else EXIT_OK
+        text = FORMATTERS[fmt](report, color)
+        emit(text, output)
+        if cache is not None and replay is not None and cache.all_settled():
+            cache.save_output(replay[0], text, errors, warnings)
+    return exit_code(errors, warnings)
+
+
+def _replay_key(
+    cache: VaultCache, vault: Path, config_file: Path | None, settings: tuple[str, ...]
+) -> tuple[str, WalkResult, tuple[str, ...]] | None:
+    """The key of the printed report of ``vault`` under these settings, the vault's files and the exclusions.
+
+    Made from the files the settings come from, not from validated settings, so that an
+    unchanged vault is answered without loading them (None when they cannot be read).
+    """
+    from vaulttool.cache import fingerprint
+    from vaulttool.config import settings_digest
+    from vaulttool.vault import walk_vault
+
+    found = settings_digest(vault, config_file, *settings)
+    if found is None:
+        return None
+    digest, exclude = found
+    walked = walk_vault(vault, exclude)
+    return cache.result_key(fingerprint(b"output", digest.encode()), walked), walked, exclude
 
 
 @cli.command("stub")

@@ -3,15 +3,23 @@
 The nearest file walking up from the vault wins (a ``pyproject.toml`` counts only when it
 has a ``[tool.vaulttool]`` table); ``--config FILE`` overrides the search. Unknown keys
 are errors naming the file.
+
+The settings model (pydantic) is built on first use: a re-run served from the cache
+only needs :func:`settings_digest`, which reads the same files without validating them.
 """
 
 from __future__ import annotations
 
+import hashlib
+import importlib.util
+import os
 import sys
+from functools import cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+if TYPE_CHECKING:
+    from pydantic import BaseModel
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -25,19 +33,24 @@ class ConfigError(Exception):
     """A configuration file that cannot be used (exit code 2)."""
 
 
-class Config(BaseModel):
-    """The settings a configuration file may hold (keys in kebab-case)."""
+@cache
+def config_model() -> type[BaseModel]:
+    """The settings a configuration file may hold (keys in kebab-case), as a pydantic model."""
+    from pydantic import BaseModel, ConfigDict, Field
 
-    model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=True)
+    class Config(BaseModel):
+        model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=True)
 
-    schemas: str | None = Field(default=None, description="folder of schema files, relative to the config file")
-    schema_order: list[str] = Field(default=[], alias="schema-order")
-    exclude: list[str] = Field(default=[], description="glob patterns of vault paths to skip")
-    select: list[str] = []
-    ignore: list[str] = []
-    severity: dict[str, SeverityName] = {}
-    max_file_size: int = Field(default=16 * 1024 * 1024, alias="max-file-size", gt=0)
-    stub_dir: str | None = Field(default=None, alias="stub-dir", description="vault folder for new stubs")
+        schemas: str | None = Field(default=None, description="folder of schema files, relative to the config file")
+        schema_order: list[str] = Field(default=[], alias="schema-order")
+        exclude: list[str] = Field(default=[], description="glob patterns of vault paths to skip")
+        select: list[str] = []
+        ignore: list[str] = []
+        severity: dict[str, SeverityName] = {}
+        max_file_size: int = Field(default=16 * 1024 * 1024, alias="max-file-size", gt=0)
+        stub_dir: str | None = Field(default=None, alias="stub-dir", description="vault folder for new stubs")
+
+    return Config
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
@@ -68,19 +81,68 @@ def find_config(vault: Path) -> Path | None:
     return None
 
 
-def load_config(vault: Path, explicit: Path | None = None) -> tuple[Config, Path | None]:
-    """The configuration for ``vault`` and the file it came from (None: defaults)."""
+def load_config(vault: Path, explicit: Path | None = None) -> tuple[Any, Path | None]:
+    """The configuration for ``vault`` (a :func:`config_model` instance) and the file it came from (None: defaults)."""
+    from pydantic import ValidationError
+
+    model = config_model()
     path = explicit or find_config(vault)
     if path is None:
-        return Config(), None
+        return model(), None
     table = _table(path)
     if table is None:
         raise ConfigError(f"{path}: no [tool.vaulttool] table")
     try:
-        return Config.model_validate(table), path
+        return model.model_validate(table), path
     except ValidationError as exc:
         problems = "; ".join(
             f"{'.'.join(str(p) for p in e['loc'])}: " + ("unknown key" if e["type"] == "extra_forbidden" else e["msg"])
             for e in exc.errors()
         )
         raise ConfigError(f"{path}: {problems}") from exc
+
+
+def builtin_schema_dir() -> Path:
+    """The schemas shipped with vaulttool (``schemas/`` of the source tree, packaged on install)."""
+    spec = importlib.util.find_spec("vaulttool._builtin_schemas")
+    if spec is not None and spec.submodule_search_locations:
+        return Path(next(iter(spec.submodule_search_locations)))
+    return Path(__file__).resolve().parents[2] / "schemas"
+
+
+def schema_folder(schemas: str | None, source: Path | None) -> Path:
+    """The schemas folder a configuration names (relative to its file), else the built-in one."""
+    if schemas is None:
+        return builtin_schema_dir()
+    return (source.parent if source else Path.cwd()) / schemas
+
+
+def settings_digest(vault: Path, explicit: Path | None, *extra: str) -> tuple[str, tuple[str, ...]] | None:
+    """A digest of every setting a check of ``vault`` depends on, and the configured ``exclude`` patterns.
+
+    The digest covers the configuration file (its path and bytes), every file of the
+    schemas folder it names (or of the built-in one) and ``extra``. Nothing is validated,
+    so it only serves to recognise settings a completed run already accepted. None when
+    the files cannot be read or hold something a valid configuration cannot.
+    """
+    try:
+        path = explicit or find_config(vault)
+        table = _table(path) if path is not None else {}
+        schemas, exclude = (table or {}).get("schemas"), (table or {}).get("exclude", [])
+        if not (schemas is None or isinstance(schemas, str)) or not isinstance(exclude, list):
+            return None
+        if not all(isinstance(pattern, str) for pattern in exclude):
+            return None
+        digest = hashlib.sha256()
+        parts = [os.fsencode(os.path.abspath(path)) if path else b"", path.read_bytes() if path else b""]
+        folder = schema_folder(schemas, path)
+        if folder.is_dir():
+            for entry in sorted(os.scandir(folder), key=lambda e: e.name):
+                if entry.is_file():
+                    parts += [os.fsencode(entry.name), Path(entry.path).read_bytes()]
+        for part in (*parts, *(value.encode("utf-8", "surrogatepass") for value in extra)):
+            digest.update(len(part).to_bytes(8, "little"))
+            digest.update(part)
+    except (OSError, ConfigError):
+        return None
+    return digest.hexdigest(), tuple(exclude)

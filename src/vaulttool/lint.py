@@ -297,17 +297,13 @@ def options_for(
 
     Raises :class:`~vaulttool.config.ConfigError` or :class:`~vaulttool.schema.SchemaError`.
     """
-    from vaulttool.config import load_config
-    from vaulttool.schema import builtin_schema_dir, load_schemas
+    from vaulttool.config import ConfigError, load_config, schema_folder
+    from vaulttool.schema import load_schemas
 
     config, source = load_config(root, config_file)
-    folder = builtin_schema_dir()
-    if config.schemas is not None:
-        folder = (source.parent if source else Path.cwd()) / config.schemas
-        if not folder.is_dir():
-            from vaulttool.config import ConfigError
-
-            raise ConfigError(f"{source}: schemas folder '{config.schemas}' does not exist")
+    folder = schema_folder(config.schemas, source)
+    if config.schemas is not None and not folder.is_dir():
+        raise ConfigError(f"{source}: schemas folder '{config.schemas}' does not exist")
     schemas = load_schemas(folder, config.schema_order) if folder.is_dir() else []
     severity = {rule: Severity(level) for rule, level in config.severity.items() if level != "off"}
     off = tuple(rule for rule, level in config.severity.items() if level == "off")
@@ -330,19 +326,21 @@ def check(
     jobs: int = 0,
     cache: VaultCache | None = None,
     progress: Progress | None = None,
+    walked: WalkResult | None = None,
 ) -> Report:
     """Check the vault at ``root`` and return its report (the public entry point).
 
     With a ``cache``, a vault whose files are all unchanged since the cached run gets that
     run's report without a note being read. Without ``options``, the vault's configuration
-    file and schemas decide.
+    file and schemas decide. ``walked``: the vault's files, when the caller has listed them
+    already with ``options.exclude``.
     """
     options = options or options_for(root)
     rules = enabled_rules(options)
     if cache is None:
-        ctx = load_vault(root, options, jobs=jobs, progress=progress, rules=rules)
+        ctx = load_vault(root, options, jobs=jobs, progress=progress, rules=rules, walked=walked)
         return _report(root, ctx, run_rules(ctx, rules, options))
-    walked = walk_vault(root, options.exclude)
+    walked = walked or walk_vault(root, options.exclude)
     key = cache.result_key(options.fingerprint(), walked)
     stored = cache.load_result(key)
     if stored is not None:

@@ -9,7 +9,6 @@ here, so users write schemas for their own templates.
 from __future__ import annotations
 
 import fnmatch
-import importlib.util
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -435,14 +434,6 @@ def load_schema_text(text: str, source: str) -> Schema:
         where = ".".join(str(p) for p in first["loc"])
         raise SchemaError(source, _node_line(root, first["loc"]), f"{where}: {first['msg']}") from exc
     return Schema(spec, source)
-
-
-def builtin_schema_dir() -> Path:
-    """The schemas shipped with vaulttool (``schemas/`` of the source tree, packaged on install)."""
-    spec = importlib.util.find_spec("vaulttool._builtin_schemas")
-    if spec is not None and spec.submodule_search_locations:
-        return Path(next(iter(spec.submodule_search_locations)))
-    return Path(__file__).resolve().parents[2] / "schemas"
 
 
 def load_schemas(folder: Path, order: Iterable[str] = ()) -> list[Schema]:

@@ -163,7 +163,7 @@ def _split_template(text: str) -> tuple[str, str]:
 
 def load_template(folder: Path | None, name: str) -> str:
     """The stub template ``name`` from ``folder`` (the schemas folder), else the built-in one."""
-    from vaulttool.schema import builtin_schema_dir
+    from vaulttool.config import builtin_schema_dir
 
     for base in (folder, builtin_schema_dir()):
         if base is not None and (base / name).is_file():
