@@ -11,6 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from tests.conftest import FIXTURES, SAMPLE_VAULT
+from vaulttool import __version__
 from vaulttool.cli import cli, main
 
 TOPICS = [
@@ -161,3 +162,24 @@ def test_rules_command_lists_every_rule() -> None:
     result = CliRunner().invoke(cli, ["rules"])
     for rule in ("broken-link", "broken-anchor", "missing-moc", "frontmatter-syntax", "unreadable-file", "orphan-note"):
         assert f"{rule} (" in result.output
+
+
+def test_json_report_is_what_the_json_module_writes(seed_vault: Path) -> None:
+    from vaulttool.formatters import format_json
+    from vaulttool.lint import Report, check
+    from vaulttool.models import Diagnostic, Severity
+
+    report = check(seed_vault)
+    odd = Diagnostic('a\u202e/"q"\\.md', 2, 3, "broken-link", Severity.INFO, "##[x] \x1b é", 2, 9, "t", "f")
+    report = Report(report.vault, report.notes, report.links, (*report.diagnostics, odd))
+    keys = ("path", "line", "column", "end_line", "end_column", "rule", "severity", "message", "target", "field")
+    items = [{k: getattr(d, k) for k in keys if getattr(d, k) is not None} for d in report.diagnostics]
+    for item in items:
+        item["severity"] = item["severity"].value
+    counts = {s.value: report.count(s) for s in Severity}
+    doc = {"version": __version__, "vault": report.vault, "summary": {"notes": report.notes, "links": report.links}}
+    doc["summary"].update(counts)
+    doc["diagnostics"] = items
+    expected = json.dumps(doc, ensure_ascii=True, indent=2).replace("##[", "#\\u0023[") + "\n"
+    assert format_json(report) == expected
+    assert any("end_line" in item for item in items) and any("target" in item for item in items)

@@ -156,6 +156,7 @@ def check_command(
     cache_dir: Path | None,
 ) -> int:
     """Check every note of VAULT (default: the current folder)."""
+
     def exit_code(errors: int, warnings: int) -> int:
         failing = errors + (warnings if strict else 0)
         return EXIT_PROBLEMS if failing and not exit_zero else EXIT_OK

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
-from typing import Any
 
 from vaulttool import __version__
 from vaulttool.lint import Report
@@ -34,23 +33,6 @@ def inert_line(line: str) -> str:
     return line.replace("##[", "#\\x23[")
 
 
-def diagnostic_dict(diag: Diagnostic) -> dict[str, Any]:
-    """The JSON object of one diagnostic (keys in the documented order; None omitted)."""
-    out: dict[str, Any] = {
-        "path": diag.path,
-        "line": diag.line,
-        "column": diag.column,
-        "end_line": diag.end_line,
-        "end_column": diag.end_column,
-        "rule": diag.rule,
-        "severity": diag.severity.value,
-        "message": diag.message,
-        "target": diag.target,
-        "field": diag.field,
-    }
-    return {k: v for k, v in out.items() if v is not None}
-
-
 def summary(report: Report) -> dict[str, int]:
     """Counts of notes, links and diagnostics by severity."""
     return {
@@ -69,19 +51,24 @@ def format_json(report: Report, color: bool = False) -> str:
     """
     head = {"version": __version__, "vault": report.vault, "summary": summary(report)}
     text = json.dumps(head, ensure_ascii=True, allow_nan=False, indent=2)
-    items = [
-        "    {\n" + ",\n".join(f"      {_json_str(k)}: {_json_value(v)}" for k, v in fields.items()) + "\n    }"
-        for fields in map(diagnostic_dict, report.diagnostics)
-    ]
+    items = list(map(_json_item, report.diagnostics))
     diagnostics = "[\n" + ",\n".join(items) + "\n  ]" if items else "[]"
     # "##[" only occurs inside strings, where "\u0023" is the same "#" to a JSON reader but
     # not a command to a GitHub runner (a JSON line never starts with "::")
     return f'{text[:-2]},\n  "diagnostics": {diagnostics}\n}}\n'.replace("##[", "#\\u0023[")
 
 
-def _json_value(value: str | int) -> str:
-    """A diagnostic field as JSON (fields are strings and integers)."""
-    return _json_str(value) if isinstance(value, str) else int.__repr__(value)
+def _json_item(d: Diagnostic) -> str:
+    """One diagnostic as ``format_json`` writes it: its fields in the documented order, None left out."""
+    s, severity = _json_str, d.severity.value
+    ends = "" if d.end_line is None else f'      "end_line": {d.end_line},\n'
+    ends += "" if d.end_column is None else f'      "end_column": {d.end_column},\n'
+    tail = "" if d.target is None else f',\n      "target": {s(d.target)}'
+    tail += "" if d.field is None else f',\n      "field": {s(d.field)}'
+    return (
+        f'    {{\n      "path": {s(d.path)},\n      "line": {d.line},\n      "column": {d.column},\n{ends}'
+        f'      "rule": {s(d.rule)},\n      "severity": "{severity}",\n      "message": {s(d.message)}{tail}\n    }}'
+    )
 
 
 def _plural(n: int, word: str) -> str:
