@@ -5,7 +5,8 @@ cache folder. Every file in it is written whole (temporary file, then ``os.repla
 so concurrent runs never see half a file:
 
 * ``notes-*.bin``: packs of parsed notes, each entry a note's path, the stamp (size,
-  mtime, ctime) of its file when it was read, and its record. A pack is stored as the
+  mtime, ctime) of its file when it was read, and its record and findings (marshalled on
+  their own, so that a run can build just the notes it needs). A pack is stored as the
   worker that parsed it packed it; a run that changes a few notes writes a small pack
   for them and rewrites only the packs that held their old entries.
 * ``resolved.bin``: what each note's links resolved to, valid while the vault holds the
@@ -34,7 +35,7 @@ import os
 import sys
 import time
 import zlib
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Container, Iterable, Iterator, Mapping
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeAlias
@@ -45,7 +46,7 @@ from vaulttool.vault import WalkResult, is_inside
 if TYPE_CHECKING:  # for annotations only: a re-run answered from the cache never imports the parser
     from vaulttool.notecheck import Findings
     from vaulttool.notes import Stamp
-    from vaulttool.pool import Entry
+    from vaulttool.pool import Entry, Stored
     from vaulttool.records import NoteRecord
 
 FORMAT = 1
@@ -60,7 +61,7 @@ RACY_NS = 2_000_000_000
 # merges them.
 _SMALL_PACK, _MAX_SMALL_PACKS = 64, 16
 
-Pack: TypeAlias = "tuple[int, list[Entry] | None]"  # entries in the pack, and the entries (None: not loaded)
+Pack: TypeAlias = "tuple[int, list[Stored] | None]"  # entries in the pack, and the entries (None: not loaded)
 
 
 def default_cache_dir() -> Path:
@@ -106,14 +107,6 @@ def stamp_files(root: str, paths: Iterable[str]) -> dict[str, Stamp]:
     return stamps
 
 
-def _storable(value: Any) -> bool:
-    try:
-        marshal.dumps(value)
-    except ValueError:
-        return False
-    return True
-
-
 class VaultCache:
     """The cache entries of one vault, for one run (file stamps are taken once)."""
 
@@ -126,7 +119,7 @@ class VaultCache:
         self._stamps: dict[str, Stamp] | None = None
         self._stamped: tuple[str, ...] = ()
         self._packs: dict[str, Pack] = {}  # pack file name: loaded pack
-        self._leftovers: list[Entry] = []  # entries to store that are not in a pack of their own
+        self._leftovers: list[Stored] = []  # entries to store that are not in a pack of their own
 
     @classmethod
     def outside(cls, base: Path, root: Path) -> VaultCache | None:
@@ -233,8 +226,11 @@ class VaultCache:
         """Store a printed report and its error and warning counts under ``key``."""
         self._save("output.bin", (key, text, errors, warnings))
 
-    def load_notes(self, key: str, stamps: Mapping[str, Stamp]) -> Iterator[tuple[str, NoteRecord, Findings | None]]:
-        """The cached record and findings of every note whose file has the stamp in ``stamps``, stored under ``key``.
+    def load_notes(
+        self, key: str, stamps: Mapping[str, Stamp], wanted: Container[str] | None = None
+    ) -> Iterator[tuple[str, NoteRecord, Findings | None]]:
+        """The cached record and findings of every note (or every ``wanted`` one) whose file has
+        the stamp in ``stamps``, stored under ``key``.
 
         Records come pack by pack, so the caller can build each note and let its record go.
         """
@@ -250,21 +246,27 @@ class VaultCache:
                     raise ValueError("written by another version or with other options")
                 entries = marshal.loads(blob)
                 live = [entry for entry in entries if stamps.get(entry[0]) == entry[1]]
-                for path, _, record, _ in live:
-                    if type(record) is not tuple or record[:1] != (path,):
-                        raise ValueError(f"a record for {path!r} that is not one")
             except Exception:  # missing (another run removed it), damaged or foreign: replace it
                 live, entries = [], [None]
             self._packs[name] = (len(live), None if len(live) == len(entries) else live)
-            for path, _, record, findings in live:
-                yield path, record, findings
+            for path, _, inner in live:
+                if wanted is not None and path not in wanted:
+                    continue
+                try:
+                    record, findings = marshal.loads(inner)
+                except Exception:  # damaged: the note is parsed again
+                    continue
+                if type(record) is tuple and record[:1] == (path,):
+                    yield path, record, findings
 
     def add_notes(self, key: str, entries: list[Entry], blob: bytes | None) -> None:
         """Store a chunk just parsed (one item of ``parse_chunks``), in its own pack when it can."""
         if blob is not None and all(self.settled(entry[1]) for entry in entries):
             self._write_pack(key, blob)
-        else:  # leave out files changed too recently to be trusted, and values marshal cannot store
-            self._leftovers.extend(e for e in entries if self.settled(e[1]) and _storable(e))
+        else:  # leave out files changed too recently to be trusted (and values marshal cannot store)
+            from vaulttool.pool import pack
+
+            self._leftovers.extend(marshal.loads(pack([e for e in entries if self.settled(e[1])])[0]))
 
     def save_notes(self, key: str) -> None:
         """Finish storing notes: entries set aside, and the valid entries of packs that went stale.
@@ -282,9 +284,9 @@ class VaultCache:
         if leftovers:
             self._write_pack(key, marshal.dumps(leftovers))
 
-    def _entries(self, name: str) -> list[Entry]:
+    def _entries(self, name: str) -> list[Stored]:
         try:
-            entries: list[Entry] = marshal.loads(self._read(name)[1])
+            entries: list[Stored] = marshal.loads(self._read(name)[1])
             return entries
         except Exception:
             return []

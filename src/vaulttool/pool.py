@@ -15,7 +15,7 @@ import marshal
 import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from vaulttool.notes import Stamp, read_note_stamped
 from vaulttool.records import NoteRecord, to_record
@@ -34,6 +34,7 @@ _MIN_CHUNK, _MAX_CHUNK = 16, 256
 Progress = Callable[[int, int], None]  # (notes done so far, notes to do in all)
 # a note's path, its file's stamp when read, its record, and what the per-note rules found (None: not run)
 Entry = tuple[str, "Stamp | None", NoteRecord, "Findings | None"]
+Stored = tuple[str, "Stamp | None", bytes]  # an entry as packs hold it: record and findings marshalled
 
 _checker: NoteChecker | None = None  # a worker's per-note rules, set when it starts
 
@@ -63,12 +64,26 @@ def parse_entries(root: str, paths: Sequence[str], max_bytes: int, checker: Note
     return entries
 
 
-def pack(entries: list[Entry]) -> bytes | None:
-    """``entries`` as marshal bytes, or None when a value cannot be marshalled (a YAML-tagged date)."""
-    try:
-        return marshal.dumps(entries)
-    except ValueError:
-        return None
+def pack(entries: Sequence[Entry]) -> tuple[bytes, list[Entry]]:
+    """``entries`` in their stored form as marshal bytes, and the entries left out of them.
+
+    Stored, an entry is ``(path, stamp, bytes)``: the record and findings are marshalled
+    on their own, so that the cache can read a pack and build only the notes it needs.
+    Entries holding a value marshal cannot store (a YAML-tagged date) are left out.
+    """
+    stored: list[Stored] = []
+    left_out: list[Entry] = []
+    for entry in entries:
+        try:
+            stored.append((entry[0], entry[1], marshal.dumps(entry[2:])))
+        except ValueError:
+            left_out.append(entry)
+    return marshal.dumps(stored), left_out
+
+
+def unpack(blob: bytes) -> list[Entry]:
+    """The entries of bytes made by :func:`pack`."""
+    return [(path, stamp, *marshal.loads(inner)) for path, stamp, inner in marshal.loads(blob)]
 
 
 def _start_worker(checker: NoteChecker | None) -> None:
@@ -77,11 +92,9 @@ def _start_worker(checker: NoteChecker | None) -> None:
     _checker = checker
 
 
-def _parse_packed(root: str, paths: Sequence[str], max_bytes: int) -> bytes | list[Entry]:
-    """A worker's job: the chunk's entries, packed when possible (else pickled by the pool)."""
-    entries = parse_entries(root, paths, max_bytes, _checker)
-    packed = pack(entries)
-    return entries if packed is None else packed
+def _parse_packed(root: str, paths: Sequence[str], max_bytes: int) -> tuple[bytes, list[Entry]]:
+    """A worker's job: the chunk's entries packed, and those that cannot be (pickled by the pool)."""
+    return pack(parse_entries(root, paths, max_bytes, _checker))
 
 
 def _context() -> multiprocessing.context.BaseContext:
@@ -104,7 +117,7 @@ def parse_chunks(
     checker: NoteChecker | None = None,
 ) -> Iterator[tuple[list[Entry], bytes | None]]:
     """Yield each chunk's entries (chunks in no particular order) and, when ``packed`` or
-    when they come from a worker, their marshal bytes (None when they cannot be packed).
+    when they come from a worker, their :func:`pack` bytes (None otherwise).
 
     ``checker`` runs the per-note rules on each note where it is parsed (workers get it
     once, when they start). ``progress`` is called after each chunk. When worker processes cannot be started or
@@ -128,9 +141,9 @@ def parse_chunks(
                 while pending:
                     finished, pending = wait(pending, return_when=FIRST_COMPLETED)
                     for future in finished:
-                        result: Any = future.result()
+                        blob, left_out = future.result()
                         del left[futures.pop(future)]  # let go of the result once used
-                        entries, blob = (marshal.loads(result), result) if isinstance(result, bytes) else (result, None)
+                        entries = unpack(blob) + left_out
                         yield entries, blob
                         done += len(entries)
                         if progress is not None:
@@ -139,7 +152,7 @@ def parse_chunks(
             pass  # parse what is left here
     for chunk in left.values():
         entries = parse_entries(root, chunk, max_bytes, checker)
-        yield entries, pack(entries) if packed else None
+        yield entries, pack(entries)[0] if packed else None
         done += len(entries)
         if progress is not None:
             progress(done, total)
