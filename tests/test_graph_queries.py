@@ -7,7 +7,15 @@ import sys
 from pathlib import Path
 
 from tests.conftest import FIXTURES
-from vaulttool.graph import LinkGraph, LinkResolver, anchored_links, orphan_notes, targets, unresolved_links
+from vaulttool.graph import (
+    LinkGraph,
+    LinkResolver,
+    anchored_links,
+    linked_files,
+    orphan_notes,
+    targets,
+    unresolved_links,
+)
 from vaulttool.lint import Options, load_vault
 
 
@@ -33,7 +41,7 @@ def test_orphans_without_networkx_are_the_graphs_orphans(tmp_path: Path) -> None
     )
     ctx = load_vault(vault, Options())
     graph = LinkGraph(ctx.notes, ctx.attachments, ctx.resolved)
-    assert orphan_notes(ctx.notes, ctx.resolved) == list(graph.orphans()) == ["Lonely.md", "sub/Deep.md"]
+    assert orphan_notes(ctx.notes, linked_files(ctx.resolved)) == list(graph.orphans()) == ["Lonely.md", "sub/Deep.md"]
 
 
 def test_link_filters_keep_order(tmp_path: Path) -> None:

@@ -184,10 +184,17 @@ def export_xml(
     return "\n".join(lines) + "\n"
 
 
-def orphan_notes(notes: Iterable[str], links: Sequence[ResolvedLink]) -> list[str]:
-    """Notes that no other file links to, sorted: ``LinkGraph.orphans`` without building the graph."""
+def linked_files(links: Sequence[ResolvedLink]) -> set[str]:
+    """The files some other file links to."""
     targets = list(map(_RESOLVED, links))
-    linked = set(compress(targets, map(ne, targets, map(_SOURCE, links))))
+    return set(compress(targets, map(ne, targets, map(_SOURCE, links))))
+
+
+def orphan_notes(notes: Iterable[str], linked: Collection[str]) -> list[str]:
+    """Notes that no other file links to (``linked``: :func:`linked_files`), sorted.
+
+    ``LinkGraph.orphans`` without building the graph.
+    """
     return sorted(path for path in notes if path not in linked)
 
 

@@ -20,7 +20,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING
 
-from vaulttool.graph import LinkResolver, ResolvedLink, targets
+from vaulttool.graph import LinkResolver, ResolvedLink, linked_files, targets
 from vaulttool.models import Diagnostic, Note, Severity
 from vaulttool.notecheck import Findings, NoteChecker, is_note_rule
 from vaulttool.notes import DEFAULT_MAX_BYTES
@@ -30,7 +30,7 @@ from vaulttool.rules import ALL_RULES
 from vaulttool.schema import Schema, schema_for
 from vaulttool.suppress import Suppressions
 from vaulttool.template import TopicRow, topic_rows
-from vaulttool.vault import VaultIndex, WalkResult, walk_vault
+from vaulttool.vault import VaultIndex, WalkResult, alias_owners, note_aliases, walk_vault
 
 if TYPE_CHECKING:
     from vaulttool.cache import VaultCache
@@ -86,6 +86,16 @@ class RuleContext:
     schemas: tuple[Schema, ...] = ()
     findings: dict[str, Findings] = field(default_factory=dict)
     checked: tuple[str, ...] = ()
+
+    @cached_property
+    def linked(self) -> set[str]:
+        """The files some other file links to."""
+        return linked_files(self.resolved)
+
+    @cached_property
+    def alias_owners(self) -> dict[str, str]:
+        """Which note each alias (by ``link_key``) belongs to."""
+        return alias_owners((path, note_aliases(note.frontmatter)) for path, note in self.notes.items())
 
     @cached_property
     def graph(self) -> LinkGraph:

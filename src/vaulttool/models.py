@@ -113,5 +113,10 @@ class Note:
     @property
     def name(self) -> str:
         """The note's name as Obsidian shows it: file name without ``.md``."""
-        base = self.path.rsplit("/", 1)[-1]
-        return base[:-3] if base.lower().endswith(".md") else base
+        return note_name(self.path)
+
+
+def note_name(path: str) -> str:
+    """The name Obsidian shows for the note at ``path``: its file name without ``.md``."""
+    base = path.rsplit("/", 1)[-1]
+    return base[:-3] if base.lower().endswith(".md") else base

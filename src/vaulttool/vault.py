@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from pathlib import Path
+from typing import Any
 
 from vaulttool.models import Diagnostic, Severity
 
@@ -172,6 +173,25 @@ def walk_vault(root: Path, ignore: Sequence[str] = ()) -> WalkResult:
 def link_key(path: str) -> str:
     """The comparison key Obsidian effectively uses: NFC-normalised and casefolded."""
     return unicodedata.normalize("NFC", path).casefold()
+
+
+def note_aliases(frontmatter: dict[str, Any] | None) -> tuple[str, ...]:
+    """The aliases a note's frontmatter gives it (``aliases``: one text or a list)."""
+    aliases = (frontmatter or {}).get("aliases")
+    if isinstance(aliases, str):
+        aliases = [aliases]
+    if not isinstance(aliases, list):
+        return ()
+    return tuple(alias for alias in aliases if isinstance(alias, str))
+
+
+def alias_owners(aliases: Iterable[tuple[str, tuple[str, ...]]]) -> dict[str, str]:
+    """Which note each alias (by ``link_key``) belongs to, from (path, aliases) in vault order: the first wins."""
+    found: dict[str, str] = {}
+    for path, names in aliases:
+        for alias in names:
+            found.setdefault(link_key(alias.strip()), path)
+    return found
 
 
 class VaultIndex:

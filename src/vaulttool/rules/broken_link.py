@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from vaulttool.graph import unresolved_links
-from vaulttool.models import Diagnostic, Severity
+from vaulttool.models import Diagnostic, Severity, note_name
 from vaulttool.rules._util import link_diagnostic, link_text
 from vaulttool.vault import link_key
 
@@ -23,19 +23,6 @@ if TYPE_CHECKING:
 
 ID = "broken-link"
 DEFAULT_SEVERITY = Severity.ERROR
-
-
-def _aliases(ctx: RuleContext) -> dict[str, str]:
-    found: dict[str, str] = {}
-    for path, note in ctx.notes.items():
-        aliases = (note.frontmatter or {}).get("aliases")
-        if isinstance(aliases, str):
-            aliases = [aliases]
-        if isinstance(aliases, list):
-            for alias in aliases:
-                if isinstance(alias, str):
-                    found.setdefault(link_key(alias.strip()), path)
-    return found
 
 
 def _attachment_stems(ctx: RuleContext) -> dict[str, str]:
@@ -55,11 +42,11 @@ def check(ctx: RuleContext) -> Iterator[Diagnostic]:
         if link.kind == "frontmatter":
             continue
         if aliases is None:
-            aliases, stems = _aliases(ctx), _attachment_stems(ctx)
+            aliases, stems = ctx.alias_owners, _attachment_stems(ctx)
         key = link_key(link.target.rsplit("/", 1)[-1])
         owner = aliases.get(link_key(link.target))
         if owner is not None:
-            name = ctx.notes[owner].name
+            name = note_name(owner)
             hint = (
                 f"'{link.target}' is an alias of '{owner}', and aliases do not resolve links; "
                 f"link [[{name}|{link.target}]]"

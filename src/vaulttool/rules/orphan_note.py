@@ -21,7 +21,7 @@ DEFAULT_SEVERITY = Severity.INFO
 
 def check(ctx: RuleContext) -> Iterator[Diagnostic]:
     """Yield one diagnostic per note without backlinks."""
-    for path in orphan_notes(ctx.notes, ctx.resolved):
+    for path in orphan_notes(ctx.notes, ctx.linked):
         yield Diagnostic(
             path=path,
             line=1,
