@@ -11,9 +11,9 @@ so concurrent runs never see half a file:
   for them and rewrites only the packs that held their old entries.
 * ``resolved.bin``: what each note's links resolved to, valid while the vault holds the
   same files (names, not contents).
-* ``result.bin``: the last report, valid while the key it was stored under matches: the
-  tool version and code, the options (and whatever the caller feeds into
-  :meth:`vaulttool.lint.Options.fingerprint`), and the stamp of every note in the vault.
+* ``state.bin``: what the last check leaves for the next (:mod:`vaulttool.recheck`): its
+  diagnostics by file, the stamp of every note, under a key made of the tool version and
+  code and the options (see :meth:`vaulttool.lint.Options.fingerprint`).
 * ``output.bin``: the last report as the command line printed it (text or JSON), under a
   key of the same kind made from the settings files themselves
   (:func:`vaulttool.config.settings_digest`), so a re-run of an unchanged vault prints it
@@ -196,20 +196,16 @@ class VaultCache:
         with contextlib.suppress(OSError):
             (self.folder / name).unlink()
 
-    def load_result(self, key: str) -> tuple[int, int, tuple[Any, ...]] | None:
-        """(notes, links, diagnostic records) stored under ``key``, or None."""
-        value = self._load("result.bin")
-        try:
-            stored, notes, links, diagnostics = value
-            if stored == key and type(notes) is int and type(links) is int and type(diagnostics) is tuple:
-                return notes, links, diagnostics
-        except (TypeError, ValueError):
-            pass
+    def load_state(self, key: str) -> Any:
+        """The state of the last check stored under ``key`` (see :mod:`vaulttool.recheck`), or None."""
+        value = self._load("state.bin")
+        if type(value) is tuple and len(value) == 2 and value[0] == key:
+            return value[1]
         return None
 
-    def save_result(self, key: str, notes: int, links: int, diagnostics: tuple[Any, ...]) -> None:
-        """Store a report's counts and diagnostic records under ``key``."""
-        self._save("result.bin", (key, notes, links, diagnostics))
+    def save_state(self, key: str, state: Any) -> None:
+        """Store the state a check leaves for the next one, under ``key``."""
+        self._save("state.bin", (key, state))
 
     def load_output(self, key: str) -> tuple[str, int, int] | None:
         """(the report as printed, errors, warnings) stored under ``key``, or None."""

@@ -25,7 +25,7 @@ from vaulttool.models import Diagnostic, Note, Severity
 from vaulttool.notecheck import Findings, NoteChecker, is_note_rule
 from vaulttool.notes import DEFAULT_MAX_BYTES
 from vaulttool.pool import Progress, parse_chunks
-from vaulttool.records import diagnostic_from_record, diagnostic_record, from_record
+from vaulttool.records import diagnostic_from_record, from_record
 from vaulttool.rules import ALL_RULES
 from vaulttool.schema import Schema, schema_for
 from vaulttool.suppress import Suppressions
@@ -212,7 +212,7 @@ def load_vault(
         links: dict[str, list[ResolvedLink]] = {}
         known: dict[str, tuple[str | None, ...]] = {}
         if cache is not None:
-            key, files = _parse_key(options, checked), cache.files_key(walked)
+            key, files = notes_key(options, checked), cache.files_key(walked)
             known = cache.load_resolved(files)
             for path, record, found in cache.load_notes(key, cache.stamps(walked.notes)):
                 with contextlib.suppress(Exception):  # a damaged entry: parse the note again
@@ -249,7 +249,7 @@ def load_vault(
     )
 
 
-def _parse_key(options: Options, checked: tuple[str, ...]) -> str:
+def notes_key(options: Options, checked: tuple[str, ...]) -> str:
     """What cached notes depend on: the tool, the size cap, and for their findings the schemas and rules."""
     from vaulttool.cache import fingerprint
 
@@ -341,7 +341,8 @@ def check(
     """Check the vault at ``root`` and return its report (the public entry point).
 
     With a ``cache``, a vault whose files are all unchanged since the cached run gets that
-    run's report without a note being read. Without ``options``, the vault's configuration
+    run's report without a note being read, and one where a few notes changed has only
+    what they can affect checked again (:mod:`vaulttool.recheck`). Without ``options``, the vault's configuration
     file and schemas decide. ``walked``: the vault's files, when the caller has listed them
     already with ``options.exclude``.
     """
@@ -350,19 +351,23 @@ def check(
     if cache is None:
         ctx = load_vault(root, options, jobs=jobs, progress=progress, rules=rules, walked=walked)
         return _report(root, ctx, run_rules(ctx, rules, options))
+    from vaulttool.recheck import State, recheck, state_of
+
     walked = walked or walk_vault(root, options.exclude)
-    key = cache.result_key(options.fingerprint(), walked)
-    stored = cache.load_result(key)
-    if stored is not None:
+    key, files = options.fingerprint(), cache.files_key(walked)
+    state = State.from_value(cache.load_state(key))
+    if state is not None:
         try:
-            diagnostics = tuple(map(diagnostic_from_record, stored[2]))
-            return Report(vault=os.fspath(root), notes=stored[0], links=stored[1], diagnostics=diagnostics)
-        except Exception:  # a damaged entry: check again
-            pass
+            done = recheck(root, options, rules, cache, walked, state, files)
+        except Exception:  # a damaged state: check everything
+            done = None
+        if done is not None:
+            if done[1] is not state:
+                cache.save_state(key, done[1].value())
+            return done[0]
     ctx = load_vault(root, options, jobs=jobs, cache=cache, walked=walked, progress=progress, rules=rules)
     report = _report(root, ctx, run_rules(ctx, rules, options))
-    if cache.all_settled():
-        cache.save_result(key, report.notes, report.links, tuple(map(diagnostic_record, report.diagnostics)))
+    cache.save_state(key, state_of(report, ctx, walked, cache, files).value())
     return report
 
 

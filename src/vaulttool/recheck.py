@@ -1,0 +1,208 @@
+"""Checking a vault again after a few of its notes changed: only what those changes can affect.
+
+Every check with a cache leaves its :class:`State` behind: the stamp of each note, the
+final diagnostics of each file, each note's aliases, which files the vault held. When a
+later check, with the same settings, finds the same files and only a few notes changed,
+the diagnostics of a note can differ from last time only when
+
+- the note changed;
+- it links to a changed note (an anchor into that note may have broken or been fixed);
+- a changed note linked to it before or links to it now (it may have become an orphan,
+  or stopped being one).
+
+Those notes are checked again, with every rule, on a context holding them and the notes
+they link to; every other file keeps its diagnostics. Rules whose findings in one note
+depend on other notes in any other way would have to be added to this list: broken-link
+hints that name the note owning an alias are kept right by checking the whole vault
+whenever a changed note's aliases changed. Added or removed files, other settings, an
+incomplete state or more than one changed note in :data:`MAX_SHARE` also mean a full check.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
+
+from vaulttool.graph import LinkResolver, ResolvedLink, targets
+from vaulttool.lint import Options, Report, RuleContext, notes_key, run_rules
+from vaulttool.models import Diagnostic, Note
+from vaulttool.notecheck import Findings, NoteChecker, is_note_rule
+from vaulttool.pool import pack, parse_entries
+from vaulttool.records import diagnostic_from_record, diagnostic_record, from_record
+from vaulttool.vault import VaultIndex, WalkResult, alias_owners, note_aliases
+
+if TYPE_CHECKING:
+    from vaulttool.cache import VaultCache
+    from vaulttool.notes import Stamp
+
+MAX_SHARE = 20  # check again only what changed when at most one note in this many did
+Records = tuple[tuple[Any, ...], ...]
+Targets = dict[str, tuple[str | None, ...]]  # what each note's links resolve to, in order
+
+
+@dataclass(frozen=True)
+class State:
+    """What a check leaves for the next one (see the module documentation)."""
+
+    files: str  # VaultCache.files_key of the vault's files
+    problems: tuple[tuple[str, str], ...]  # the walk's problems: (path, message)
+    stamps: dict[str, Stamp]  # notes whose diagnostics can be trusted while their file keeps this stamp
+    diagnostics: dict[str, Records]  # the final diagnostic records of each file, in report order
+    aliases: dict[str, tuple[str, ...]]  # the aliases of each note that has some
+    links: int
+
+    def value(self) -> tuple[Any, ...]:
+        """The state as plain data for the cache."""
+        return (self.files, self.problems, self.stamps, self.diagnostics, self.aliases, self.links)
+
+    @classmethod
+    def from_value(cls, value: Any) -> State | None:
+        """The state ``value`` (made by :meth:`value`) describes, or None when it is not one."""
+        if type(value) is not tuple or len(value) != 6:
+            return None
+        files, problems, stamps, diagnostics, aliases, links = value
+        shapes = ((files, str), (problems, tuple), (stamps, dict), (diagnostics, dict), (aliases, dict), (links, int))
+        if any(type(item) is not kind for item, kind in shapes):
+            return None
+        return cls(files, problems, stamps, diagnostics, aliases, links)
+
+    def report(self, vault: str, notes: int, paths: Sequence[str] | None = None) -> Report:
+        """The report this state holds, for a vault of ``notes`` notes (``paths``: files in report order)."""
+        records = self.diagnostics
+        ordered = sorted(records) if paths is None else paths
+        found = tuple(diagnostic_from_record(r) for path in ordered for r in records.get(path, ()))
+        return Report(vault=vault, notes=notes, links=self.links, diagnostics=found)
+
+
+def walk_problems(walked: WalkResult) -> tuple[tuple[str, str], ...]:
+    """The walk's problems as they are compared between runs."""
+    return tuple((d.path, d.message) for d in walked.problems)
+
+
+def state_of(report: Report, ctx: RuleContext, walked: WalkResult, cache: VaultCache, files: str) -> State:
+    """The state a full check with ``report`` leaves behind."""
+    grouped: dict[str, list[tuple[Any, ...]]] = {}
+    for diag in report.diagnostics:
+        grouped.setdefault(diag.path, []).append(diagnostic_record(diag))
+    aliases = {path: found for path, note in ctx.notes.items() if (found := note_aliases(note.frontmatter))}
+    return State(
+        files,
+        walk_problems(walked),
+        _settled(cache, walked),
+        {path: tuple(records) for path, records in grouped.items()},
+        aliases,
+        report.links,
+    )
+
+
+def _settled(cache: VaultCache, walked: WalkResult) -> dict[str, Stamp]:
+    return {path: stamp for path, stamp in cache.stamps(walked.notes).items() if cache.settled(stamp)}
+
+
+def recheck(
+    root: Path,
+    options: Options,
+    rules: Sequence[ModuleType],
+    cache: VaultCache,
+    walked: WalkResult,
+    state: State,
+    files: str,
+) -> tuple[Report, State] | None:
+    """The report of ``root`` worked out from ``state`` and the notes changed since, and the
+    state to keep; None when a full check is needed instead."""
+    if state.files != files or state.problems != walk_problems(walked):
+        return None
+    stamps = cache.stamps(walked.notes)
+    changed = [p for p in walked.notes if (s := stamps.get(p)) is None or state.stamps.get(p) != s]
+    if len(changed) * MAX_SHARE > len(walked.notes):
+        return None
+    vault = os.fspath(root)
+    if not changed:
+        return state.report(vault, len(walked.notes)), state
+    known = cache.load_resolved(files)
+    if len(known) != len(walked.notes):
+        return None
+    base, cap = vault, options.max_file_size
+    checked = tuple(rule.ID for rule in rules if is_note_rule(rule))
+    entries = parse_entries(base, changed, cap, NoteChecker(options.schemas, checked) if checked else None)
+    fresh = {path: from_record(record, base, cap) for path, _, record, _ in entries}
+    if any(note_aliases(note.frontmatter) != state.aliases.get(path, ()) for path, note in fresh.items()):
+        return None
+    index = VaultIndex(walked.notes, walked.attachments)
+    resolver = LinkResolver(index)
+    new_links = {path: resolver.links(path, note) for path, note in fresh.items()}
+    now = {**known, **{path: targets(links) for path, links in new_links.items()}}
+    dirty = _affected(set(changed), known, now, set(walked.notes))
+    needed = dirty | {t for path in dirty for t in now[path] if t is not None and t in now}
+    findings: dict[str, Findings] = {path: found for path, _, _, found in entries if found is not None}
+    notes: dict[str, Note] = dict(fresh)
+    key = notes_key(options, checked)
+    for path, record, found in cache.load_notes(key, stamps, wanted=needed.difference(fresh)):
+        notes[path] = from_record(record, base, cap)
+        if found is not None:
+            findings[path] = found
+    if not needed.issubset(notes) or (checked and not dirty.issubset(findings)):
+        return None  # the cache lacks some of them: check everything
+    resolved: list[ResolvedLink] = []
+    for path in walked.notes:
+        if path in dirty:
+            resolved += new_links[path] if path in new_links else resolver.links(path, notes[path], known[path])
+    ctx = RuleContext(
+        root,
+        {path: notes[path] for path in walked.notes if path in needed},
+        walked.attachments,
+        index,
+        resolved,
+        walked.problems,
+        options.schemas,
+        {path: findings[path] for path in walked.notes if path in findings},
+        checked,
+    )
+    # what the rules would work out from the whole vault, given from the whole vault
+    ctx.__dict__["linked"] = _linked(dirty, now)
+    ctx.__dict__["alias_owners"] = alias_owners((p, state.aliases[p]) for p in walked.notes if p in state.aliases)
+    diagnostics = _merge(state.diagnostics, dirty, run_rules(ctx, rules, options))
+    cache.add_notes(key, entries, pack(entries)[0])
+    cache.save_notes(key)
+    if any(now[path] != known[path] for path in changed):
+        cache.save_resolved(files, now)
+    links = sum(map(len, now.values()))
+    new_state = State(files, state.problems, _settled(cache, walked), diagnostics, state.aliases, links)
+    return new_state.report(vault, len(walked.notes)), new_state
+
+
+def _affected(changed: set[str], before: Targets, now: Targets, notes: set[str]) -> set[str]:
+    """The notes whose diagnostics the changed notes can affect: themselves, the notes that
+    link to them, and the notes they linked to before or link to now."""
+    dirty = set(changed)
+    for path, found in before.items():
+        if not changed.isdisjoint(found):
+            dirty.add(path)
+    for path in changed:
+        dirty.update(t for t in (*before[path], *now[path]) if t is not None)
+    return dirty & notes
+
+
+def _linked(dirty: set[str], now: Targets) -> set[str]:
+    """Which of ``dirty`` some other file links to (all that orphan-note asks of them)."""
+    linked: set[str] = set()
+    for path, found in now.items():
+        hits = dirty.intersection(found)
+        hits.discard(path)
+        linked |= hits
+    return linked
+
+
+def _merge(kept: dict[str, Records], dirty: set[str], found: list[Diagnostic]) -> dict[str, Records]:
+    """The diagnostics by file: those in ``kept`` except for ``dirty`` files, which get theirs from ``found``."""
+    merged = {path: records for path, records in kept.items() if path not in dirty}
+    fresh: dict[str, list[tuple[Any, ...]]] = {}
+    for diag in found:  # already in report order
+        if diag.path in dirty:
+            fresh.setdefault(diag.path, []).append(diagnostic_record(diag))
+    merged.update((path, tuple(records)) for path, records in fresh.items())
+    return merged
