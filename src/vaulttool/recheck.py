@@ -6,12 +6,12 @@ later check, with the same settings, finds the same files and only a few notes c
 the diagnostics of a note can differ from last time only when
 
 - the note changed;
-- it links to a changed note (an anchor into that note may have broken or been fixed);
+- it links to a heading or block of a changed note (the anchor may have broken or been fixed);
 - a changed note linked to it before or links to it now (it may have become an orphan,
   or stopped being one).
 
 Those notes are checked again, with every rule, on a context holding them and the notes
-they link to; every other file keeps its diagnostics. Rules whose findings in one note
+whose headings they link to; every other file keeps its diagnostics. Rules whose findings in one note
 depend on other notes in any other way would have to be added to this list: broken-link
 hints that name the note owning an alias are kept right by checking the whole vault
 whenever a changed note's aliases changed. Added or removed files, other settings, an
@@ -27,7 +27,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
-from vaulttool.graph import LinkResolver, ResolvedLink, targets
+from vaulttool.graph import LinkResolver, ResolvedLink, anchored_links, targets
 from vaulttool.lint import Options, Report, RuleContext, notes_key, run_rules
 from vaulttool.models import Diagnostic, Note
 from vaulttool.notecheck import Findings, NoteChecker, is_note_rule
@@ -53,22 +53,22 @@ class State:
     stamps: dict[str, Stamp]  # notes whose diagnostics can be trusted while their file keeps this stamp
     diagnostics: dict[str, Records]  # the final diagnostic records of each file, in report order
     aliases: dict[str, tuple[str, ...]]  # the aliases of each note that has some
+    anchored: dict[str, tuple[str, ...]]  # the notes each note links to with a #heading or #^block
     links: int
 
     def value(self) -> tuple[Any, ...]:
         """The state as plain data for the cache."""
-        return (self.files, self.problems, self.stamps, self.diagnostics, self.aliases, self.links)
+        return (self.files, self.problems, self.stamps, self.diagnostics, self.aliases, self.anchored, self.links)
 
     @classmethod
     def from_value(cls, value: Any) -> State | None:
         """The state ``value`` (made by :meth:`value`) describes, or None when it is not one."""
-        if type(value) is not tuple or len(value) != 6:
+        if type(value) is not tuple or len(value) != 7:
             return None
-        files, problems, stamps, diagnostics, aliases, links = value
-        shapes = ((files, str), (problems, tuple), (stamps, dict), (diagnostics, dict), (aliases, dict), (links, int))
-        if any(type(item) is not kind for item, kind in shapes):
+        kinds = (str, tuple, dict, dict, dict, dict, int)
+        if any(type(item) is not kind for item, kind in zip(value, kinds, strict=True)):
             return None
-        return cls(files, problems, stamps, diagnostics, aliases, links)
+        return cls(*value)
 
     def report(self, vault: str, notes: int, paths: Sequence[str] | None = None) -> Report:
         """The report this state holds, for a vault of ``notes`` notes (``paths``: files in report order)."""
@@ -95,8 +95,18 @@ def state_of(report: Report, ctx: RuleContext, walked: WalkResult, cache: VaultC
         _settled(cache, walked),
         {path: tuple(records) for path, records in grouped.items()},
         aliases,
+        _anchored(ctx.resolved),
         report.links,
     )
+
+
+def _anchored(links: Sequence[ResolvedLink]) -> dict[str, tuple[str, ...]]:
+    """The notes each source of ``links`` links to with a subpath."""
+    found: dict[str, set[str]] = {}
+    for item in anchored_links(links):
+        if item.resolved is not None:
+            found.setdefault(item.source, set()).add(item.resolved)
+    return {source: tuple(sorted(paths)) for source, paths in found.items()}
 
 
 def _settled(cache: VaultCache, walked: WalkResult) -> dict[str, Stamp]:
@@ -136,8 +146,11 @@ def recheck(
     resolver = LinkResolver(index)
     new_links = {path: resolver.links(path, note) for path, note in fresh.items()}
     now = {**known, **{path: targets(links) for path, links in new_links.items()}}
-    dirty = _affected(set(changed), known, now, set(walked.notes))
-    needed = dirty | {t for path in dirty for t in now[path] if t is not None and t in now}
+    anchored = {path: found for path, found in state.anchored.items() if path not in new_links}
+    for found_links in new_links.values():
+        anchored.update(_anchored(found_links))
+    dirty = _affected(set(changed), known, now, state.anchored) & set(walked.notes)
+    needed = dirty.union(*(anchored.get(path, ()) for path in dirty))
     findings: dict[str, Findings] = {path: found for path, _, _, found in entries if found is not None}
     notes: dict[str, Note] = dict(fresh)
     key = notes_key(options, checked)
@@ -171,20 +184,21 @@ def recheck(
     if any(now[path] != known[path] for path in changed):
         cache.save_resolved(files, now)
     links = sum(map(len, now.values()))
-    new_state = State(files, state.problems, _settled(cache, walked), diagnostics, state.aliases, links)
+    settled = _settled(cache, walked)
+    new_state = State(files, state.problems, settled, diagnostics, state.aliases, anchored, links)
     return new_state.report(vault, len(walked.notes)), new_state
 
 
-def _affected(changed: set[str], before: Targets, now: Targets, notes: set[str]) -> set[str]:
-    """The notes whose diagnostics the changed notes can affect: themselves, the notes that
-    link to them, and the notes they linked to before or link to now."""
+def _affected(changed: set[str], before: Targets, now: Targets, anchored: dict[str, tuple[str, ...]]) -> set[str]:
+    """The files whose diagnostics the changed notes can affect: themselves, the notes that
+    link to their headings or blocks, and the files they linked to before or link to now."""
     dirty = set(changed)
-    for path, found in before.items():
+    for path, found in anchored.items():
         if not changed.isdisjoint(found):
             dirty.add(path)
     for path in changed:
         dirty.update(t for t in (*before[path], *now[path]) if t is not None)
-    return dirty & notes
+    return dirty
 
 
 def _linked(dirty: set[str], now: Targets) -> set[str]:
