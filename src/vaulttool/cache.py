@@ -152,14 +152,9 @@ class VaultCache:
     def result_key(self, options: str, walked: WalkResult) -> str:
         """The key of a whole result: ``options`` (a fingerprint) and the stamp of every file found."""
         stamps = self.stamps(walked.notes)
-        digest = hashlib.sha256(options.encode())
-        for path in walked.notes:
-            digest.update(f"\0n{path}\0{stamps.get(path)}".encode("utf-8", "surrogatepass"))
-        for path in walked.attachments:
-            digest.update(f"\0a{path}".encode("utf-8", "surrogatepass"))
-        for problem in walked.problems:
-            digest.update(f"\0p{problem.path}\0{problem.message}".encode("utf-8", "surrogatepass"))
-        return digest.hexdigest()
+        problems = [(problem.path, problem.message) for problem in walked.problems]
+        files = (walked.notes, list(map(stamps.get, walked.notes)), walked.attachments, problems)
+        return hashlib.sha256(options.encode() + marshal.dumps(files)).hexdigest()
 
     def _read(self, name: str) -> Any:
         """The value in file ``name``; raises when it is missing, damaged or foreign."""

@@ -8,7 +8,6 @@ configuration.
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import gc
 import json
 import os
@@ -281,7 +280,7 @@ def run_rules(ctx: RuleContext, rules: Iterable[ModuleType], options: Options) -
             diagnostics = _unsuppressed(ctx, rule.check(ctx), suppressions)
         for diag in diagnostics:
             if severity is not None and diag.severity is not severity:
-                diag = dataclasses.replace(diag, severity=severity)
+                diag = diag._replace(severity=severity)
             found.append(diag)
     found.sort(key=Diagnostic.sort_key)
     return found

@@ -68,9 +68,12 @@ class Heading(NamedTuple):
     line: int
 
 
-@dataclass(frozen=True, slots=True)
-class Diagnostic:
-    """One problem found in one file (the unit every formatter prints)."""
+class Diagnostic(NamedTuple):
+    """One problem found in one file (the unit every formatter prints).
+
+    A named tuple, like :class:`Link`: a large vault can have tens of thousands, and a
+    re-run rebuilds them from the cache.
+    """
 
     path: str
     line: int

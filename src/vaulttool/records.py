@@ -18,6 +18,7 @@ from vaulttool.wikilinks import link_from_fields
 
 NoteRecord = tuple[Any, ...]
 _heading_from_fields = cast("Callable[[tuple[Any, ...]], Heading]", partial(tuple.__new__, Heading))
+_new_diagnostic = cast("Callable[[tuple[Any, ...]], Diagnostic]", partial(tuple.__new__, Diagnostic))
 
 
 def diagnostic_record(d: Diagnostic) -> tuple[Any, ...]:
@@ -30,7 +31,7 @@ _SEVERITIES = {severity.value: severity for severity in Severity}  # a dict look
 
 def diagnostic_from_record(r: tuple[Any, ...]) -> Diagnostic:
     """The :class:`Diagnostic` a ``diagnostic_record`` tuple describes."""
-    return Diagnostic(r[0], r[1], r[2], r[3], _SEVERITIES[r[4]], r[5], r[6], r[7], r[8], r[9])
+    return _new_diagnostic((r[0], r[1], r[2], r[3], _SEVERITIES[r[4]], r[5], r[6], r[7], r[8], r[9]))
 
 
 def to_record(note: Note) -> NoteRecord:
