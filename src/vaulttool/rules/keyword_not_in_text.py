@@ -12,9 +12,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from functools import lru_cache
+from itertools import chain
 from typing import TYPE_CHECKING, Any
 
-from vaulttool.markdown import words
+from vaulttool.markdown import word_set, words
 from vaulttool.models import Diagnostic, Note, Severity
 from vaulttool.notes import iter_strings
 from vaulttool.rules._util import note_diagnostic
@@ -44,20 +45,24 @@ def _stems(language: str, found: set[str]) -> set[str]:
     if new:
         stemmer = _stemmer(language)
         memo.update((w, str(stemmer.stemWord(w))) for w in new)
-    return {memo[w] for w in found}
+    return set(map(memo.__getitem__, found))
+
+
+@lru_cache(maxsize=65536)
+def _keyword_stems(language: str, stop_words: tuple[str, ...], keyword: str) -> frozenset[str]:
+    """Stems of the words of ``keyword`` that are not stop words (a vault repeats its keywords)."""
+    stop = {w.casefold() for w in stop_words}
+    return frozenset(_stems(language, {w for w in words(keyword) if w not in stop}))
 
 
 def _text_stems(note: Note, keyword_line: int, language: str) -> set[str]:
     """Stems of every word in the note except the keyword paragraph itself."""
-    kept: list[str] = []
-    in_keywords = False
-    for i, text in enumerate(note.lines):
-        line = note.body_line + i
-        in_keywords = line == keyword_line or (in_keywords and bool(text.strip()))
-        if not in_keywords:
-            kept.append(text)
-    kept.extend(iter_strings(note.frontmatter or {}))
-    return _stems(language, set(words("\n".join(kept))))
+    lines = note.lines
+    first = keyword_line - note.body_line
+    end = first + 1
+    while end < len(lines) and lines[end].strip():
+        end += 1
+    return _stems(language, word_set(chain(lines[:first], lines[end:], iter_strings(note.frontmatter or {}))))
 
 
 def check(ctx: RuleContext) -> Iterator[Diagnostic]:
@@ -79,11 +84,10 @@ def check(ctx: RuleContext) -> Iterator[Diagnostic]:
             )
         if not spec.must_appear:
             continue
-        stop = {w.casefold() for w in spec.stop_words}
+        stop = tuple(spec.stop_words)
         stems = _text_stems(note, line, spec.language)
         for keyword in keywords:
-            missing = _stems(spec.language, {w for w in words(keyword) if w not in stop}) - stems
-            if missing:
+            if not _keyword_stems(spec.language, stop, keyword) <= stems:
                 yield note_diagnostic(
                     path,
                     line,
