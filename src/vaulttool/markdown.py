@@ -23,10 +23,10 @@ _DELIMITER_CELL_RE = re.compile(r"\s*:?-+:?\s*")
 _PIPED_WIKI_RE = re.compile(r"\[\[[^\[\]\n]*\|[^\[\]\n]*\]\]")
 # what the careful split looks at: an escaped character, a bracket opening or closing ``[[``/``]]``, a bar
 _CELL_MARK_RE = re.compile(r"\\.|\[(?=\[)|\](?=\])|\|", re.DOTALL)
-# ASCII letters lowercased and digits kept; every other ASCII character is outside words
-_ASCII_WORD_BYTES = bytes(
-    c + 32 if 65 <= c <= 90 else c if 48 <= c <= 57 or 97 <= c <= 122 else 32 for c in range(128)
-).ljust(256)
+# ASCII letters lowercased and digits kept, other ASCII made a space, UTF-8 sequences (bytes >= 128) kept
+_WORD_BYTES = bytes(
+    c + 32 if 65 <= c <= 90 else c if 48 <= c <= 57 or 97 <= c <= 122 or c >= 128 else 32 for c in range(256)
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,14 +77,15 @@ def words(text: str) -> list[str]:
 def word_set(lines: Iterable[str]) -> set[str]:
     """The distinct :func:`words` of ``lines``.
 
-    Plain ASCII lines, most of a note, are cut into words by a byte table and ``split``
-    (casefolding ASCII is lowercasing); only lines holding other characters meet the regex.
+    Cut with a byte table and ``split`` (casefolding ASCII is lowercasing, and every other
+    ASCII character ends a word); only the few pieces holding other characters meet the regex.
     """
-    every = list(lines)
-    plain = list(filter(str.isascii, every))
-    found = set("\n".join(plain).encode("ascii").translate(_ASCII_WORD_BYTES).decode("ascii").split())
-    if len(plain) < len(every):
-        found.update(words("\n".join(filterfalse(str.isascii, every))))
+    data = "\n".join(lines).encode("utf-8", "surrogatepass").translate(_WORD_BYTES)
+    found = set(data.decode("utf-8", "surrogatepass").split())
+    mixed = set(filterfalse(str.isascii, found))
+    found -= mixed
+    for piece in mixed:
+        found.update(words(piece))
     return found
 
 

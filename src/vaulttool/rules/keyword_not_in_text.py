@@ -35,34 +35,50 @@ def _stemmer(language: str) -> Any:
     return snowballstemmer.stemmer(language)
 
 
-_STEMS: dict[str, dict[str, str]] = {}
+_STEMS: dict[str, dict[str, str]] = {}  # per language: word -> stem
+_WORDS_OF: dict[str, dict[str, set[str]]] = {}  # per language: stem -> every word seen with it
 
 
-def _stems(language: str, found: set[str]) -> set[str]:
-    """Snowball stems of ``found``, memoised per language across notes (a vault reuses its words)."""
+def _learn(language: str, found: set[str]) -> None:
+    """Stem the words of ``found`` not seen before; memoised per language across notes (a vault reuses its words)."""
     memo = _STEMS.setdefault(language, {})
+    words_of = _WORDS_OF.setdefault(language, {})
     new = found.difference(memo)
     if new:
         stemmer = _stemmer(language)
-        memo.update((w, str(stemmer.stemWord(w))) for w in new)
-    return set(map(memo.__getitem__, found))
+        for word in new:
+            stem = memo[word] = str(stemmer.stemWord(word))
+            words_of.setdefault(stem, set()).add(word)
 
 
 @lru_cache(maxsize=65536)
 def _keyword_stems(language: str, stop_words: tuple[str, ...], keyword: str) -> frozenset[str]:
     """Stems of the words of ``keyword`` that are not stop words (a vault repeats its keywords)."""
     stop = {w.casefold() for w in stop_words}
-    return frozenset(_stems(language, {w for w in words(keyword) if w not in stop}))
+    kept = {w for w in words(keyword) if w not in stop}
+    _learn(language, kept)
+    return frozenset(_STEMS[language][w] for w in kept)
 
 
-def _text_stems(note: Note, keyword_line: int, language: str) -> set[str]:
-    """Stems of every word in the note except the keyword paragraph itself."""
+def _text_words(note: Note, keyword_line: int, language: str) -> set[str]:
+    """Every word in the note except the keyword paragraph itself (each one stemmed, see :func:`_in_text`)."""
     lines = note.lines
     first = keyword_line - note.body_line
     end = first + 1
     while end < len(lines) and lines[end].strip():
         end += 1
-    return _stems(language, word_set(chain(lines[:first], lines[end:], iter_strings(note.frontmatter or {}))))
+    found = word_set(chain(lines[:first], lines[end:], iter_strings(note.frontmatter or {})))
+    _learn(language, found)
+    return found
+
+
+def _in_text(language: str, stop_words: tuple[str, ...], keyword: str, text: set[str]) -> bool:
+    """True when each stem of ``keyword`` is the stem of a word of ``text`` (from :func:`_text_words`).
+
+    Looked up from the few words known to share a stem rather than by stemming the whole text.
+    """
+    words_of = _WORDS_OF[language]
+    return all(not words_of[stem].isdisjoint(text) for stem in _keyword_stems(language, stop_words, keyword))
 
 
 def check(ctx: RuleContext) -> Iterator[Diagnostic]:
@@ -85,9 +101,9 @@ def check(ctx: RuleContext) -> Iterator[Diagnostic]:
         if not spec.must_appear:
             continue
         stop = tuple(spec.stop_words)
-        stems = _text_stems(note, line, spec.language)
+        text = _text_words(note, line, spec.language)
         for keyword in keywords:
-            if not _keyword_stems(spec.language, stop, keyword) <= stems:
+            if not _in_text(spec.language, stop, keyword, text):
                 yield note_diagnostic(
                     path,
                     line,
