@@ -19,6 +19,7 @@ from vaulttool.markdown import word_set, words
 from vaulttool.models import Diagnostic, Note, Severity
 from vaulttool.notes import iter_strings
 from vaulttool.rules._util import note_diagnostic
+from vaulttool.schema import KeywordsSpec
 from vaulttool.template import keyword_list
 
 if TYPE_CHECKING:
@@ -51,17 +52,22 @@ def _learn(language: str, found: set[str]) -> None:
             words_of.setdefault(stem, set()).add(word)
 
 
-@lru_cache(maxsize=65536)
+_KEYWORD_STEMS: dict[tuple[str, tuple[str, ...]], dict[str, frozenset[str]]] = {}  # per language and stop words
+
+
 def _keyword_stems(language: str, stop_words: tuple[str, ...], keyword: str) -> frozenset[str]:
-    """Stems of the words of ``keyword`` that are not stop words (a vault repeats its keywords)."""
-    stop = {w.casefold() for w in stop_words}
-    kept = {w for w in words(keyword) if w not in stop}
-    _learn(language, kept)
-    return frozenset(_STEMS[language][w] for w in kept)
+    """Stems of the words of ``keyword`` that are not stop words, memoised (a vault repeats its keywords)."""
+    memo = _KEYWORD_STEMS.setdefault((language, stop_words), {})
+    if keyword not in memo:
+        stop = {w.casefold() for w in stop_words}
+        kept = {w for w in words(keyword) if w not in stop}
+        _learn(language, kept)
+        memo[keyword] = frozenset(_STEMS[language][w] for w in kept)
+    return memo[keyword]
 
 
 def _text_words(note: Note, keyword_line: int, language: str) -> set[str]:
-    """Every word in the note except the keyword paragraph itself (each one stemmed, see :func:`_in_text`)."""
+    """Every word in the note except the keyword paragraph itself, each one stemmed (see :func:`_learn`)."""
     lines = note.lines
     first = keyword_line - note.body_line
     end = first + 1
@@ -72,13 +78,20 @@ def _text_words(note: Note, keyword_line: int, language: str) -> set[str]:
     return found
 
 
-def _in_text(language: str, stop_words: tuple[str, ...], keyword: str, text: set[str]) -> bool:
-    """True when each stem of ``keyword`` is the stem of a word of ``text`` (from :func:`_text_words`).
+def missing_keywords(note: Note, keyword_line: int, keywords: list[str], spec: KeywordsSpec) -> list[str]:
+    """The keywords with a word whose stem is the stem of no word in the note's text (the keywords left out).
 
-    Looked up from the few words known to share a stem rather than by stemming the whole text.
+    Each keyword stem is looked up among the few words known to share it rather than by
+    stemming the whole text.
     """
-    words_of = _WORDS_OF[language]
-    return all(not words_of[stem].isdisjoint(text) for stem in _keyword_stems(language, stop_words, keyword))
+    text = _text_words(note, keyword_line, spec.language)
+    words_of = _WORDS_OF[spec.language]
+    stop = tuple(spec.stop_words)
+    return [
+        keyword
+        for keyword in keywords
+        if any(words_of[stem].isdisjoint(text) for stem in _keyword_stems(spec.language, stop, keyword))
+    ]
 
 
 def check(ctx: RuleContext) -> Iterator[Diagnostic]:
@@ -100,15 +113,12 @@ def check(ctx: RuleContext) -> Iterator[Diagnostic]:
             )
         if not spec.must_appear:
             continue
-        stop = tuple(spec.stop_words)
-        text = _text_words(note, line, spec.language)
-        for keyword in keywords:
-            if not _in_text(spec.language, stop, keyword, text):
-                yield note_diagnostic(
-                    path,
-                    line,
-                    ID,
-                    DEFAULT_SEVERITY,
-                    f"keyword '{keyword}' is not in the note's text; {schema.name} wants keywords taken from the note",
-                    target=keyword,
-                )
+        for keyword in missing_keywords(note, line, keywords, spec):
+            yield note_diagnostic(
+                path,
+                line,
+                ID,
+                DEFAULT_SEVERITY,
+                f"keyword '{keyword}' is not in the note's text; {schema.name} wants keywords taken from the note",
+                target=keyword,
+            )
