@@ -7,9 +7,10 @@ scanner); nothing here re-reads a file.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import filterfalse
 
 from vaulttool.models import Heading, Note
 from vaulttool.wikilinks import WIKI_RE, split_wiki
@@ -18,6 +19,14 @@ _WORD_RE = re.compile(r"[^\W_]+")
 # a cp1252/latin-1 lead byte followed by a continuation-looking character: cheap mojibake hint
 _MOJIBAKE_HINT_RE = re.compile("[\u00c2-\u00f4][\u0080-\u00bf\u0152-\u0192\u02c6-\u02dc\u2013-\u2122]")
 _DELIMITER_CELL_RE = re.compile(r"\s*:?-+:?\s*")
+# a wiki link with a ``|`` inside: a row holding one is split the careful way
+_PIPED_WIKI_RE = re.compile(r"\[\[[^\[\]\n]*\|[^\[\]\n]*\]\]")
+# what the careful split looks at: an escaped character, a bracket opening or closing ``[[``/``]]``, a bar
+_CELL_MARK_RE = re.compile(r"\\.|\[(?=\[)|\](?=\])|\|", re.DOTALL)
+# ASCII letters lowercased and digits kept, other ASCII made a space, UTF-8 sequences (bytes >= 128) kept
+_WORD_BYTES = bytes(
+    c + 32 if 65 <= c <= 90 else c if 48 <= c <= 57 or 97 <= c <= 122 or c >= 128 else 32 for c in range(256)
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,15 +74,25 @@ def words(text: str) -> list[str]:
     return _WORD_RE.findall(text.casefold())
 
 
+def word_set(lines: Iterable[str]) -> set[str]:
+    """The distinct :func:`words` of ``lines``.
+
+    Cut with a byte table and ``split`` (casefolding ASCII is lowercasing, and every other
+    ASCII character ends a word); only the few pieces holding other characters meet the regex.
+    """
+    data = "\n".join(lines).encode("utf-8", "surrogatepass").translate(_WORD_BYTES)
+    found = set(data.decode("utf-8", "surrogatepass").split())
+    mixed = set(filterfalse(str.isascii, found))
+    found -= mixed
+    for piece in mixed:
+        found.update(words(piece))
+    return found
+
+
 @lru_cache(maxsize=8192)
 def heading_words(text: str) -> tuple[str, ...]:
     """The words a heading is matched by: mojibake repaired, emoji and markup ignored."""
     return tuple(words(repair_mojibake(text)))
-
-
-def body_line(note: Note, line: int) -> str:
-    """The text of file line ``line`` in the note's body."""
-    return note.lines[line - note.body_line]
 
 
 def sections(note: Note) -> list[Section]:
@@ -87,6 +106,13 @@ def sections(note: Note) -> list[Section]:
     return [Section(head, head.line + 1, end) for head, end in zip(note.headings, ends, strict=True)]
 
 
+def section_at(note: Note, index: int) -> Section:
+    """The section of the note's heading number ``index``, as :func:`sections` has it."""
+    head = note.headings[index]
+    later = (h.line - 1 for h in note.headings[index + 1 :] if h.level <= head.level)
+    return Section(head, head.line + 1, next(later, note.body_line + len(note.lines) - 1))
+
+
 def paragraphs(note: Note, start: int, end: int) -> Iterator[tuple[int, str]]:
     """(first line, text) of each paragraph between file lines ``start`` and ``end``, code skipped.
 
@@ -95,8 +121,8 @@ def paragraphs(note: Note, start: int, end: int) -> Iterator[tuple[int, str]]:
     current: list[str] = []
     first = 0
     heading_lines = {h.line for h in note.headings}
-    for line in range(start, end + 1):
-        text = body_line(note, line)
+    span = note.lines[start - note.body_line : end - note.body_line + 1]
+    for line, text in enumerate(span, start):
         if not text.strip() or line in note.code_lines or line in heading_lines:
             if current:
                 yield first, " ".join(current)
@@ -116,49 +142,49 @@ def split_cells(row: str) -> tuple[str, ...]:
         text = text[1:]
     if text.endswith("|") and not text.endswith("\\|"):
         text = text[:-1]
-    if "\\" not in text and not any("|" in m.group() for m in WIKI_RE.finditer(text)):
-        return tuple(cell.strip() for cell in text.split("|"))
+    if "\\" not in text and ("[[" not in text or not _PIPED_WIKI_RE.search(text)):
+        return tuple(map(str.strip, text.split("|")))
     cells: list[str] = []
-    current: list[str] = []
-    depth = 0
-    i = 0
-    while i < len(text):
-        ch = text[i]
-        if ch == "\\" and i + 1 < len(text):
-            current.append(text[i : i + 2])
-            i += 2
-            continue
-        if text.startswith("[[", i):
+    start = depth = 0
+    for m in _CELL_MARK_RE.finditer(text):
+        mark = m.group()
+        if mark == "[":
             depth += 1
-        elif text.startswith("]]", i) and depth:
+        elif mark == "]" and depth:
             depth -= 1
-        if ch == "|" and not depth:
-            cells.append("".join(current).strip())
-            current = []
-        else:
-            current.append(ch)
-        i += 1
-    cells.append("".join(current).strip())
+        elif mark == "|" and not depth:
+            cells.append(text[start : m.start()].strip())
+            start = m.end()
+    cells.append(text[start:].strip())
     return tuple(cells)
 
 
-def tables(note: Note, start: int, end: int) -> list[Table]:
-    """Pipe tables (header row, delimiter row, body rows) between file lines ``start`` and ``end``."""
-    found: list[Table] = []
-    line = start
-    while line < end:
-        head, delim = body_line(note, line), body_line(note, line + 1)
-        if line not in note.code_lines and "|" in head and _is_delimiter(delim):
-            rows: list[TableRow] = []
-            row_line = line + 2
-            while row_line <= end and "|" in body_line(note, row_line) and body_line(note, row_line).strip():
-                rows.append(TableRow(row_line, split_cells(body_line(note, row_line))))
-                row_line += 1
-            found.append(Table(line, split_cells(head), tuple(rows)))
-            line = row_line
+def tables(note: Note, start: int, end: int) -> Iterator[Table]:
+    """Pipe tables (header row, delimiter row, body rows) between file lines ``start`` and ``end``, in order."""
+    lines = note.lines[start - note.body_line : end - note.body_line + 1]
+    for first, stop in _table_spans(note, start, lines):
+        rows = tuple(TableRow(start + i, split_cells(lines[i])) for i in range(first + 2, stop))
+        yield Table(start + first, split_cells(lines[first]), rows)
+
+
+def has_table(note: Note, start: int, end: int) -> bool:
+    """True when :func:`tables` finds a table between file lines ``start`` and ``end`` (no cell is split)."""
+    lines = note.lines[start - note.body_line : end - note.body_line + 1]
+    return next(_table_spans(note, start, lines), None) is not None
+
+
+def _table_spans(note: Note, start: int, lines: Sequence[str]) -> Iterator[tuple[int, int]]:
+    """(header, end) indexes into ``lines`` (file lines from ``start``) of each table, end exclusive."""
+    i = 0
+    while i < len(lines) - 1:
+        if "|" in lines[i] and start + i not in note.code_lines and _is_delimiter(lines[i + 1]):
+            j = i + 2
+            while j < len(lines) and "|" in lines[j] and lines[j].strip():
+                j += 1
+            yield i, j
+            i = j
         else:
-            line += 1
-    return found
+            i += 1
 
 
 def _is_delimiter(row: str) -> bool:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from vaulttool.markdown import Section, Table, cell_links, heading_words, paragraphs, sections, tables
+from vaulttool.markdown import Section, Table, cell_links, has_table, heading_words, paragraphs, section_at, tables
 from vaulttool.models import Note
 from vaulttool.schema import KeywordsSpec, TableSpec
 
@@ -27,7 +27,9 @@ class TopicRow:
 def find_section(note: Note, heading: str) -> Section | None:
     """The first section whose heading has the same words as ``heading`` (emoji, case ignored)."""
     wanted = heading_words(heading)
-    return next((s for s in sections(note) if heading_words(s.heading.text) == wanted), None)
+    found = (i for i, head in enumerate(note.headings) if heading_words(head.text) == wanted)
+    index = next(found, None)
+    return None if index is None else section_at(note, index)
 
 
 def topics_table(note: Note, spec: TableSpec) -> Table | None:
@@ -35,8 +37,13 @@ def topics_table(note: Note, spec: TableSpec) -> Table | None:
     section = find_section(note, spec.section)
     if section is None:
         return None
-    found = tables(note, section.start, section.end)
-    return found[0] if found else None
+    return next(tables(note, section.start, section.end), None)
+
+
+def has_topics_table(note: Note, spec: TableSpec) -> bool:
+    """True when the spec's section holds a table (what :func:`topics_table` finds, without reading it)."""
+    section = find_section(note, spec.section)
+    return section is not None and has_table(note, section.start, section.end)
 
 
 def topic_rows(note: Note, spec: TableSpec) -> list[TopicRow]:

@@ -8,11 +8,12 @@ strictly per template…"), matched case-insensitively outside code.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from itertools import filterfalse
 from typing import TYPE_CHECKING
 
 from vaulttool.markdown import heading_words
-from vaulttool.models import Diagnostic, Severity
+from vaulttool.models import Diagnostic, Note, Severity
 from vaulttool.rules._util import note_diagnostic
 
 if TYPE_CHECKING:
@@ -46,18 +47,31 @@ def check_note(nc: NoteContext) -> Iterator[Diagnostic]:
                 DEFAULT_SEVERITY,
                 f"section '{heading.text}'; {schema.name} allows no {banned[heading_words(heading.text)]} section",
             )
-    phrases = [(p.casefold(), p) for p in spec.phrases]
-    for i, text in enumerate(note.lines):
-        line = note.body_line + i
+    for line, shown in phrase_lines(note, spec.phrases):
+        yield note_diagnostic(
+            path,
+            line,
+            ID,
+            DEFAULT_SEVERITY,
+            f"'{shown}…': {schema.name} notes hold no follow-up offers or remarks about the note; remove it",
+        )
+
+
+def phrase_lines(note: Note, phrases: Sequence[str]) -> Iterator[tuple[int, str]]:
+    """(file line, phrase as written) for each phrase on each body line outside code, casefolded; in line order."""
+    folded = [(p.casefold(), p) for p in phrases]
+    if not folded:
+        return
+    # one look at the whole note first: most notes hold none (casefolding ASCII text is quick)
+    plain = "\n".join(filter(str.isascii, note.lines)).casefold()
+    other = "\n".join(filterfalse(str.isascii, note.lines)).casefold()
+    present = [(phrase, shown) for phrase, shown in folded if phrase in plain or phrase in other]
+    if not present:
+        return
+    for line, text in enumerate(note.lines, note.body_line):
         if line in note.code_lines:
             continue
-        folded = text.casefold()
-        for phrase, shown in phrases:
-            if phrase in folded:
-                yield note_diagnostic(
-                    path,
-                    line,
-                    ID,
-                    DEFAULT_SEVERITY,
-                    f"'{shown}…': {schema.name} notes hold no follow-up offers or remarks about the note; remove it",
-                )
+        lowered = text.casefold()
+        for phrase, shown in present:
+            if phrase in lowered:
+                yield line, shown

@@ -12,12 +12,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from functools import lru_cache
+from itertools import chain
 from typing import TYPE_CHECKING, Any
 
-from vaulttool.markdown import words
+from vaulttool.markdown import word_set, words
 from vaulttool.models import Diagnostic, Note, Severity
 from vaulttool.notes import iter_strings
 from vaulttool.rules._util import note_diagnostic
+from vaulttool.schema import KeywordsSpec
 from vaulttool.template import keyword_list
 
 if TYPE_CHECKING:
@@ -34,30 +36,62 @@ def _stemmer(language: str) -> Any:
     return snowballstemmer.stemmer(language)
 
 
-_STEMS: dict[str, dict[str, str]] = {}
+_STEMS: dict[str, dict[str, str]] = {}  # per language: word -> stem
+_WORDS_OF: dict[str, dict[str, set[str]]] = {}  # per language: stem -> every word seen with it
 
 
-def _stems(language: str, found: set[str]) -> set[str]:
-    """Snowball stems of ``found``, memoised per language across notes (a vault reuses its words)."""
+def _learn(language: str, found: set[str]) -> None:
+    """Stem the words of ``found`` not seen before; memoised per language across notes (a vault reuses its words)."""
     memo = _STEMS.setdefault(language, {})
+    words_of = _WORDS_OF.setdefault(language, {})
     new = found.difference(memo)
     if new:
         stemmer = _stemmer(language)
-        memo.update((w, str(stemmer.stemWord(w))) for w in new)
-    return {memo[w] for w in found}
+        for word in new:
+            stem = memo[word] = str(stemmer.stemWord(word))
+            words_of.setdefault(stem, set()).add(word)
 
 
-def _text_stems(note: Note, keyword_line: int, language: str) -> set[str]:
-    """Stems of every word in the note except the keyword paragraph itself."""
-    kept: list[str] = []
-    in_keywords = False
-    for i, text in enumerate(note.lines):
-        line = note.body_line + i
-        in_keywords = line == keyword_line or (in_keywords and bool(text.strip()))
-        if not in_keywords:
-            kept.append(text)
-    kept.extend(iter_strings(note.frontmatter or {}))
-    return _stems(language, set(words("\n".join(kept))))
+_KEYWORD_STEMS: dict[tuple[str, tuple[str, ...]], dict[str, frozenset[str]]] = {}  # per language and stop words
+
+
+def _keyword_stems(language: str, stop_words: tuple[str, ...], keyword: str) -> frozenset[str]:
+    """Stems of the words of ``keyword`` that are not stop words, memoised (a vault repeats its keywords)."""
+    memo = _KEYWORD_STEMS.setdefault((language, stop_words), {})
+    if keyword not in memo:
+        stop = {w.casefold() for w in stop_words}
+        kept = {w for w in words(keyword) if w not in stop}
+        _learn(language, kept)
+        memo[keyword] = frozenset(_STEMS[language][w] for w in kept)
+    return memo[keyword]
+
+
+def _text_words(note: Note, keyword_line: int, language: str) -> set[str]:
+    """Every word in the note except the keyword paragraph itself, each one stemmed (see :func:`_learn`)."""
+    lines = note.lines
+    first = keyword_line - note.body_line
+    end = first + 1
+    while end < len(lines) and lines[end].strip():
+        end += 1
+    found = word_set(chain(lines[:first], lines[end:], iter_strings(note.frontmatter or {})))
+    _learn(language, found)
+    return found
+
+
+def missing_keywords(note: Note, keyword_line: int, keywords: list[str], spec: KeywordsSpec) -> list[str]:
+    """The keywords with a word whose stem is the stem of no word in the note's text (the keywords left out).
+
+    Each keyword stem is looked up among the few words known to share it rather than by
+    stemming the whole text.
+    """
+    text = _text_words(note, keyword_line, spec.language)
+    words_of = _WORDS_OF[spec.language]
+    stop = tuple(spec.stop_words)
+    return [
+        keyword
+        for keyword in keywords
+        if any(words_of[stem].isdisjoint(text) for stem in _keyword_stems(spec.language, stop, keyword))
+    ]
 
 
 def check_note(nc: NoteContext) -> Iterator[Diagnostic]:
@@ -80,16 +114,12 @@ def check_note(nc: NoteContext) -> Iterator[Diagnostic]:
         )
     if not spec.must_appear:
         return
-    stop = {w.casefold() for w in spec.stop_words}
-    stems = _text_stems(note, line, spec.language)
-    for keyword in keywords:
-        missing = _stems(spec.language, {w for w in words(keyword) if w not in stop}) - stems
-        if missing:
-            yield note_diagnostic(
-                path,
-                line,
-                ID,
-                DEFAULT_SEVERITY,
-                f"keyword '{keyword}' is not in the note's text; {schema.name} wants keywords taken from the note",
-                target=keyword,
-            )
+    for keyword in missing_keywords(note, line, keywords, spec):
+        yield note_diagnostic(
+            path,
+            line,
+            ID,
+            DEFAULT_SEVERITY,
+            f"keyword '{keyword}' is not in the note's text; {schema.name} wants keywords taken from the note",
+            target=keyword,
+        )

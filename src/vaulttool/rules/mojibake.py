@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from difflib import SequenceMatcher
+from itertools import chain, filterfalse
 from typing import TYPE_CHECKING
 
 from vaulttool.markdown import looks_mojibake, repair_mojibake
-from vaulttool.models import Diagnostic, Severity
+from vaulttool.models import Diagnostic, Note, Severity
 from vaulttool.rules._util import note_diagnostic
 
 if TYPE_CHECKING:
@@ -26,10 +27,7 @@ DEFAULT_SEVERITY = Severity.ERROR
 def check_note(nc: NoteContext) -> Iterator[Diagnostic]:
     """Yield one diagnostic per note holding double-encoded text."""
     path, note = nc.path, nc.note
-    fm_lines = note.raw_frontmatter.split("\n") if note.raw_frontmatter is not None else []
-    numbered = [(i + 2, text) for i, text in enumerate(fm_lines)]
-    numbered += [(note.body_line + i, text) for i, text in enumerate(note.lines)]
-    bad = [(line, text) for line, text in numbered if looks_mojibake(text) and repair_mojibake(text) != text]
+    bad = damaged_lines(note)
     if not bad:
         return
     line, text = bad[0]
@@ -42,6 +40,16 @@ def check_note(nc: NoteContext) -> Iterator[Diagnostic]:
         DEFAULT_SEVERITY,
         f"double-encoded UTF-8: {damaged!r} should read {repaired!r}{more}; re-save the note as UTF-8",
     )
+
+
+def damaged_lines(note: Note) -> list[tuple[int, str]]:
+    """(file line, text) of each frontmatter and body line that ftfy repairs, in file order."""
+    fm_lines = note.raw_frontmatter.split("\n") if note.raw_frontmatter is not None else []
+    # the hint is two non-ASCII characters side by side: plain lines cannot show it, nor can a line break
+    if not looks_mojibake("\n".join(filterfalse(str.isascii, chain(fm_lines, note.lines)))):
+        return []
+    numbered = chain(enumerate(fm_lines, 2), enumerate(note.lines, note.body_line))
+    return [(line, text) for line, text in numbered if looks_mojibake(text) and repair_mojibake(text) != text]
 
 
 def first_change(before: str, after: str) -> tuple[str, str]:

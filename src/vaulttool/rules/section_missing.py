@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from vaulttool.markdown import paragraphs
 from vaulttool.models import Diagnostic, Severity
 from vaulttool.rules._util import note_diagnostic
-from vaulttool.template import topics_table
+from vaulttool.template import has_topics_table
 
 if TYPE_CHECKING:
     from vaulttool.notecheck import NoteContext
@@ -60,7 +60,7 @@ def check_note(nc: NoteContext) -> Iterator[Diagnostic]:
                 f"section '{want.heading}' is empty; {schema.name} wants text in it",
             )
     table_section = nc.section(spec.table.section) if spec.table is not None else None
-    if spec.table is not None and table_section is not None and topics_table(note, spec.table) is None:
+    if spec.table is not None and table_section is not None and not has_topics_table(note, spec.table):
         yield note_diagnostic(
             path,
             table_section.heading.line,

@@ -1,0 +1,89 @@
+"""Body structure helpers: their quick paths agree with the plain definitions."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from vaulttool.markdown import Section, has_table, section_at, sections, split_cells, tables, word_set, words
+from vaulttool.models import Heading, Note
+from vaulttool.wikilinks import WIKI_RE
+
+# characters that cut words, case and escapes apart: ASCII and not, letters that casefold to two or to ASCII,
+# an emoji, a dash, double-encoded text and a lone surrogate
+_CHARS = "aZ9_ -|\\[]!\n\t\u00a0\u00e9\u00c9\u00df\u017f\ufb01\u0130\u212a\U0001f9e0\u2013\u00c3\u00a9\ud800"
+_TEXT = st.text(alphabet=st.sampled_from(_CHARS), max_size=40)
+
+
+def _reference_cells(row: str) -> tuple[str, ...]:
+    """Cells split on every ``|`` unless the row has an escape or a link with a ``|``; then one
+    character at a time: ``\\x`` is kept whole, ``|`` inside ``[[...]]`` is text."""
+    text = row.strip()
+    text = text[1:] if text.startswith("|") else text
+    text = text[:-1] if text.endswith("|") and not text.endswith("\\|") else text
+    if "\\" not in text and not any("|" in m.group() for m in WIKI_RE.finditer(text)):
+        return tuple(cell.strip() for cell in text.split("|"))
+    cells, current, depth, i = [], "", 0, 0
+    while i < len(text):
+        if text[i] == "\\" and i + 1 < len(text):
+            current += text[i : i + 2]
+            i += 2
+            continue
+        if text.startswith("[[", i):
+            depth += 1
+        elif text.startswith("]]", i) and depth:
+            depth -= 1
+        if text[i] == "|" and not depth:
+            cells.append(current.strip())
+            current = ""
+        else:
+            current += text[i]
+        i += 1
+    return (*cells, current.strip())
+
+
+@settings(max_examples=500)
+@given(st.lists(_TEXT, max_size=5))
+def test_word_set_is_the_set_of_words(lines: list[str]) -> None:
+    assert word_set(lines) == set(words("\n".join(lines)))
+
+
+@settings(max_examples=500)
+@given(_TEXT)
+def test_split_cells_agrees_with_the_character_walk(row: str) -> None:
+    assert split_cells(row) == _reference_cells(row)
+
+
+def test_split_cells_keeps_aliased_links_and_escapes_whole() -> None:
+    assert split_cells("| [[A\\|a]] | x \\| y | [[B|b]] |") == ("[[A\\|a]]", "x \\| y", "[[B|b]]")
+
+
+def _note(lines: list[str], headings: list[tuple[int, int]]) -> Note:
+    return Note(
+        path="n.md",
+        frontmatter=None,
+        fm_key_lines={},
+        body_line=1,
+        lines=lines,
+        headings=tuple(Heading(level, lines[line - 1], "", line) for line, level in headings),
+        block_ids=frozenset(),
+        links=(),
+    )
+
+
+def test_section_at_matches_sections() -> None:
+    note = _note(["# A", "x", "## B", "y", "### C", "## D", "# E", "z"], [(1, 1), (3, 2), (5, 3), (6, 2), (7, 1)])
+    assert [section_at(note, i) for i in range(5)] == sections(note)
+    assert sections(note)[1] == Section(note.headings[1], 4, 5)
+
+
+def test_tables_and_has_table() -> None:
+    lines = ["intro | not a table", "", "|A|B|", "|---|:-:|", "|[[x]]|y|", "| z |", "", "|C|", "|-|", "text"]
+    note = _note(lines, [])
+    found = list(tables(note, 1, len(lines)))
+    assert [(t.line, t.header, [(r.line, r.cells) for r in t.rows]) for t in found] == [
+        (3, ("A", "B"), [(5, ("[[x]]", "y")), (6, ("z",))]),
+        (8, ("C",), []),
+    ]
+    assert has_table(note, 1, len(lines))
+    assert not has_table(note, 1, 2)
