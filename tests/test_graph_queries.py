@@ -11,7 +11,6 @@ from vaulttool.graph import (
     LinkGraph,
     LinkResolver,
     anchored_links,
-    linked_files,
     orphan_notes,
     targets,
     unresolved_links,
@@ -41,7 +40,7 @@ def test_orphans_without_networkx_are_the_graphs_orphans(tmp_path: Path) -> None
     )
     ctx = load_vault(vault, Options())
     graph = LinkGraph(ctx.notes, ctx.attachments, ctx.resolved)
-    assert orphan_notes(ctx.notes, linked_files(ctx.resolved)) == list(graph.orphans()) == ["Lonely.md", "sub/Deep.md"]
+    assert orphan_notes(ctx.notes, ctx.linked) == list(graph.orphans()) == ["Lonely.md", "sub/Deep.md"]
 
 
 def test_link_filters_keep_order(tmp_path: Path) -> None:
@@ -49,6 +48,7 @@ def test_link_filters_keep_order(tmp_path: Path) -> None:
     ctx = load_vault(vault, Options())
     assert [i.link.raw for i in unresolved_links(ctx.resolved)] == ["Nope", "Gone#y"]
     assert [i.link.raw for i in anchored_links(ctx.resolved)] == ["#H", "M#x"]
+    assert ctx.unresolved == unresolved_links(ctx.resolved) and ctx.anchored == anchored_links(ctx.resolved)
 
 
 def test_known_resolutions_are_reused_only_when_they_fit() -> None:

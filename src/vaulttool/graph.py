@@ -16,7 +16,7 @@ import re
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from functools import partial
 from itertools import compress, repeat
-from operator import attrgetter, is_, itemgetter, ne
+from operator import attrgetter, is_, itemgetter
 from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
 from vaulttool.models import Link, Note
@@ -40,7 +40,10 @@ class ResolvedLink(NamedTuple):
 
 
 _new_resolved = cast("Callable[[tuple[str, Link, str | None]], ResolvedLink]", partial(tuple.__new__, ResolvedLink))
-_SOURCE, _RESOLVED = itemgetter(0), itemgetter(2)
+_RESOLVED = itemgetter(2)
+
+
+Targets = tuple["str | None", ...]  # what each link of a note resolves to, in order (None: nothing)
 
 
 class LinkResolver:
@@ -50,20 +53,29 @@ class LinkResolver:
         """Resolve against the files of ``index``."""
         self._resolve = index.resolver()
 
-    def links(self, path: str, note: Note, known: Sequence[str | None] | None = None) -> list[ResolvedLink]:
-        """The links of ``note`` (at ``path``) with what each resolves to.
+    def targets(self, path: str, note: Note, known: Targets | None = None) -> Targets:
+        """What each link of ``note`` (at ``path``) resolves to, in order.
 
-        ``known`` is what they resolved to before (``targets`` of an earlier answer), for a
-        note and vault files unchanged since; it is used when it still fits.
+        ``known`` is what they resolved to before, for a note and vault files unchanged
+        since; it is used when it still fits.
         """
         if known is not None and len(known) == len(note.links):
-            return list(map(_new_resolved, zip(repeat(path), note.links, known)))
+            return known
         resolve = self._resolve
-        return [_new_resolved((path, link, resolve(link.target, path))) for link in note.links]
+        return tuple([resolve(link.target, path) for link in note.links])
+
+    def links(self, path: str, note: Note, known: Targets | None = None) -> list[ResolvedLink]:
+        """The links of ``note`` (at ``path``) with what each resolves to (see :meth:`targets`)."""
+        return resolved_links(path, note.links, self.targets(path, note, known))
 
 
-def targets(links: Iterable[ResolvedLink]) -> tuple[str | None, ...]:
-    """What each of ``links`` resolves to, in order (what ``LinkResolver.links`` takes as ``known``)."""
+def resolved_links(path: str, links: Sequence[Link], found: Targets) -> list[ResolvedLink]:
+    """The links of the note at ``path`` paired with what they resolve to (``found``)."""
+    return list(map(_new_resolved, zip(repeat(path), links, found)))
+
+
+def targets(links: Iterable[ResolvedLink]) -> Targets:
+    """What each of ``links`` resolves to, in order."""
     return tuple(map(_RESOLVED, links))
 
 
@@ -184,14 +196,8 @@ def export_xml(
     return "\n".join(lines) + "\n"
 
 
-def linked_files(links: Sequence[ResolvedLink]) -> set[str]:
-    """The files some other file links to."""
-    targets = list(map(_RESOLVED, links))
-    return set(compress(targets, map(ne, targets, map(_SOURCE, links))))
-
-
 def orphan_notes(notes: Iterable[str], linked: Collection[str]) -> list[str]:
-    """Notes that no other file links to (``linked``: :func:`linked_files`), sorted.
+    """Notes that no other file links to (``linked``: the files some other file links to), sorted.
 
     ``LinkGraph.orphans`` without building the graph.
     """

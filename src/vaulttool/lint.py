@@ -15,11 +15,19 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
+from operator import attrgetter
 from pathlib import Path
 from types import ModuleType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
-from vaulttool.graph import LinkResolver, ResolvedLink, linked_files, targets
+from vaulttool.graph import (
+    LinkResolver,
+    ResolvedLink,
+    Targets,
+    anchored_links,
+    resolved_links,
+    unresolved_links,
+)
 from vaulttool.models import Diagnostic, Note, Severity
 from vaulttool.notecheck import Findings, NoteChecker, is_note_rule
 from vaulttool.notes import DEFAULT_MAX_BYTES
@@ -34,6 +42,9 @@ from vaulttool.vault import VaultIndex, WalkResult, alias_owners, note_aliases, 
 if TYPE_CHECKING:
     from vaulttool.cache import VaultCache
     from vaulttool.graph import LinkGraph
+
+
+_SUBPATH = attrgetter("subpath")
 
 
 @dataclass(frozen=True)
@@ -80,16 +91,54 @@ class RuleContext:
     notes: dict[str, Note]
     attachments: tuple[str, ...]
     index: VaultIndex
-    resolved: list[ResolvedLink]
+    targets: dict[str, Targets]  # what each note's links resolve to (the notes whose links count)
     walk_problems: tuple[Diagnostic, ...] = ()
     schemas: tuple[Schema, ...] = ()
     findings: dict[str, Findings] = field(default_factory=dict)
     checked: tuple[str, ...] = ()
 
     @cached_property
+    def resolved(self) -> list[ResolvedLink]:
+        """Every link with what it resolves to, note by note (built on first use: checks need only parts)."""
+        found: list[ResolvedLink] = []
+        for path, targets in self.targets.items():
+            found += resolved_links(path, self.notes[path].links, targets)
+        return found
+
+    @cached_property
+    def unresolved(self) -> list[ResolvedLink]:
+        """The links that resolve to nothing, in order."""
+        found: list[ResolvedLink] = []
+        for path, targets in self.targets.items():
+            if None in targets:
+                found += unresolved_links(resolved_links(path, self.notes[path].links, targets))
+        return found
+
+    @cached_property
+    def anchored(self) -> list[ResolvedLink]:
+        """The links that resolve and carry a ``#subpath``, in order."""
+        found: list[ResolvedLink] = []
+        for path, targets in self.targets.items():
+            links = self.notes[path].links
+            if any(map(_SUBPATH, links)):
+                found += anchored_links(resolved_links(path, links, targets))
+        return found
+
+    @property
+    def link_count(self) -> int:
+        """How many links the notes hold."""
+        return sum(map(len, self.targets.values()))
+
+    @cached_property
     def linked(self) -> set[str]:
         """The files some other file links to."""
-        return linked_files(self.resolved)
+        linked: set[str | None] = set()
+        for path, targets in self.targets.items():
+            others = set(targets)
+            others.discard(path)
+            linked |= others
+        linked.discard(None)
+        return cast("set[str]", linked)
 
     @cached_property
     def alias_owners(self) -> dict[str, str]:
@@ -208,8 +257,8 @@ def load_vault(
     with _gc_paused():
         notes: dict[str, Note] = {}
         findings: dict[str, Findings] = {}
-        links: dict[str, list[ResolvedLink]] = {}
-        known: dict[str, tuple[str | None, ...]] = {}
+        found_targets: dict[str, Targets] = {}
+        known: dict[str, Targets] = {}
         if cache is not None:
             key, files = notes_key(options, checked), cache.files_key(walked)
             known = cache.load_resolved(files)
@@ -223,28 +272,26 @@ def load_vault(
         for entries, blob in chunks:
             for path, _, record, found in entries:  # built, resolved and stored here while workers parse on
                 note = notes[path] = from_record(record, base, cap)
-                links[path] = resolver.links(path, note)
+                found_targets[path] = resolver.targets(path, note)
                 if found is not None:
                     findings[path] = found
             if cache is not None:
                 cache.add_notes(key, entries, blob)
         for path, note in notes.items():
-            if path not in links:
-                links[path] = resolver.links(path, note, known.get(path))
+            if path not in found_targets:
+                found_targets[path] = resolver.targets(path, note, known.get(path))
         notes = {path: notes[path] for path in walked.notes}
+        found_targets = {path: found_targets[path] for path in walked.notes}
         if cache is not None:
             cache.save_notes(key)
             stamps = cache.stamps(walked.notes)
             # notes changed too recently to be cached are read again next time anyway
             if len(known) != len(notes) or any(cache.settled(stamps.get(path)) for path in missing):
-                cache.save_resolved(files, {path: targets(links[path]) for path in walked.notes})
-        resolved: list[ResolvedLink] = []
-        for path in walked.notes:
-            resolved += links.pop(path)
+                cache.save_resolved(files, found_targets)
         if checker is not None:
             findings = {path: findings[path] for path in walked.notes}
     return RuleContext(
-        root, notes, walked.attachments, index, resolved, walked.problems, options.schemas, findings, checked
+        root, notes, walked.attachments, index, found_targets, walked.problems, options.schemas, findings, checked
     )
 
 
@@ -371,4 +418,4 @@ def check(
 
 
 def _report(root: Path, ctx: RuleContext, diagnostics: list[Diagnostic]) -> Report:
-    return Report(os.fspath(root), len(ctx.notes), len(ctx.resolved), tuple(diagnostics), context=ctx)
+    return Report(os.fspath(root), len(ctx.notes), ctx.link_count, tuple(diagnostics), context=ctx)

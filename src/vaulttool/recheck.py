@@ -95,7 +95,7 @@ def state_of(report: Report, ctx: RuleContext, walked: WalkResult, cache: VaultC
         _settled(cache, walked),
         {path: tuple(records) for path, records in grouped.items()},
         aliases,
-        _anchored(ctx.resolved),
+        _anchored(ctx.anchored),
         report.links,
     )
 
@@ -160,16 +160,12 @@ def recheck(
             findings[path] = found
     if not needed.issubset(notes) or (checked and not dirty.issubset(findings)):
         return None  # the cache lacks some of them: check everything
-    resolved: list[ResolvedLink] = []
-    for path in walked.notes:
-        if path in dirty:
-            resolved += new_links[path] if path in new_links else resolver.links(path, notes[path], known[path])
     ctx = RuleContext(
         root,
         {path: notes[path] for path in walked.notes if path in needed},
         walked.attachments,
         index,
-        resolved,
+        {path: now[path] for path in walked.notes if path in dirty},  # only their links are checked
         walked.problems,
         options.schemas,
         {path: findings[path] for path in walked.notes if path in findings},

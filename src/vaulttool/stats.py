@@ -54,7 +54,7 @@ def vault_stats(ctx: RuleContext, vault: str) -> VaultStats:
     return VaultStats(
         vault=vault,
         notes=len(ctx.notes),
-        links=len(ctx.resolved),
+        links=ctx.link_count,
         attachments=len(ctx.attachments),
         missing_targets=len(missing),
         orphans=sum(1 for _ in graph.orphans()),

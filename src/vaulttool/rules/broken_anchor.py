@@ -13,7 +13,6 @@ from bisect import bisect_right
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from vaulttool.graph import anchored_links
 from vaulttool.models import Diagnostic, Note, Severity
 from vaulttool.rules._util import link_diagnostic, link_text
 from vaulttool.wikilinks import anchor_form
@@ -56,7 +55,7 @@ def missing_part(note: Note, subpath: str, headings: dict[str, list[int]]) -> st
 def check(ctx: RuleContext) -> Iterator[Diagnostic]:
     """Yield one diagnostic per link whose subpath is not in the resolved note."""
     indexes: dict[str, dict[str, list[int]]] = {}
-    for item in anchored_links(ctx.resolved):
+    for item in ctx.anchored:
         link, target = item.link, item.resolved
         note = ctx.notes.get(target) if target is not None else None
         if note is None or target is None:

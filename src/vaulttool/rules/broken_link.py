@@ -13,7 +13,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from vaulttool.graph import unresolved_links
 from vaulttool.models import Diagnostic, Severity, note_name
 from vaulttool.rules._util import link_diagnostic, link_text
 from vaulttool.vault import link_key
@@ -37,7 +36,7 @@ def check(ctx: RuleContext) -> Iterator[Diagnostic]:
     """Yield one diagnostic per unresolved body link."""
     aliases: dict[str, str] | None = None
     stems: dict[str, str] = {}
-    for item in unresolved_links(ctx.resolved):
+    for item in ctx.unresolved:
         link = item.link
         if link.kind == "frontmatter":
             continue

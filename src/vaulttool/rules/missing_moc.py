@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from vaulttool.graph import unresolved_links
 from vaulttool.models import Diagnostic, Severity
 from vaulttool.rules._util import link_diagnostic
 
@@ -23,7 +22,7 @@ DEFAULT_SEVERITY = Severity.ERROR
 
 def check(ctx: RuleContext) -> Iterator[Diagnostic]:
     """Yield one diagnostic per unresolved frontmatter link."""
-    for item in unresolved_links(ctx.resolved):
+    for item in ctx.unresolved:
         link = item.link
         if link.kind == "frontmatter":
             yield link_diagnostic(
