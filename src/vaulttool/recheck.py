@@ -54,18 +54,18 @@ class State:
     diagnostics: dict[str, Records]  # the final diagnostic records of each file, in report order
     aliases: dict[str, tuple[str, ...]]  # the aliases of each note that has some
     anchored: dict[str, tuple[str, ...]]  # the notes each note links to with a #heading or #^block
-    links: int
+    targets: Targets  # what each note's links resolved to
 
     def value(self) -> tuple[Any, ...]:
         """The state as plain data for the cache."""
-        return (self.files, self.problems, self.stamps, self.diagnostics, self.aliases, self.anchored, self.links)
+        return (self.files, self.problems, self.stamps, self.diagnostics, self.aliases, self.anchored, self.targets)
 
     @classmethod
     def from_value(cls, value: Any) -> State | None:
         """The state ``value`` (made by :meth:`value`) describes, or None when it is not one."""
         if type(value) is not tuple or len(value) != 7:
             return None
-        kinds = (str, tuple, dict, dict, dict, dict, int)
+        kinds = (str, tuple, dict, dict, dict, dict, dict)
         if any(type(item) is not kind for item, kind in zip(value, kinds, strict=True)):
             return None
         return cls(*value)
@@ -75,7 +75,7 @@ class State:
         records = self.diagnostics
         ordered = sorted(records) if paths is None else paths
         found = tuple(diagnostic_from_record(r) for path in ordered for r in records.get(path, ()))
-        return Report(vault=vault, notes=notes, links=self.links, diagnostics=found)
+        return Report(vault=vault, notes=notes, links=sum(map(len, self.targets.values())), diagnostics=found)
 
 
 def walk_problems(walked: WalkResult) -> tuple[tuple[str, str], ...]:
@@ -96,7 +96,7 @@ def state_of(report: Report, ctx: RuleContext, walked: WalkResult, cache: VaultC
         {path: tuple(records) for path, records in grouped.items()},
         aliases,
         _anchored(ctx.anchored),
-        report.links,
+        ctx.targets,
     )
 
 
@@ -133,7 +133,7 @@ def recheck(
     vault = os.fspath(root)
     if not changed:
         return state.report(vault, len(walked.notes)), state
-    known = cache.load_resolved(files)
+    known = state.targets
     if len(known) != len(walked.notes):
         return None
     base, cap = vault, options.max_file_size
@@ -160,6 +160,8 @@ def recheck(
             findings[path] = found
     if not needed.issubset(notes) or (checked and not dirty.issubset(findings)):
         return None  # the cache lacks some of them: check everything
+    if any(len(now[path]) != len(notes[path].links) for path in dirty):
+        return None  # not the notes the state was made from
     ctx = RuleContext(
         root,
         {path: notes[path] for path in walked.notes if path in needed},
@@ -179,9 +181,8 @@ def recheck(
     cache.save_notes(key)
     if any(now[path] != known[path] for path in changed):
         cache.save_resolved(files, now)
-    links = sum(map(len, now.values()))
     settled = _settled(cache, walked)
-    new_state = State(files, state.problems, settled, diagnostics, state.aliases, anchored, links)
+    new_state = State(files, state.problems, settled, diagnostics, state.aliases, anchored, now)
     return new_state.report(vault, len(walked.notes)), new_state
 
 
