@@ -13,6 +13,7 @@ from vaulttool.models import Diagnostic, Severity
 # C0 and C1 controls, DEL, bidi overrides and isolates, lone surrogates (undecodable names)
 _UNSAFE_RE = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 _COLORS = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: "blue"}
+_SEVERITY_TEXT = {severity: severity.value for severity in Severity}  # a dict lookup: Enum properties are slow
 _json_str: Callable[[str], str] = json.encoder.encode_basestring_ascii
 
 
@@ -60,7 +61,7 @@ def format_json(report: Report, color: bool = False) -> str:
 
 def _json_item(d: Diagnostic) -> str:
     """One diagnostic as ``format_json`` writes it: its fields in the documented order, None left out."""
-    s, severity = _json_str, d.severity.value
+    s, severity = _json_str, _SEVERITY_TEXT[d.severity]
     ends = "" if d.end_line is None else f'      "end_line": {d.end_line},\n'
     ends += "" if d.end_column is None else f'      "end_column": {d.end_column},\n'
     tail = "" if d.target is None else f',\n      "target": {s(d.target)}'

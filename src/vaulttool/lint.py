@@ -11,6 +11,7 @@ import contextlib
 import gc
 import json
 import os
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -44,7 +45,7 @@ if TYPE_CHECKING:
     from vaulttool.graph import LinkGraph
 
 
-_SUBPATH = attrgetter("subpath")
+_SUBPATH, _SEVERITY = attrgetter("subpath"), attrgetter("severity")
 
 
 @dataclass(frozen=True)
@@ -216,7 +217,11 @@ class Report:
 
     def count(self, severity: Severity) -> int:
         """How many diagnostics have ``severity``."""
-        return sum(1 for d in self.diagnostics if d.severity is severity)
+        return self._counts[severity]
+
+    @cached_property
+    def _counts(self) -> Counter[Severity]:
+        return Counter(map(_SEVERITY, self.diagnostics))
 
 
 @contextmanager
