@@ -152,3 +152,39 @@ def test_a_note_that_loses_its_last_backlink_becomes_an_orphan(
     assert full_checks == []
     assert report == format_json(check(vault))
     assert f'"path": {json.dumps(target)},\n      "line": 1,\n      "column": 1,\n      "rule": "orphan-note"' in report
+
+
+@pytest.mark.parametrize("fmt", ["json", "text"])
+def test_a_rerun_prints_exactly_what_a_full_check_prints(
+    vault: Path, tmp_path: Path, fmt: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from vaulttool import formatters
+    from vaulttool.cli import main
+
+    monkeypatch.setattr(cache, "RACY_NS", 0)
+    written: list[int] = []  # diagnostics written out rather than copied from the last report
+    real = formatters._json_items if fmt == "json" else formatters._text_lines
+    monkeypatch.setattr(
+        formatters,
+        "_json_items" if fmt == "json" else "_text_lines",
+        lambda diags, **kw: real(written.extend([1] * len(diags := list(diags))) or diags, **kw),
+    )
+
+    def printed(*args: str) -> str:
+        out = tmp_path / "out"
+        main(["check", str(vault), "--format", fmt, "-o", str(out), *args])
+        return out.read_text(encoding="utf-8")
+
+    folder = ["--cache-dir", str(tmp_path / "cache")]
+    first = printed(*folder)
+    total = len(written)
+    note = sorted(vault.rglob("*.md"))[300]
+    append(note, "\n[[Missing From The Rerun]]\n")
+    written.clear()
+    rerun = printed(*folder)
+    assert 0 < len(written) < total // 20  # only the files checked again were written
+    assert rerun == printed("--no-cache") != first
+    append(note, "\n[[Another Missing]]\n")
+    check(vault, cache=VaultCache(tmp_path / "cache", vault))  # a check that prints nothing in between
+    append(sorted(vault.rglob("*.md"))[400], "\n[[Missing Elsewhere]]\n")
+    assert printed(*folder) == printed("--no-cache")  # the last printed text is not reused for the first note

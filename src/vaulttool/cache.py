@@ -38,7 +38,7 @@ import zlib
 from collections.abc import Container, Iterable, Iterator, Mapping
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeAlias
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeAlias
 
 from vaulttool import __version__
 from vaulttool.vault import WalkResult, is_inside
@@ -62,6 +62,18 @@ RACY_NS = 2_000_000_000
 _SMALL_PACK, _MAX_SMALL_PACKS = 64, 16
 
 Pack: TypeAlias = "tuple[int, list[Stored] | None]"  # entries in the pack, and the entries (None: not loaded)
+
+
+class Output(NamedTuple):
+    """A printed report as the cache keeps it."""
+
+    key: str  # the settings and the stamp of every file ("": files changed too recently to trust)
+    settings: str  # the settings alone
+    text: str
+    errors: int
+    warnings: int
+    spans: dict[str, tuple[int, int]]  # where each file's diagnostics sit in the text
+    state: str  # the id of the checked state it was printed from ("": none)
 
 
 def default_cache_dir() -> Path:
@@ -202,20 +214,19 @@ class VaultCache:
         """Store the state a check leaves for the next one, under ``key``."""
         self._save("state.bin", (key, state))
 
-    def load_output(self, key: str) -> tuple[str, int, int] | None:
-        """(the report as printed, errors, warnings) stored under ``key``, or None."""
+    def load_output(self) -> Output | None:
+        """The last printed report (see :meth:`save_output`), or None."""
         value = self._load("output.bin")
-        try:
-            stored, text, errors, warnings = value
-            if stored == key and type(text) is str and type(errors) is int and type(warnings) is int:
-                return text, errors, warnings
-        except (TypeError, ValueError):
-            pass
-        return None
+        kinds = (str, str, str, int, int, dict, str)
+        if type(value) is not tuple or len(value) != len(kinds):
+            return None
+        if not all(type(item) is kind for item, kind in zip(value, kinds, strict=True)):
+            return None
+        return Output(*value)
 
-    def save_output(self, key: str, text: str, errors: int, warnings: int) -> None:
-        """Store a printed report and its error and warning counts under ``key``."""
-        self._save("output.bin", (key, text, errors, warnings))
+    def save_output(self, output: Output) -> None:
+        """Store a printed report: the text printed, under which keys, and where each file's part of it is."""
+        self._save("output.bin", tuple(output))
 
     def load_notes(
         self, key: str, stamps: Mapping[str, Stamp], wanted: Container[str] | None = None

@@ -12,7 +12,7 @@ import os
 import sys
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, NamedTuple, NoReturn
 
 import click
 from click.core import ParameterSource
@@ -164,14 +164,14 @@ def check_command(
     cache = None if no_cache else _open_cache(vault, cache_dir)
     fmt = resolve_format(fmt)
     color = fmt == "text" and output is None and use_color(sys.stdout)
-    replay = None
+    replay, stored = None, None
     if cache is not None and fmt in ("text", "json"):
         settings = (fmt, str(color), os.fspath(vault), *select, "\0", *ignore, "\0", str(max_file_size))
         replay = _replay_key(cache, vault, config_file, settings)
-        stored = cache.load_output(replay[0]) if replay is not None else None
-        if stored is not None:
-            emit(stored[0], output)
-            return exit_code(stored[1], stored[2])
+        stored = cache.load_output() if replay is not None else None
+        if replay is not None and stored is not None and stored.key == replay.key:
+            emit(stored.text, output)
+            return exit_code(stored.errors, stored.warnings)
     # imported only now: a re-run answered from the cache never loads the rules and schemas
     import dataclasses
 
@@ -183,7 +183,7 @@ def check_command(
     options = configured_options(vault, config_file, _split_rules(select), _split_rules(ignore))
     if max_file_size is not None:
         options = dataclasses.replace(options, max_file_size=max_file_size)
-    walked = replay[1] if replay is not None and replay[2] == options.exclude else None
+    walked = replay.walked if replay is not None and replay.exclude == options.exclude else None
     try:
         with progress_bar(fmt == "text") as progress:
             report = check(vault, options, jobs=jobs, cache=cache, progress=progress, walked=walked)
@@ -198,18 +198,31 @@ def check_command(
         problem = ci.append_step_summary(report, repo)
         if problem:
             click.echo(f"vaulttool: {problem}", err=True)
+    elif cache is None or replay is None:
+        emit(FORMATTERS[fmt](report, color), output)
     else:
-        text = FORMATTERS[fmt](report, color)
-        emit(text, output)
-        if cache is not None and replay is not None and cache.all_settled():
-            cache.save_output(replay[0], text, errors, warnings)
+        from vaulttool.cache import Output
+        from vaulttool.formatters import Printed, print_report
+
+        reuse = stored is not None and stored.settings == replay.settings and stored.state
+        previous = Printed(stored.text, stored.spans, stored.state) if stored is not None and reuse else None
+        printed = print_report(fmt, report, color, previous)
+        emit(printed.text, output)
+        key = replay.key if cache.all_settled() else ""  # files changed just now: never printed again as is
+        kept = (key, replay.settings, printed.text, errors, warnings, printed.spans, printed.state or "")
+        cache.save_output(Output(*kept))
     return exit_code(errors, warnings)
 
 
-def _replay_key(
-    cache: VaultCache, vault: Path, config_file: Path | None, settings: tuple[str, ...]
-) -> tuple[str, WalkResult, tuple[str, ...]] | None:
-    """The key of the printed report of ``vault`` under these settings, the vault's files and the exclusions.
+class _Replay(NamedTuple):
+    key: str  # the settings and the stamp of every file
+    settings: str  # the settings alone
+    walked: WalkResult
+    exclude: tuple[str, ...]
+
+
+def _replay_key(cache: VaultCache, vault: Path, config_file: Path | None, settings: tuple[str, ...]) -> _Replay | None:
+    """The keys of the printed report of ``vault`` under these settings, the vault's files and the exclusions.
 
     Made from the files the settings come from, not from validated settings, so that an
     unchanged vault is answered without loading them (None when they cannot be read).
@@ -223,7 +236,8 @@ def _replay_key(
         return None
     digest, exclude = found
     walked = walk_vault(vault, exclude)
-    return cache.result_key(fingerprint(b"output", digest.encode()), walked), walked, exclude
+    settings_key = fingerprint(b"output", digest.encode())
+    return _Replay(cache.result_key(settings_key, walked), settings_key, walked, exclude)
 
 
 @cli.command("stub")

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from functools import partial
+from itertools import groupby
+from operator import attrgetter
 
 from vaulttool import __version__
 from vaulttool.lint import Report
@@ -15,6 +19,7 @@ _UNSAFE_RE = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u20
 _COLORS = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: "blue"}
 _SEVERITY_TEXT = {severity: severity.value for severity in Severity}  # a dict lookup: Enum properties are slow
 _json_str: Callable[[str], str] = json.encoder.encode_basestring_ascii
+_PATH = attrgetter("path")
 
 
 def escape_text(text: str) -> str:
@@ -43,6 +48,54 @@ def summary(report: Report) -> dict[str, int]:
     }
 
 
+@dataclass(frozen=True)
+class Printed:
+    """A report as printed (text or JSON), with where each file's diagnostics sit in the text.
+
+    ``state`` is the id of the checked state the report came from (see
+    :mod:`vaulttool.recheck`): a later report worked out from that state prints the files
+    it did not check again exactly as here, so their text is copied instead of written.
+    """
+
+    text: str
+    spans: dict[str, tuple[int, int]]
+    state: str | None
+
+
+def print_report(fmt: str, report: Report, color: bool = False, previous: Printed | None = None) -> Printed:
+    """``report`` in format ``fmt`` (``json`` or ``text``), reusing ``previous`` where it still holds."""
+    reusable = previous is not None and report.since is not None and previous.state == report.since
+    write = _json_items if fmt == "json" else partial(_text_lines, color=color)
+    head, sep, tail = _json_frame(report) if fmt == "json" else ("", "\n", _text_summary(report))
+    pieces: list[str] = []
+    spans: dict[str, tuple[int, int]] = {}
+    pos = len(head)
+    for path, group in groupby(report.diagnostics, key=_PATH):
+        span = previous.spans.get(path) if previous is not None and reusable and path not in report.changed else None
+        piece = previous.text[span[0] : span[1]] if previous is not None and span is not None else write(group)
+        spans[path] = (pos, pos + len(piece))
+        pos += len(piece) + len(sep)
+        pieces.append(piece)
+    if fmt == "json":
+        body = f"{head}{sep.join(pieces)}{tail}" if pieces else f"{head[:-1]}]\n}}\n"
+    else:
+        body = "".join(piece + sep for piece in pieces) + tail
+    return Printed(body, spans, report.state)
+
+
+def _json_frame(report: Report) -> tuple[str, str, str]:
+    """What surrounds the diagnostics in the JSON document: head, separator, tail."""
+    head = {"version": __version__, "vault": report.vault, "summary": summary(report)}
+    text = json.dumps(head, ensure_ascii=True, allow_nan=False, indent=2)
+    return f'{text[:-2]},\n  "diagnostics": [\n'.replace("##[", "#\\u0023["), ",\n", "\n  ]\n}\n"
+
+
+def _json_items(diagnostics: Iterable[Diagnostic]) -> str:
+    # "##[" only occurs inside strings, where "\u0023" is the same "#" to a JSON reader but
+    # not a command to a GitHub runner (a JSON line never starts with "::")
+    return ",\n".join(map(_json_item, diagnostics)).replace("##[", "#\\u0023[")
+
+
 def format_json(report: Report, color: bool = False) -> str:
     """The stable JSON document (strict JSON, ASCII-escaped, indented by two spaces).
 
@@ -50,13 +103,7 @@ def format_json(report: Report, color: bool = False) -> str:
     (thousands of them on a large vault) are written out here, because ``json`` indents
     with its pure-Python encoder, several times slower than building the lines directly.
     """
-    head = {"version": __version__, "vault": report.vault, "summary": summary(report)}
-    text = json.dumps(head, ensure_ascii=True, allow_nan=False, indent=2)
-    items = list(map(_json_item, report.diagnostics))
-    diagnostics = "[\n" + ",\n".join(items) + "\n  ]" if items else "[]"
-    # "##[" only occurs inside strings, where "\u0023" is the same "#" to a JSON reader but
-    # not a command to a GitHub runner (a JSON line never starts with "::")
-    return f'{text[:-2]},\n  "diagnostics": {diagnostics}\n}}\n'.replace("##[", "#\\u0023[")
+    return print_report("json", report).text
 
 
 def _json_item(d: Diagnostic) -> str:
@@ -76,25 +123,32 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
-def format_text(report: Report, color: bool = False) -> str:
-    """ruff-like lines ``path:line:col: rule message`` and a closing summary line."""
+def _text_lines(diagnostics: Iterable[Diagnostic], color: bool) -> str:
     import click
 
     lines = []
-    for d in report.diagnostics:
+    for d in diagnostics:
         where = inert_line(f"{escape_text(d.path)}:{d.line}:{d.column}:")
         rule = d.rule
         if color:
             where = click.style(where, bold=True)
             rule = click.style(rule, fg=_COLORS[d.severity], bold=d.severity is Severity.ERROR)
         lines.append(f"{where} {rule} {inert_line(escape_text(d.message))}")
+    return "\n".join(lines)
+
+
+def _text_summary(report: Report) -> str:
     counts = [
         _plural(report.count(Severity.ERROR), "error"),
         _plural(report.count(Severity.WARNING), "warning"),
         f"{report.count(Severity.INFO)} info",
     ]
-    lines.append(f"Checked {_plural(report.notes, 'note')}, {_plural(report.links, 'link')}: {', '.join(counts)}.")
-    return "\n".join(lines) + "\n"
+    return f"Checked {_plural(report.notes, 'note')}, {_plural(report.links, 'link')}: {', '.join(counts)}.\n"
+
+
+def format_text(report: Report, color: bool = False) -> str:
+    """ruff-like lines ``path:line:col: rule message`` and a closing summary line."""
+    return print_report("text", report, color).text
 
 
 def format_github(report: Report, color: bool = False) -> str:

@@ -8,6 +8,7 @@ configuration.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import gc
 import json
 import os
@@ -214,6 +215,11 @@ class Report:
     links: int
     diagnostics: tuple[Diagnostic, ...]
     context: RuleContext | None = field(default=None, compare=False, repr=False)
+    # with a cache: the id of the state kept for the next check, the id of the state this
+    # report was worked out from (a re-run) and the files whose diagnostics were worked out again
+    state: str | None = field(default=None, compare=False, repr=False)
+    since: str | None = field(default=None, compare=False, repr=False)
+    changed: frozenset[str] = field(default=frozenset(), compare=False, repr=False)
 
     def count(self, severity: Severity) -> int:
         """How many diagnostics have ``severity``."""
@@ -418,8 +424,9 @@ def check(
             return done[0]
     ctx = load_vault(root, options, jobs=jobs, cache=cache, walked=walked, progress=progress, rules=rules)
     report = _report(root, ctx, run_rules(ctx, rules, options))
-    cache.save_state(key, state_of(report, ctx, walked, cache, files).value())
-    return report
+    kept = state_of(report, ctx, walked, cache, files)
+    cache.save_state(key, kept.value())
+    return dataclasses.replace(report, state=kept.id)
 
 
 def _report(root: Path, ctx: RuleContext, diagnostics: list[Diagnostic]) -> Report:

@@ -48,6 +48,7 @@ Targets = dict[str, tuple[str | None, ...]]  # what each note's links resolve to
 class State:
     """What a check leaves for the next one (see the module documentation)."""
 
+    id: str  # new for every state: what a printed report says it was printed from
     files: str  # VaultCache.files_key of the vault's files
     problems: tuple[tuple[str, str], ...]  # the walk's problems: (path, message)
     stamps: dict[str, Stamp]  # notes whose diagnostics can be trusted while their file keeps this stamp
@@ -58,24 +59,39 @@ class State:
 
     def value(self) -> tuple[Any, ...]:
         """The state as plain data for the cache."""
-        return (self.files, self.problems, self.stamps, self.diagnostics, self.aliases, self.anchored, self.targets)
+        return (
+            self.id,
+            self.files,
+            self.problems,
+            self.stamps,
+            self.diagnostics,
+            self.aliases,
+            self.anchored,
+            self.targets,
+        )
 
     @classmethod
     def from_value(cls, value: Any) -> State | None:
         """The state ``value`` (made by :meth:`value`) describes, or None when it is not one."""
-        if type(value) is not tuple or len(value) != 7:
+        if type(value) is not tuple or len(value) != 8:
             return None
-        kinds = (str, tuple, dict, dict, dict, dict, dict)
+        kinds = (str, str, tuple, dict, dict, dict, dict, dict)
         if any(type(item) is not kind for item, kind in zip(value, kinds, strict=True)):
             return None
         return cls(*value)
 
-    def report(self, vault: str, notes: int, paths: Sequence[str] | None = None) -> Report:
-        """The report this state holds, for a vault of ``notes`` notes (``paths``: files in report order)."""
+    def report(self, vault: str, notes: int, since: State, changed: frozenset[str] = frozenset()) -> Report:
+        """The report this state holds, for a vault of ``notes`` notes, worked out from state ``since``
+        by checking the ``changed`` files again."""
         records = self.diagnostics
-        ordered = sorted(records) if paths is None else paths
-        found = tuple(diagnostic_from_record(r) for path in ordered for r in records.get(path, ()))
-        return Report(vault=vault, notes=notes, links=sum(map(len, self.targets.values())), diagnostics=found)
+        found = tuple(diagnostic_from_record(r) for path in sorted(records) for r in records[path])
+        links = sum(map(len, self.targets.values()))
+        return Report(vault, notes, links, found, state=self.id, since=since.id, changed=changed)
+
+
+def new_id() -> str:
+    """A fresh state id."""
+    return os.urandom(8).hex()
 
 
 def walk_problems(walked: WalkResult) -> tuple[tuple[str, str], ...]:
@@ -90,6 +106,7 @@ def state_of(report: Report, ctx: RuleContext, walked: WalkResult, cache: VaultC
         grouped.setdefault(diag.path, []).append(diagnostic_record(diag))
     aliases = {path: found for path, note in ctx.notes.items() if (found := note_aliases(note.frontmatter))}
     return State(
+        new_id(),
         files,
         walk_problems(walked),
         _settled(cache, walked),
@@ -132,7 +149,7 @@ def recheck(
         return None
     vault = os.fspath(root)
     if not changed:
-        return state.report(vault, len(walked.notes)), state
+        return state.report(vault, len(walked.notes), state), state
     known = state.targets
     if len(known) != len(walked.notes):
         return None
@@ -182,8 +199,8 @@ def recheck(
     if any(now[path] != known[path] for path in changed):
         cache.save_resolved(files, now)
     settled = _settled(cache, walked)
-    new_state = State(files, state.problems, settled, diagnostics, state.aliases, anchored, now)
-    return new_state.report(vault, len(walked.notes)), new_state
+    new_state = State(new_id(), files, state.problems, settled, diagnostics, state.aliases, anchored, now)
+    return new_state.report(vault, len(walked.notes), state, frozenset(dirty)), new_state
 
 
 def _affected(changed: set[str], before: Targets, now: Targets, anchored: dict[str, tuple[str, ...]]) -> set[str]:
