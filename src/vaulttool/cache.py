@@ -172,7 +172,7 @@ class VaultCache:
         """The value in file ``name``; raises when it is missing, damaged or foreign."""
         data = (self.folder / name).read_bytes()
         head = len(_MAGIC)
-        payload = data[head + _CRC_BYTES :]
+        payload = memoryview(data)[head + _CRC_BYTES :]  # not a copy: files can be tens of megabytes
         if data[:head] != _MAGIC or zlib.crc32(payload) != int.from_bytes(data[head : head + _CRC_BYTES], "little"):
             raise ValueError(f"not a vaulttool cache file: {name}")
         return marshal.loads(payload)
@@ -189,7 +189,8 @@ class VaultCache:
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
             with open(temp, "xb") as out:
-                out.write(_MAGIC + zlib.crc32(payload).to_bytes(_CRC_BYTES, "little") + payload)
+                out.write(_MAGIC + zlib.crc32(payload).to_bytes(_CRC_BYTES, "little"))
+                out.write(payload)
             os.replace(temp, target)
         except OSError:
             with contextlib.suppress(OSError):

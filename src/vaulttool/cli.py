@@ -51,14 +51,19 @@ def resolve_format(fmt: str) -> str:
     return "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
 
 
+_WRITE_CHUNK = 1 << 20  # characters written at a time: a large report is never encoded whole
+
+
 def emit(text: str, output: Path | None) -> None:
     """Write ``text`` to ``output`` (a file) or standard output."""
+    pieces = (text[i : i + _WRITE_CHUNK] for i in range(0, len(text), _WRITE_CHUNK))
     if output is None:
-        sys.stdout.write(text)
+        sys.stdout.writelines(pieces)
         sys.stdout.flush()
     else:
         try:
-            output.write_text(text, encoding="utf-8")
+            with output.open("w", encoding="utf-8") as out:
+                out.writelines(pieces)
         except OSError as exc:
             raise click.FileError(os.fspath(output), exc.strerror) from exc
 
