@@ -135,7 +135,10 @@ def test_a_damaged_cache_is_ignored_and_rebuilt(
         damage(file, how)
     reads.clear()
     assert report(vault, tmp_path / "cache") == expected
-    assert len(reads) == 6
+    if how in ("truncated", "bad checksum"):  # each note in a pack has its own checksum: the others are good
+        assert 0 < len(reads) < 6
+    else:
+        assert len(reads) == 6
     reads.clear()
     assert report(vault, tmp_path / "cache") == expected
     assert reads == []

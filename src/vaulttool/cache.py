@@ -6,7 +6,8 @@ so concurrent runs never see half a file:
 
 * ``notes-*.bin``: packs of parsed notes, each entry a note's path, the stamp (size,
   mtime, ctime) of its file when it was read, and its record and findings (marshalled on
-  their own, so that a run can build just the notes it needs). A pack is stored as the
+  their own). An index (path, stamp, offset, length, CRC-32 of each entry) comes first, so
+  a run that needs a few notes reads just those. A pack is stored as the
   worker that parsed it packed it; a run that changes a few notes writes a small pack
   for them and rewrites only the packs that held their old entries.
 * ``resolved.bin``: what each note's links resolved to, valid while the vault holds the
@@ -49,8 +50,9 @@ if TYPE_CHECKING:  # for annotations only: a re-run answered from the cache neve
     from vaulttool.pool import Entry, Stored
     from vaulttool.records import NoteRecord
 
-FORMAT = 1
+FORMAT = 2
 _MAGIC = b"vaulttool cache\n"
+_PACK_MAGIC = b"vaulttool pack\n"
 _CRC_BYTES = 4
 _PACK_PREFIX, _PACK_SUFFIX = "notes-", ".bin"
 # A file changed twice within one tick of the file system clock can keep its size and
@@ -61,7 +63,7 @@ RACY_NS = 2_000_000_000
 # merges them.
 _SMALL_PACK, _MAX_SMALL_PACKS = 64, 16
 
-Pack: TypeAlias = "tuple[int, list[Stored] | None]"  # entries in the pack, and the entries (None: not loaded)
+Pack: TypeAlias = "tuple[int, set[str] | None]"  # live entries in the pack, and their paths (None: all live)
 
 
 class Output(NamedTuple):
@@ -94,6 +96,11 @@ def code_stamp() -> bytes:
                 st = entry.stat()
                 parts.append(f"{folder.name}/{entry.name}:{st.st_size}:{st.st_mtime_ns}")
     return "\n".join(parts).encode()
+
+
+def _wanted(paths: set[str], wanted: Container[str] | None) -> list[str]:
+    """Those of ``paths`` that are ``wanted`` (all: None)."""
+    return [path for path in paths if wanted is None or path in wanted]
 
 
 def fingerprint(*parts: bytes) -> str:
@@ -184,13 +191,16 @@ class VaultCache:
             return None
 
     def _write(self, name: str, payload: bytes) -> None:
+        self._write_parts(name, [_MAGIC + zlib.crc32(payload).to_bytes(_CRC_BYTES, "little"), payload])
+
+    def _write_parts(self, name: str, parts: Iterable[bytes]) -> None:
+        """Write file ``name`` whole: ``parts`` to a temporary file, then renamed over it."""
         target = self.folder / name
         temp = self.folder / f".{name}.{os.getpid()}.{time.monotonic_ns()}.tmp"
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
             with open(temp, "xb") as out:
-                out.write(_MAGIC + zlib.crc32(payload).to_bytes(_CRC_BYTES, "little"))
-                out.write(payload)
+                out.writelines(parts)
             os.replace(temp, target)
         except OSError:
             with contextlib.suppress(OSError):
@@ -235,7 +245,8 @@ class VaultCache:
         """The cached record and findings of every note (or every ``wanted`` one) whose file has
         the stamp in ``stamps``, stored under ``key``.
 
-        Records come pack by pack, so the caller can build each note and let its record go.
+        Records come pack by pack, so the caller can build each note and let its record go;
+        of a pack holding none of the ``wanted`` notes only the index is read.
         """
         self._packs = {}
         try:
@@ -244,17 +255,14 @@ class VaultCache:
             return
         for name in names:
             try:
-                stored, blob = self._read(name)
-                if stored != key:
-                    raise ValueError("written by another version or with other options")
-                entries = marshal.loads(blob)
-                live = [entry for entry in entries if stamps.get(entry[0]) == entry[1]]
+                index, found = self._read_pack(name, key, stamps, wanted)
             except Exception:  # missing (another run removed it), damaged or foreign: replace it
-                live, entries = [], [None]
-            self._packs[name] = (len(live), None if len(live) == len(entries) else live)
-            for path, _, inner in live:
-                if wanted is not None and path not in wanted:
-                    continue
+                self._packs[name] = (0, set())
+                continue
+            live = {entry[0] for entry in index if stamps.get(entry[0]) == entry[1]}
+            live.difference_update(path for path in _wanted(live, wanted) if path not in {f[0] for f in found})
+            self._packs[name] = (len(live), None if len(live) == len(index) else live)
+            for path, _, inner in found:
                 try:
                     record, findings = marshal.loads(inner)
                 except Exception:  # damaged: the note is parsed again
@@ -262,13 +270,50 @@ class VaultCache:
                 if type(record) is tuple and record[:1] == (path,):
                     yield path, record, findings
 
+    def _read_pack(
+        self, name: str, key: str, stamps: Mapping[str, Stamp] | None, wanted: Container[str] | None = None
+    ) -> tuple[list[tuple[Any, ...]], list[Stored]]:
+        """A pack's index, and its entries whose stamp is in ``stamps`` (all: None) and that are ``wanted``.
+
+        Raises when the pack is missing, damaged, foreign or stored under another key.
+        """
+        head = len(_PACK_MAGIC) + 2 * _CRC_BYTES
+        with open(self.folder / name, "rb") as pack:
+            start = pack.read(head)
+            size = int.from_bytes(start[-_CRC_BYTES:], "little")
+            header = pack.read(size)
+            crc = int.from_bytes(start[len(_PACK_MAGIC) : len(_PACK_MAGIC) + _CRC_BYTES], "little")
+            if start[: len(_PACK_MAGIC)] != _PACK_MAGIC or len(header) != size or zlib.crc32(header) != crc:
+                raise ValueError(f"not a vaulttool pack: {name}")
+            stored, index = marshal.loads(header)
+            if stored != key:
+                raise ValueError("written by another version or with other options")
+            chosen = [
+                entry
+                for entry in index
+                if (stamps is None or stamps.get(entry[0]) == entry[1]) and (wanted is None or entry[0] in wanted)
+            ]
+            if len(chosen) * 4 > len(index):  # most of it: read it whole
+                data = memoryview(pack.read())
+                blobs = [data[offset : offset + length] for _, _, offset, length, _ in chosen]
+            else:
+                blobs = []
+                for _, _, offset, length, _ in chosen:
+                    pack.seek(head + size + offset)
+                    blobs.append(memoryview(pack.read(length)))
+        found: list[Stored] = []
+        for (path, stamp, _, length, crc), blob in zip(chosen, blobs, strict=True):
+            if len(blob) == length and zlib.crc32(blob) == crc:
+                found.append((path, stamp, bytes(blob)))
+        return index, found
+
     def add_notes(self, key: str, entries: list[Entry], blob: bytes | None) -> None:
         """Store a chunk just parsed (one item of ``parse_chunks``), in its own pack when it can."""
-        if blob is not None and all(self.settled(entry[1]) for entry in entries):
-            self._write_pack(key, blob)
-        else:  # leave out files changed too recently to be trusted (and values marshal cannot store)
-            from vaulttool.pool import pack
+        from vaulttool.pool import pack
 
+        if blob is not None and all(self.settled(entry[1]) for entry in entries):
+            self._write_pack(key, marshal.loads(blob))
+        else:  # leave out files changed too recently to be trusted (and values marshal cannot store)
             self._leftovers.extend(marshal.loads(pack([e for e in entries if self.settled(e[1])])[0]))
 
     def save_notes(self, key: str) -> None:
@@ -281,21 +326,30 @@ class VaultCache:
         merge_small = sum(1 for count, _ in self._packs.values() if count < _SMALL_PACK) > _MAX_SMALL_PACKS
         for name, (count, live) in list(self._packs.items()):
             if live is not None or (merge_small and count < _SMALL_PACK):
-                leftovers.extend(live if live is not None else self._entries(name))
+                if count:
+                    leftovers.extend(e for e in self._entries(name, key) if live is None or e[0] in live)
                 self._remove(name)
                 del self._packs[name]
         if leftovers:
-            self._write_pack(key, marshal.dumps(leftovers))
+            self._write_pack(key, leftovers)
 
-    def _entries(self, name: str) -> list[Stored]:
+    def _entries(self, name: str, key: str) -> list[Stored]:
         try:
-            entries: list[Stored] = marshal.loads(self._read(name)[1])
-            return entries
+            return self._read_pack(name, key, None)[1]
         except Exception:
             return []
 
-    def _write_pack(self, key: str, blob: bytes) -> None:
-        self._write(f"{_PACK_PREFIX}{os.urandom(12).hex()}{_PACK_SUFFIX}", marshal.dumps((key, blob)))
+    def _write_pack(self, key: str, stored: list[Stored]) -> None:
+        """Write ``stored`` entries as a new pack: an index (path, stamp, offset, length, CRC-32) and the data."""
+        index, offset = [], 0
+        for path, stamp, inner in stored:
+            index.append((path, stamp, offset, len(inner), zlib.crc32(inner)))
+            offset += len(inner)
+        with contextlib.suppress(ValueError):  # a value marshal cannot store: not cached
+            header = marshal.dumps((key, index))
+            head = _PACK_MAGIC + zlib.crc32(header).to_bytes(_CRC_BYTES, "little")
+            parts = [head + len(header).to_bytes(_CRC_BYTES, "little"), header, *(inner for _, _, inner in stored)]
+            self._write_parts(f"{_PACK_PREFIX}{os.urandom(12).hex()}{_PACK_SUFFIX}", parts)
 
     def load_resolved(self, files: str) -> dict[str, tuple[str | None, ...]]:
         """Stored link resolutions per note, when the vault held the same files (digest ``files``)."""
