@@ -345,3 +345,13 @@ def test_a_rerun_from_the_cache_loads_no_schema(vault: Path, tmp_path: Path, set
     runs = [subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True) for _ in "12"]
     assert runs[0].stdout.strip() == "['pydantic', 'vaulttool.lint', 'yaml']"
     assert runs[1].stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize("how", ["truncated", "garbage", "empty", "bad checksum", "foreign"])
+def test_a_damaged_printed_report_is_not_printed(vault: Path, tmp_path: Path, settled: None, how: str) -> None:
+    folder = tmp_path / "cache"
+    expected = cli_check(vault, folder, "--format", "json")
+    (stored,) = folder.rglob("output.bin")
+    damage(stored, how)
+    assert cli_check(vault, folder, "--format", "json") == expected
+    assert cli_check(vault, folder, "--format", "json") == expected

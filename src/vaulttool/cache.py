@@ -53,6 +53,7 @@ if TYPE_CHECKING:  # for annotations only: a re-run answered from the cache neve
 FORMAT = 2
 _MAGIC = b"vaulttool cache\n"
 _PACK_MAGIC = b"vaulttool pack\n"
+_OUTPUT_MAGIC = b"vaulttool output\n"
 _CRC_BYTES = 4
 _PACK_PREFIX, _PACK_SUFFIX = "notes-", ".bin"
 # A file changed twice within one tick of the file system clock can keep its size and
@@ -67,11 +68,10 @@ Pack: TypeAlias = "tuple[int, set[str] | None]"  # live entries in the pack, and
 
 
 class Output(NamedTuple):
-    """A printed report as the cache keeps it."""
+    """What the cache keeps with a printed report's text."""
 
     key: str  # the settings and the stamp of every file ("": files changed too recently to trust)
     settings: str  # the settings alone
-    text: str
     errors: int
     warnings: int
     spans: dict[str, tuple[int, int]]  # where each file's diagnostics sit in the text
@@ -96,6 +96,18 @@ def code_stamp() -> bytes:
                 st = entry.stat()
                 parts.append(f"{folder.name}/{entry.name}:{st.st_size}:{st.st_mtime_ns}")
     return "\n".join(parts).encode()
+
+
+def _framed(header: bytes, parts: Iterable[str]) -> Iterator[bytes]:
+    """The bytes of an output file: magic, header size, header, text, then a CRC-32 of header and text."""
+    yield _OUTPUT_MAGIC + len(header).to_bytes(_CRC_BYTES, "little")
+    crc = zlib.crc32(header)
+    yield header
+    for part in parts:
+        data = part.encode("utf-8", "surrogatepass")
+        crc = zlib.crc32(data, crc)
+        yield data
+    yield crc.to_bytes(_CRC_BYTES, "little")
 
 
 def _wanted(paths: set[str], wanted: Container[str] | None) -> list[str]:
@@ -225,19 +237,35 @@ class VaultCache:
         """Store the state a check leaves for the next one, under ``key``."""
         self._save("state.bin", (key, state))
 
-    def load_output(self) -> Output | None:
-        """The last printed report (see :meth:`save_output`), or None."""
-        value = self._load("output.bin")
-        kinds = (str, str, str, int, int, dict, str)
+    def load_output(self) -> tuple[Output, str] | None:
+        """The last printed report and its text (see :meth:`save_output`), or None."""
+        try:
+            data = memoryview((self.folder / "output.bin").read_bytes())
+            start = len(_OUTPUT_MAGIC) + _CRC_BYTES
+            crc = int.from_bytes(data[-_CRC_BYTES:], "little")
+            if data[: len(_OUTPUT_MAGIC)] != _OUTPUT_MAGIC or zlib.crc32(data[start:-_CRC_BYTES]) != crc:
+                return None
+            size = int.from_bytes(data[len(_OUTPUT_MAGIC) : start], "little")
+            value = marshal.loads(data[start : start + size])
+            text = str(data[start + size : -_CRC_BYTES], "utf-8", "surrogatepass")
+        except Exception:  # missing, damaged or foreign: as good as absent
+            return None
+        kinds = (str, str, int, int, dict, str)
         if type(value) is not tuple or len(value) != len(kinds):
             return None
         if not all(type(item) is kind for item, kind in zip(value, kinds, strict=True)):
             return None
-        return Output(*value)
+        return Output(*value), text
 
-    def save_output(self, output: Output) -> None:
-        """Store a printed report: the text printed, under which keys, and where each file's part of it is."""
-        self._save("output.bin", tuple(output))
+    def save_output(self, output: Output, parts: Iterable[str]) -> None:
+        """Store a printed report (its ``parts`` in order): under which keys, and where each file's part is.
+
+        The text is written part by part as UTF-8 after the marshalled ``output``; a CRC-32
+        of both ends the file.
+        """
+        with contextlib.suppress(ValueError):  # a value marshal cannot store: not cached
+            header = marshal.dumps(tuple(output))
+            self._write_parts("output.bin", _framed(header, parts))
 
     def load_notes(
         self, key: str, stamps: Mapping[str, Stamp], wanted: Container[str] | None = None

@@ -10,6 +10,7 @@ import contextlib
 import gc
 import os
 import sys
+from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple, NoReturn
@@ -54,9 +55,10 @@ def resolve_format(fmt: str) -> str:
 _WRITE_CHUNK = 1 << 20  # characters written at a time: a large report is never encoded whole
 
 
-def emit(text: str, output: Path | None) -> None:
-    """Write ``text`` to ``output`` (a file) or standard output."""
-    pieces = (text[i : i + _WRITE_CHUNK] for i in range(0, len(text), _WRITE_CHUNK))
+def emit(text: str | Iterable[str], output: Path | None) -> None:
+    """Write ``text`` (or its parts, one after the other) to ``output`` (a file) or standard output."""
+    parts = [text] if isinstance(text, str) else text
+    pieces = (part[i : i + _WRITE_CHUNK] for part in parts for i in range(0, len(part), _WRITE_CHUNK))
     if output is None:
         sys.stdout.writelines(pieces)
         sys.stdout.flush()
@@ -174,9 +176,9 @@ def check_command(
         settings = (fmt, str(color), os.fspath(vault), *select, "\0", *ignore, "\0", str(max_file_size))
         replay = _replay_key(cache, vault, config_file, settings)
         stored = cache.load_output() if replay is not None else None
-        if replay is not None and stored is not None and stored.key == replay.key:
-            emit(stored.text, output)
-            return exit_code(stored.errors, stored.warnings)
+        if replay is not None and stored is not None and stored[0].key == replay.key:
+            emit(stored[1], output)
+            return exit_code(stored[0].errors, stored[0].warnings)
     # imported only now: a re-run answered from the cache never loads the rules and schemas
     import dataclasses
 
@@ -209,13 +211,15 @@ def check_command(
         from vaulttool.cache import Output
         from vaulttool.formatters import Printed, print_report
 
-        reuse = stored is not None and stored.settings == replay.settings and stored.state
-        previous = Printed(stored.text, stored.spans, stored.state) if stored is not None and reuse else None
+        previous = None
+        if stored is not None and stored[0].settings == replay.settings and stored[0].state:
+            previous = Printed([stored[1]], stored[0].spans, stored[0].state)
+        stored = None  # the old text can go once the new one is made
         printed = print_report(fmt, report, color, previous)
-        emit(printed.text, output)
+        emit(printed.parts, output)
         key = replay.key if cache.all_settled() else ""  # files changed just now: never printed again as is
-        kept = (key, replay.settings, printed.text, errors, warnings, printed.spans, printed.state or "")
-        cache.save_output(Output(*kept))
+        kept = Output(key, replay.settings, errors, warnings, printed.spans, printed.state or "")
+        cache.save_output(kept, printed.parts)
     return exit_code(errors, warnings)
 
 

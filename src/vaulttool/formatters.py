@@ -57,9 +57,14 @@ class Printed:
     it did not check again exactly as here, so their text is copied instead of written.
     """
 
-    text: str
+    parts: list[str]  # the text, in the order written (never joined whole on a large vault)
     spans: dict[str, tuple[int, int]]
     state: str | None
+
+    @property
+    def text(self) -> str:
+        """The whole text."""
+        return "".join(self.parts)
 
 
 def print_report(fmt: str, report: Report, color: bool = False, previous: Printed | None = None) -> Printed:
@@ -67,20 +72,21 @@ def print_report(fmt: str, report: Report, color: bool = False, previous: Printe
     reusable = previous is not None and report.since is not None and previous.state == report.since
     write = _json_items if fmt == "json" else partial(_text_lines, color=color)
     head, sep, tail = _json_frame(report) if fmt == "json" else ("", "\n", _text_summary(report))
-    pieces: list[str] = []
+    old = previous.text if previous is not None and reusable else ""
+    parts = [head]
     spans: dict[str, tuple[int, int]] = {}
     pos = len(head)
     for path, group in groupby(report.diagnostics, key=_PATH):
         span = previous.spans.get(path) if previous is not None and reusable and path not in report.changed else None
-        piece = previous.text[span[0] : span[1]] if previous is not None and span is not None else write(group)
+        piece = old[span[0] : span[1]] if span is not None else write(group)
         spans[path] = (pos, pos + len(piece))
         pos += len(piece) + len(sep)
-        pieces.append(piece)
+        parts += (piece, sep)
     if fmt == "json":
-        body = f"{head}{sep.join(pieces)}{tail}" if pieces else f"{head[:-1]}]\n}}\n"
+        parts[-1:] = [tail] if spans else [f"{head[:-1]}]\n}}\n"]  # the last separator, or the head
     else:
-        body = "".join(piece + sep for piece in pieces) + tail
-    return Printed(body, spans, report.state)
+        parts.append(tail)
+    return Printed(parts, spans, report.state)
 
 
 def _json_frame(report: Report) -> tuple[str, str, str]:

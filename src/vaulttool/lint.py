@@ -31,10 +31,10 @@ from vaulttool.graph import (
     unresolved_links,
 )
 from vaulttool.models import Diagnostic, Note, Severity
-from vaulttool.notecheck import Findings, NoteChecker, is_note_rule
+from vaulttool.notecheck import NoteChecker, NoteFindings, built, is_note_rule
 from vaulttool.notes import DEFAULT_MAX_BYTES
 from vaulttool.pool import Progress, parse_chunks
-from vaulttool.records import diagnostic_from_record, from_record
+from vaulttool.records import from_record
 from vaulttool.rules import ALL_RULES
 from vaulttool.schema import Schema, schema_for
 from vaulttool.suppress import Suppressions
@@ -96,7 +96,7 @@ class RuleContext:
     targets: dict[str, Targets]  # what each note's links resolve to (the notes whose links count)
     walk_problems: tuple[Diagnostic, ...] = ()
     schemas: tuple[Schema, ...] = ()
-    findings: dict[str, Findings] = field(default_factory=dict)
+    findings: dict[str, NoteFindings] = field(default_factory=dict)
     checked: tuple[str, ...] = ()
 
     @cached_property
@@ -189,9 +189,9 @@ class RuleContext:
         wanted = set(rule_ids)
         found: dict[str, list[Diagnostic]] = {rule_id: [] for rule_id in wanted}
         for diagnostics, _, _ in self.findings.values():
-            for record in diagnostics:
-                if record[3] in wanted:
-                    found[record[3]].append(diagnostic_from_record(record))
+            for diag in diagnostics:
+                if diag.rule in wanted:
+                    found[diag.rule].append(diag)
         late = [rule_id for rule_id in wanted if rule_id not in self.checked]
         if late:
             checker = NoteChecker(self.schemas, late)
@@ -267,7 +267,7 @@ def load_vault(
     checker = NoteChecker(options.schemas, checked) if checked else None
     with _gc_paused():
         notes: dict[str, Note] = {}
-        findings: dict[str, Findings] = {}
+        findings: dict[str, NoteFindings] = {}
         found_targets: dict[str, Targets] = {}
         known: dict[str, Targets] = {}
         if cache is not None:
@@ -277,7 +277,7 @@ def load_vault(
                 with contextlib.suppress(Exception):  # a damaged entry: parse the note again
                     notes[path] = from_record(record, base, cap)
                     if found is not None:
-                        findings[path] = found
+                        findings[path] = built(found)
         missing = [path for path in walked.notes if path not in notes]
         chunks = parse_chunks(base, missing, cap, jobs, progress, packed=cache is not None, checker=checker)
         for entries, blob in chunks:
@@ -285,7 +285,7 @@ def load_vault(
                 note = notes[path] = from_record(record, base, cap)
                 found_targets[path] = resolver.targets(path, note)
                 if found is not None:
-                    findings[path] = found
+                    findings[path] = built(found)
             if cache is not None:
                 cache.add_notes(key, entries, blob)
         for path, note in notes.items():

@@ -20,7 +20,7 @@ from typing import Any
 
 from vaulttool.markdown import Section, heading_words, sections
 from vaulttool.models import Diagnostic, Note
-from vaulttool.records import diagnostic_record
+from vaulttool.records import diagnostic_from_record, diagnostic_record
 from vaulttool.schema import FieldProblem, Schema, schema_for
 from vaulttool.suppress import Suppressions
 from vaulttool.template import TopicRow, topic_rows
@@ -29,6 +29,15 @@ from vaulttool.template import TopicRow, topic_rows
 # suppressed ones left out), and the note's suppressions for the rules that run later:
 # (diagnostics, rules silenced for the whole note, (rule, first line, last line) spans).
 Findings = tuple[tuple[tuple[Any, ...], ...], tuple[str, ...], tuple[tuple[str, int, int], ...]]
+
+
+# Findings with their diagnostics built: what a checked vault keeps of each note.
+NoteFindings = tuple[tuple[Diagnostic, ...], tuple[str, ...], tuple[tuple[str, int, int], ...]]
+
+
+def built(found: Findings) -> NoteFindings:
+    """``found`` with its diagnostics built from their records."""
+    return tuple(map(diagnostic_from_record, found[0])), found[1], found[2]
 
 
 def is_note_rule(rule: ModuleType) -> bool:
