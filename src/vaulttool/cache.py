@@ -38,6 +38,7 @@ import time
 import zlib
 from collections.abc import Container, Iterable, Iterator, Mapping
 from functools import lru_cache
+from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeAlias
 
@@ -54,6 +55,8 @@ FORMAT = 2
 _MAGIC = b"vaulttool cache\n"
 _PACK_MAGIC = b"vaulttool pack\n"
 _OUTPUT_MAGIC = b"vaulttool output\n"
+_STATE_MAGIC = b"vaulttool state\n"
+_SLICE = 4096  # entries of a mapping marshalled at a time when a state is written
 _CRC_BYTES = 4
 _PACK_PREFIX, _PACK_SUFFIX = "notes-", ".bin"
 # A file changed twice within one tick of the file system clock can keep its size and
@@ -96,6 +99,27 @@ def code_stamp() -> bytes:
                 st = entry.stat()
                 parts.append(f"{folder.name}/{entry.name}:{st.st_size}:{st.st_mtime_ns}")
     return "\n".join(parts).encode()
+
+
+def _sized(parts: Iterable[bytes]) -> Iterator[bytes]:
+    """The bytes of a state file: magic, each part after its size, then a CRC-32 of all that followed the magic."""
+    yield _STATE_MAGIC
+    crc = 0
+    for part in parts:
+        size = len(part).to_bytes(_CRC_BYTES, "little")
+        crc = zlib.crc32(part, zlib.crc32(size, crc))
+        yield size
+        yield part
+    yield crc.to_bytes(_CRC_BYTES, "little")
+
+
+def _parts(data: memoryview) -> Iterator[memoryview]:
+    """The parts of a state file's body (see :func:`_sized`)."""
+    at = 0
+    while at < len(data):
+        size = int.from_bytes(data[at : at + _CRC_BYTES], "little")
+        yield data[at + _CRC_BYTES : at + _CRC_BYTES + size]
+        at += _CRC_BYTES + size
 
 
 def _framed(header: bytes, parts: Iterable[str]) -> Iterator[bytes]:
@@ -214,7 +238,7 @@ class VaultCache:
             with open(temp, "xb") as out:
                 out.writelines(parts)
             os.replace(temp, target)
-        except OSError:
+        except (OSError, ValueError):  # ValueError: a value marshal cannot store, met while writing
             with contextlib.suppress(OSError):
                 temp.unlink(missing_ok=True)
 
@@ -226,16 +250,48 @@ class VaultCache:
         with contextlib.suppress(OSError):
             (self.folder / name).unlink()
 
-    def load_state(self, key: str) -> Any:
+    def load_state(self, key: str) -> tuple[Any, ...] | None:
         """The state of the last check stored under ``key`` (see :mod:`vaulttool.recheck`), or None."""
-        value = self._load("state.bin")
-        if type(value) is tuple and len(value) == 2 and value[0] == key:
-            return value[1]
-        return None
+        try:
+            data = memoryview((self.folder / "state.bin").read_bytes())
+            start = len(_STATE_MAGIC)
+            if data[:start] != _STATE_MAGIC or zlib.crc32(data[start:-_CRC_BYTES]) != int.from_bytes(
+                data[-_CRC_BYTES:], "little"
+            ):
+                return None
+            parts = _parts(data[start:-_CRC_BYTES])
+            stored, layout = marshal.loads(next(parts))
+            if stored != key:
+                return None
+            fields: list[Any] = []
+            for slices in layout:
+                if slices:
+                    fields.append({k: v for _ in range(slices) for k, v in marshal.loads(next(parts))})
+                else:
+                    fields.append(marshal.loads(next(parts)))
+        except Exception:  # missing, damaged or foreign: as good as absent
+            return None
+        return tuple(fields)
 
-    def save_state(self, key: str, state: Any) -> None:
-        """Store the state a check leaves for the next one, under ``key``."""
-        self._save("state.bin", (key, state))
+    def save_state(self, key: str, state: tuple[Any, ...]) -> None:
+        """Store the state a check leaves for the next one, under ``key``.
+
+        Field by field, and mappings in slices of a few thousand entries, so that writing a
+        large vault's state never makes a copy of all of it (a CRC-32 of all parts ends the file).
+        """
+        layout = tuple((-(-len(field) // _SLICE) or 1) if type(field) is dict else 0 for field in state)
+
+        def parts() -> Iterator[bytes]:
+            yield marshal.dumps((key, layout))
+            for field, slices in zip(state, layout, strict=True):
+                if not slices:
+                    yield marshal.dumps(field)
+                    continue
+                items = iter(field.items())
+                for _ in range(slices):
+                    yield marshal.dumps(list(islice(items, _SLICE)))
+
+        self._write_parts("state.bin", _sized(parts()))
 
     def load_output(self) -> tuple[Output, str] | None:
         """The last printed report and its text (see :meth:`save_output`), or None."""

@@ -193,7 +193,7 @@ def check_command(
     walked = replay.walked if replay is not None and replay.exclude == options.exclude else None
     try:
         with progress_bar(fmt == "text") as progress:
-            report = check(vault, options, jobs=jobs, cache=cache, progress=progress, walked=walked)
+            report = check(vault, options, jobs=jobs, cache=cache, progress=progress, walked=walked, keep_context=False)
     except ValueError as exc:
         raise click.UsageError(str(exc)) from exc
     errors, warnings = report.count(Severity.ERROR), report.count(Severity.WARNING)

@@ -98,10 +98,13 @@ class RuleContext:
     schemas: tuple[Schema, ...] = ()
     findings: dict[str, NoteFindings] = field(default_factory=dict)
     checked: tuple[str, ...] = ()
+    lean: bool = False  # the notes' links were let go once resolved (see load_vault)
 
     @cached_property
     def resolved(self) -> list[ResolvedLink]:
         """Every link with what it resolves to, note by note (built on first use: checks need only parts)."""
+        if self.lean:
+            raise ValueError("a lean context keeps only unresolved and anchored links")
         found: list[ResolvedLink] = []
         for path, targets in self.targets.items():
             found += resolved_links(path, self.notes[path].links, targets)
@@ -252,12 +255,15 @@ def load_vault(
     walked: WalkResult | None = None,
     progress: Progress | None = None,
     rules: Iterable[ModuleType] = (),
+    lean: bool = False,
 ) -> RuleContext:
     """Walk, read, parse and resolve the whole vault once; run the per-note ones of ``rules`` on each note.
 
     Large vaults are parsed by ``jobs`` processes (0: one per CPU, see :mod:`vaulttool.pool`);
     with a ``cache``, notes unchanged since it was written are not read again, and what
-    the per-note rules found in them is reused.
+    the per-note rules found in them is reused. ``lean``: keep of each note's links only the
+    unresolved and anchored ones (all the vault-wide rules read), not its ``links``: most
+    of a large vault's memory.
     """
     walked = walked or walk_vault(root, options.exclude)
     base, cap = os.fspath(root), options.max_file_size
@@ -270,27 +276,38 @@ def load_vault(
         findings: dict[str, NoteFindings] = {}
         found_targets: dict[str, Targets] = {}
         known: dict[str, Targets] = {}
+        kept: dict[str, tuple[list[ResolvedLink], list[ResolvedLink]]] = {}  # lean: unresolved, anchored
+
+        def keep(path: str, note: Note, targets: Targets) -> None:
+            found_targets[path] = targets
+            if lean:
+                if None in targets or any(map(_SUBPATH, note.links)):
+                    links = resolved_links(path, note.links, targets)
+                    kept[path] = (unresolved_links(links), anchored_links(links))
+                else:
+                    kept[path] = ([], [])
+                note = dataclasses.replace(note, links=())
+            notes[path] = note
+
         if cache is not None:
             key, files = notes_key(options, checked), cache.files_key(walked)
             known = cache.load_resolved(files)
             for path, record, found in cache.load_notes(key, cache.stamps(walked.notes)):
                 with contextlib.suppress(Exception):  # a damaged entry: parse the note again
-                    notes[path] = from_record(record, base, cap)
+                    note = from_record(record, base, cap)
+                    keep(path, note, resolver.targets(path, note, known.get(path)))
                     if found is not None:
                         findings[path] = built(found)
         missing = [path for path in walked.notes if path not in notes]
         chunks = parse_chunks(base, missing, cap, jobs, progress, packed=cache is not None, checker=checker)
         for entries, blob in chunks:
             for path, _, record, found in entries:  # built, resolved and stored here while workers parse on
-                note = notes[path] = from_record(record, base, cap)
-                found_targets[path] = resolver.targets(path, note)
+                note = from_record(record, base, cap)
+                keep(path, note, resolver.targets(path, note))
                 if found is not None:
                     findings[path] = built(found)
             if cache is not None:
                 cache.add_notes(key, entries, blob)
-        for path, note in notes.items():
-            if path not in found_targets:
-                found_targets[path] = resolver.targets(path, note, known.get(path))
         notes = {path: notes[path] for path in walked.notes}
         found_targets = {path: found_targets[path] for path in walked.notes}
         if cache is not None:
@@ -301,9 +318,13 @@ def load_vault(
                 cache.save_resolved(files, found_targets)
         if checker is not None:
             findings = {path: findings[path] for path in walked.notes}
-    return RuleContext(
-        root, notes, walked.attachments, index, found_targets, walked.problems, options.schemas, findings, checked
+    ctx = RuleContext(
+        root, notes, walked.attachments, index, found_targets, walked.problems, options.schemas, findings, checked, lean
     )
+    if lean:  # what the rules would work out from the links, worked out while there were links
+        ctx.__dict__["unresolved"] = [item for path in walked.notes for item in kept[path][0]]
+        ctx.__dict__["anchored"] = [item for path in walked.notes for item in kept[path][1]]
+    return ctx
 
 
 def notes_key(options: Options, checked: tuple[str, ...]) -> str:
@@ -394,6 +415,7 @@ def check(
     cache: VaultCache | None = None,
     progress: Progress | None = None,
     walked: WalkResult | None = None,
+    keep_context: bool = True,
 ) -> Report:
     """Check the vault at ``root`` and return its report (the public entry point).
 
@@ -401,14 +423,17 @@ def check(
     run's report without a note being read, and one where a few notes changed has only
     what they can affect checked again (:mod:`vaulttool.recheck`). Without ``options``, the vault's configuration
     file and schemas decide. ``walked``: the vault's files, when the caller has listed them
-    already with ``options.exclude``.
+    already with ``options.exclude``. Without ``keep_context`` the report holds no context,
+    and the vault is held in memory more leanly and let go before the state is saved.
     """
     options = options or options_for(root)
     rules = enabled_rules(options)
+    lean = not keep_context
     if cache is None:
-        ctx = load_vault(root, options, jobs=jobs, progress=progress, rules=rules, walked=walked)
-        return _report(root, ctx, run_rules(ctx, rules, options))
-    from vaulttool.recheck import State, recheck, state_of
+        ctx = load_vault(root, options, jobs=jobs, progress=progress, rules=rules, walked=walked, lean=lean)
+        report = _report(root, ctx, run_rules(ctx, rules, options))
+        return report if keep_context else dataclasses.replace(report, context=None)
+    from vaulttool.recheck import State, recheck, state_of, vault_facts
 
     walked = walked or walk_vault(root, options.exclude)
     key, files = options.fingerprint(), cache.files_key(walked)
@@ -422,9 +447,13 @@ def check(
             if done[1] is not state:
                 cache.save_state(key, done[1].value())
             return done[0]
-    ctx = load_vault(root, options, jobs=jobs, cache=cache, walked=walked, progress=progress, rules=rules)
+    ctx = load_vault(root, options, jobs=jobs, cache=cache, walked=walked, progress=progress, rules=rules, lean=lean)
     report = _report(root, ctx, run_rules(ctx, rules, options))
-    kept = state_of(report, ctx, walked, cache, files)
+    facts = vault_facts(ctx)
+    if not keep_context:  # the notes can go before the state is made and written
+        report = dataclasses.replace(report, context=None)
+        del ctx
+    kept = state_of(report, facts, walked, cache, files)
     cache.save_state(key, kept.value())
     return dataclasses.replace(report, state=kept.id)
 

@@ -99,22 +99,23 @@ def walk_problems(walked: WalkResult) -> tuple[tuple[str, str], ...]:
     return tuple((d.path, d.message) for d in walked.problems)
 
 
-def state_of(report: Report, ctx: RuleContext, walked: WalkResult, cache: VaultCache, files: str) -> State:
-    """The state a full check with ``report`` leaves behind."""
+Facts = tuple[dict[str, tuple[str, ...]], dict[str, tuple[str, ...]], Targets]
+
+
+def vault_facts(ctx: RuleContext) -> Facts:
+    """What a state keeps of a checked vault besides its diagnostics: aliases, anchored links, link targets."""
+    aliases = {path: found for path, note in ctx.notes.items() if (found := note_aliases(note.frontmatter))}
+    return aliases, _anchored(ctx.anchored), ctx.targets
+
+
+def state_of(report: Report, facts: Facts, walked: WalkResult, cache: VaultCache, files: str) -> State:
+    """The state a full check with ``report`` of a vault with ``facts`` (see :func:`vault_facts`) leaves behind."""
+    aliases, anchored, targets = facts
     grouped: dict[str, list[tuple[Any, ...]]] = {}
     for diag in report.diagnostics:
         grouped.setdefault(diag.path, []).append(diagnostic_record(diag))
-    aliases = {path: found for path, note in ctx.notes.items() if (found := note_aliases(note.frontmatter))}
-    return State(
-        new_id(),
-        files,
-        walk_problems(walked),
-        _settled(cache, walked),
-        {path: tuple(records) for path, records in grouped.items()},
-        aliases,
-        _anchored(ctx.anchored),
-        ctx.targets,
-    )
+    records = {path: tuple(found) for path, found in grouped.items()}
+    return State(new_id(), files, walk_problems(walked), _settled(cache, walked), records, aliases, anchored, targets)
 
 
 def _anchored(links: Sequence[ResolvedLink]) -> dict[str, tuple[str, ...]]:

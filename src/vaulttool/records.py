@@ -26,6 +26,7 @@ def diagnostic_record(d: Diagnostic) -> tuple[Any, ...]:
     return (d.path, d.line, d.column, d.rule, d.severity.value, d.message, d.end_line, d.end_column, d.target, d.field)
 
 
+_NONE: frozenset[Any] = frozenset()  # one empty set for every note without block ids or code
 _SEVERITIES = {severity.value: severity for severity in Severity}  # a dict lookup: Enum calls are slow
 
 
@@ -60,9 +61,9 @@ def from_record(record: NoteRecord, root: str, max_bytes: int = DEFAULT_MAX_BYTE
         body_line=body_line,
         lines=BodyLines(root, path, body_line - 1, max_bytes),
         headings=tuple(map(_heading_from_fields, headings)),
-        block_ids=block_ids,
+        block_ids=block_ids or _NONE,
         links=tuple(map(link_from_fields, links)),
         problems=tuple(map(diagnostic_from_record, problems)),
         raw_frontmatter=raw,
-        code_lines=code,
+        code_lines=code or _NONE,
     )
