@@ -205,21 +205,23 @@ def check_command(
         problem = ci.append_step_summary(report, repo)
         if problem:
             click.echo(f"vaulttool: {problem}", err=True)
-    elif cache is None or replay is None:
+    elif fmt not in ("text", "json"):
         emit(FORMATTERS[fmt](report, color), output)
     else:
-        from vaulttool.cache import Output
         from vaulttool.formatters import Printed, print_report
 
         previous = None
-        if stored is not None and stored[0].settings == replay.settings and stored[0].state:
+        if replay is not None and stored is not None and stored[0].settings == replay.settings and stored[0].state:
             previous = Printed([stored[1]], stored[0].spans, stored[0].state)
         stored = None  # the old text can go once the new one is made
         printed = print_report(fmt, report, color, previous)
-        emit(printed.parts, output)
-        key = replay.key if cache.all_settled() else ""  # files changed just now: never printed again as is
-        kept = Output(key, replay.settings, errors, warnings, printed.spans, printed.state or "")
-        cache.save_output(kept, printed.parts)
+        emit(printed.parts, output)  # part by part: a large report is never joined whole
+        if cache is not None and replay is not None:
+            from vaulttool.cache import Output
+
+            key = replay.key if cache.all_settled() else ""  # files changed just now: never printed again as is
+            kept = Output(key, replay.settings, errors, warnings, printed.spans, printed.state or "")
+            cache.save_output(kept, printed.parts)
     return exit_code(errors, warnings)
 
 

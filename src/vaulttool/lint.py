@@ -13,7 +13,7 @@ import gc
 import json
 import os
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -47,6 +47,8 @@ if TYPE_CHECKING:
 
 
 _SUBPATH, _SEVERITY = attrgetter("subpath"), attrgetter("severity")
+_NOTHING: tuple[Sequence[ResolvedLink], Sequence[ResolvedLink]] = ((), ())
+_UNSUPPRESSED = Suppressions()
 
 
 @dataclass(frozen=True)
@@ -182,7 +184,7 @@ class RuleContext:
         found = self.findings.get(path)
         if found is None:
             return Suppressions.of(self.notes[path])
-        return Suppressions(frozenset(found[1]), found[2])
+        return Suppressions(frozenset(found[1]), found[2]) if found[1] or found[2] else _UNSUPPRESSED
 
     def note_diagnostics(self, rule_ids: Iterable[str]) -> dict[str, list[Diagnostic]]:
         """What the per-note rules ``rule_ids`` find, by rule, at default severities, suppressed ones left out.
@@ -276,7 +278,8 @@ def load_vault(
         findings: dict[str, NoteFindings] = {}
         found_targets: dict[str, Targets] = {}
         known: dict[str, Targets] = {}
-        kept: dict[str, tuple[list[ResolvedLink], list[ResolvedLink]]] = {}  # lean: unresolved, anchored
+        kept: dict[str, tuple[Sequence[ResolvedLink], Sequence[ResolvedLink]]] = {}  # lean: unresolved, anchored
+        shared: dict[str, str] = {}  # one object for each text the diagnostics repeat
 
         def keep(path: str, note: Note, targets: Targets) -> None:
             found_targets[path] = targets
@@ -285,7 +288,7 @@ def load_vault(
                     links = resolved_links(path, note.links, targets)
                     kept[path] = (unresolved_links(links), anchored_links(links))
                 else:
-                    kept[path] = ([], [])
+                    kept[path] = _NOTHING
                 note = dataclasses.replace(note, links=())
             notes[path] = note
 
@@ -297,7 +300,7 @@ def load_vault(
                     note = from_record(record, base, cap)
                     keep(path, note, resolver.targets(path, note, known.get(path)))
                     if found is not None:
-                        findings[path] = built(found)
+                        findings[path] = built(found, shared)
         missing = [path for path in walked.notes if path not in notes]
         chunks = parse_chunks(base, missing, cap, jobs, progress, packed=cache is not None, checker=checker)
         for entries, blob in chunks:
@@ -305,7 +308,7 @@ def load_vault(
                 note = from_record(record, base, cap)
                 keep(path, note, resolver.targets(path, note))
                 if found is not None:
-                    findings[path] = built(found)
+                    findings[path] = built(found, shared)
             if cache is not None:
                 cache.add_notes(key, entries, blob)
         notes = {path: notes[path] for path in walked.notes}
@@ -323,7 +326,12 @@ def load_vault(
     )
     if lean:  # what the rules would work out from the links, worked out while there were links
         ctx.__dict__["unresolved"] = [item for path in walked.notes for item in kept[path][0]]
-        ctx.__dict__["anchored"] = [item for path in walked.notes for item in kept[path][1]]
+        anchored = ctx.__dict__["anchored"] = [item for path in walked.notes for item in kept[path][1]]
+        del kept
+        targets = {item.resolved for item in anchored}  # headings matter only where anchors point
+        for path, note in notes.items():
+            if note.headings and path not in targets:
+                notes[path] = dataclasses.replace(note, headings=())
     return ctx
 
 

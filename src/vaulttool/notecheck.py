@@ -35,9 +35,9 @@ Findings = tuple[tuple[tuple[Any, ...], ...], tuple[str, ...], tuple[tuple[str, 
 NoteFindings = tuple[tuple[Diagnostic, ...], tuple[str, ...], tuple[tuple[str, int, int], ...]]
 
 
-def built(found: Findings) -> NoteFindings:
-    """``found`` with its diagnostics built from their records."""
-    return tuple(map(diagnostic_from_record, found[0])), found[1], found[2]
+def built(found: Findings, shared: dict[str, str]) -> NoteFindings:
+    """``found`` with its diagnostics built from their records (texts shared through ``shared``)."""
+    return tuple([diagnostic_from_record(record, shared) for record in found[0]]), found[1], found[2]
 
 
 def is_note_rule(rule: ModuleType) -> bool:

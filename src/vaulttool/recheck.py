@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 from vaulttool.graph import LinkResolver, ResolvedLink, anchored_links, targets
 from vaulttool.lint import Options, Report, RuleContext, notes_key, run_rules
 from vaulttool.models import Diagnostic, Note
-from vaulttool.notecheck import NoteChecker, NoteFindings, built, is_note_rule
+from vaulttool.notecheck import NoteChecker, built, is_note_rule
 from vaulttool.pool import pack, parse_entries
 from vaulttool.records import diagnostic_from_record, diagnostic_record, from_record
 from vaulttool.vault import VaultIndex, WalkResult, alias_owners, note_aliases
@@ -169,13 +169,14 @@ def recheck(
         anchored.update(_anchored(found_links))
     dirty = _affected(set(changed), known, now, state.anchored) & set(walked.notes)
     needed = dirty.union(*(anchored.get(path, ()) for path in dirty))
-    findings: dict[str, NoteFindings] = {path: built(found) for path, _, _, found in entries if found is not None}
+    shared: dict[str, str] = {}
+    findings = {path: built(found, shared) for path, _, _, found in entries if found is not None}
     notes: dict[str, Note] = dict(fresh)
     key = notes_key(options, checked)
     for path, record, found in cache.load_notes(key, stamps, wanted=needed.difference(fresh)):
         notes[path] = from_record(record, base, cap)
         if found is not None:
-            findings[path] = built(found)
+            findings[path] = built(found, shared)
     if not needed.issubset(notes) or (checked and not dirty.issubset(findings)):
         return None  # the cache lacks some of them: check everything
     if any(len(now[path]) != len(notes[path].links) for path in dirty):

@@ -30,9 +30,17 @@ _NONE: frozenset[Any] = frozenset()  # one empty set for every note without bloc
 _SEVERITIES = {severity.value: severity for severity in Severity}  # a dict lookup: Enum calls are slow
 
 
-def diagnostic_from_record(r: tuple[Any, ...]) -> Diagnostic:
-    """The :class:`Diagnostic` a ``diagnostic_record`` tuple describes."""
-    return _new_diagnostic((r[0], r[1], r[2], r[3], _SEVERITIES[r[4]], r[5], r[6], r[7], r[8], r[9]))
+def diagnostic_from_record(r: tuple[Any, ...], shared: dict[str, str] | None = None) -> Diagnostic:
+    """The :class:`Diagnostic` a ``diagnostic_record`` tuple describes.
+
+    With ``shared``, equal messages and targets become one string object (a large vault
+    repeats a few thousand messages tens of thousands of times).
+    """
+    message, target = r[5], r[8]
+    if shared is not None:
+        message = shared.setdefault(message, message)
+        target = target if target is None else shared.setdefault(target, target)
+    return _new_diagnostic((r[0], r[1], r[2], r[3], _SEVERITIES[r[4]], message, r[6], r[7], target, r[9]))
 
 
 def to_record(note: Note) -> NoteRecord:
