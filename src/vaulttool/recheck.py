@@ -11,8 +11,8 @@ the diagnostics of a note can differ from last time only when
   or stopped being one).
 
 Those notes are checked again, with every rule, on a context holding them and the notes
-whose headings they link to; every other file keeps its diagnostics. Rules whose findings in one note
-depend on other notes in any other way would have to be added to this list: broken-link
+whose headings they link to; every other file keeps its diagnostics. Rules whose findings
+in one note depend on other notes in any other way would have to be added to this list: broken-link
 hints that name the note owning an alias are kept right by checking the whole vault
 whenever a changed note's aliases changed. Added or removed files, other settings, an
 incomplete state or more than one changed note in :data:`MAX_SHARE` also mean a full check.
@@ -41,7 +41,7 @@ if TYPE_CHECKING:
 
 MAX_SHARE = 20  # check again only what changed when at most one note in this many did
 Records = tuple[tuple[Any, ...], ...]
-Targets = dict[str, tuple[str | None, ...]]  # what each note's links resolve to, in order
+TargetMap = dict[str, tuple[str | None, ...]]  # what each note's links resolve to, in order
 
 
 @dataclass(frozen=True)
@@ -55,7 +55,7 @@ class State:
     diagnostics: dict[str, Records]  # the final diagnostic records of each file, in report order
     aliases: dict[str, tuple[str, ...]]  # the aliases of each note that has some
     anchored: dict[str, tuple[str, ...]]  # the notes each note links to with a #heading or #^block
-    targets: Targets  # what each note's links resolved to
+    targets: TargetMap  # what each note's links resolved to
 
     def value(self) -> tuple[Any, ...]:
         """The state as plain data for the cache."""
@@ -99,7 +99,7 @@ def walk_problems(walked: WalkResult) -> tuple[tuple[str, str], ...]:
     return tuple((d.path, d.message) for d in walked.problems)
 
 
-Facts = tuple[dict[str, tuple[str, ...]], dict[str, tuple[str, ...]], Targets]
+Facts = tuple[dict[str, tuple[str, ...]], dict[str, tuple[str, ...]], TargetMap]
 
 
 def vault_facts(ctx: RuleContext) -> Facts:
@@ -205,7 +205,7 @@ def recheck(
     return new_state.report(vault, len(walked.notes), state, frozenset(dirty)), new_state
 
 
-def _affected(changed: set[str], before: Targets, now: Targets, anchored: dict[str, tuple[str, ...]]) -> set[str]:
+def _affected(changed: set[str], before: TargetMap, now: TargetMap, anchored: dict[str, tuple[str, ...]]) -> set[str]:
     """The files whose diagnostics the changed notes can affect: themselves, the notes that
     link to their headings or blocks, and the files they linked to before or link to now."""
     dirty = set(changed)
@@ -217,7 +217,7 @@ def _affected(changed: set[str], before: Targets, now: Targets, anchored: dict[s
     return dirty
 
 
-def _linked(dirty: set[str], now: Targets) -> set[str]:
+def _linked(dirty: set[str], now: TargetMap) -> set[str]:
     """Which of ``dirty`` some other file links to (all that orphan-note asks of them)."""
     linked: set[str] = set()
     for path, found in now.items():
