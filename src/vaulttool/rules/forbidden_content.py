@@ -26,10 +26,8 @@ DEFAULT_SEVERITY = Severity.ERROR
 def check_note(nc: NoteContext) -> Iterator[Diagnostic]:
     """Yield one diagnostic per code block, forbidden section and forbidden phrase."""
     path, note, schema = nc.path, nc.note, nc.schema
-    if schema is None:
-        return
-    spec = schema.spec.forbidden
-    if spec is None:
+    spec = schema.spec.forbidden if schema is not None else None
+    if schema is None or spec is None:
         return
     if spec.code_blocks:
         for line in sorted(note.code_lines):

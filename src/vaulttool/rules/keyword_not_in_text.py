@@ -97,10 +97,8 @@ def missing_keywords(note: Note, keyword_line: int, keywords: list[str], spec: K
 def check_note(nc: NoteContext) -> Iterator[Diagnostic]:
     """Yield one diagnostic per keyword not found in the text, and for a list of the wrong size."""
     path, note, schema = nc.path, nc.note, nc.schema
-    if schema is None:
-        return
-    spec = schema.spec.keywords
-    if spec is None:
+    spec = schema.spec.keywords if schema is not None else None
+    if schema is None or spec is None:
         return
     found = keyword_list(note, spec)
     if found is None:

@@ -26,10 +26,8 @@ DEFAULT_SEVERITY = Severity.ERROR
 def check_note(nc: NoteContext) -> Iterator[Diagnostic]:
     """Yield one diagnostic per topic found on one side only, and per topic cell without a link."""
     path, note, schema = nc.path, nc.note, nc.schema
-    if schema is None:
-        return
-    spec = schema.spec.table
-    if spec is None:
+    spec = schema.spec.table if schema is not None else None
+    if schema is None or spec is None:
         return
     rows = nc.topic_rows
     for row in rows:
