@@ -188,3 +188,9 @@ def test_a_rerun_prints_exactly_what_a_full_check_prints(
     check(vault, cache=VaultCache(tmp_path / "cache", vault))  # a check that prints nothing in between
     append(sorted(vault.rglob("*.md"))[400], "\n[[Missing Elsewhere]]\n")
     assert printed(*folder) == printed("--no-cache")  # the last printed text is not reused for the first note
+
+
+def test_the_command_lines_lean_check_reports_what_a_full_context_does(vault: Path) -> None:
+    lean = check(vault, keep_context=False)
+    assert lean.context is None
+    assert format_json(lean) == format_json(check(vault))
