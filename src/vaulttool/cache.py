@@ -173,6 +173,7 @@ class VaultCache:
         self.started_ns = time.time_ns()
         self._stamps: dict[str, Stamp] | None = None
         self._stamped: tuple[str, ...] = ()
+        self._files: tuple[WalkResult, str] | None = None
         self._packs: dict[str, Pack] = {}  # pack file name: loaded pack
         self._leftovers: list[Stored] = []  # entries to store that are not in a pack of their own
 
@@ -200,9 +201,11 @@ class VaultCache:
         return stamps is not None and len(stamps) == len(self._stamped) and all(map(self.settled, stamps.values()))
 
     def files_key(self, walked: WalkResult) -> str:
-        """A digest of which files the vault holds: what link resolution depends on."""
-        names = "\0".join((*walked.notes, "", *walked.attachments))
-        return fingerprint(b"files", names.encode("utf-8", "surrogatepass"))
+        """A digest of which files the vault holds: what link resolution depends on (worked out once per walk)."""
+        if self._files is None or self._files[0] is not walked:
+            names = "\0".join((*walked.notes, "", *walked.attachments))
+            self._files = walked, fingerprint(b"files", names.encode("utf-8", "surrogatepass"))
+        return self._files[1]
 
     def result_key(self, options: str, walked: WalkResult) -> str:
         """The key of a whole result: ``options`` (a fingerprint) and the stamp of every file found."""

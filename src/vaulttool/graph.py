@@ -40,7 +40,7 @@ class ResolvedLink(NamedTuple):
 
 
 _new_resolved = cast("Callable[[tuple[str, Link, str | None]], ResolvedLink]", partial(tuple.__new__, ResolvedLink))
-_RESOLVED = itemgetter(2)
+_RESOLVED, _LINK_SUBPATH = itemgetter(2), attrgetter("subpath")
 
 
 Targets = tuple["str | None", ...]  # what each link of a note resolves to, in order (None: nothing)
@@ -72,6 +72,19 @@ class LinkResolver:
 def resolved_links(path: str, links: Sequence[Link], found: Targets) -> list[ResolvedLink]:
     """The links of the note at ``path`` paired with what they resolve to (``found``)."""
     return list(map(_new_resolved, zip(repeat(path), links, found)))
+
+
+LinkParts = tuple[Sequence[ResolvedLink], Sequence[ResolvedLink]]  # a note's unresolved and anchored links
+_NO_PARTS: LinkParts = ((), ())
+
+
+def link_parts(path: str, links: Sequence[Link], found: Targets) -> LinkParts:
+    """The links of the note at ``path`` that resolve to nothing, and those that resolve and
+    carry a ``#subpath`` (``found``: what each resolves to); the only links checks look at one by one."""
+    if None not in found and not any(map(_LINK_SUBPATH, links)):
+        return _NO_PARTS
+    items = resolved_links(path, links, found)
+    return unresolved_links(items), anchored_links(items)
 
 
 def targets(links: Iterable[ResolvedLink]) -> Targets:

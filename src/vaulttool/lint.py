@@ -13,7 +13,7 @@ import gc
 import json
 import os
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -22,14 +22,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, cast
 
-from vaulttool.graph import (
-    LinkResolver,
-    ResolvedLink,
-    Targets,
-    anchored_links,
-    resolved_links,
-    unresolved_links,
-)
+from vaulttool.graph import LinkParts, LinkResolver, ResolvedLink, Targets, link_parts, resolved_links
 from vaulttool.models import Diagnostic, Note, Severity
 from vaulttool.notecheck import NoteChecker, NoteFindings, built, is_note_rule
 from vaulttool.notes import DEFAULT_MAX_BYTES
@@ -46,8 +39,7 @@ if TYPE_CHECKING:
     from vaulttool.graph import LinkGraph
 
 
-_SUBPATH, _SEVERITY = attrgetter("subpath"), attrgetter("severity")
-_NOTHING: tuple[Sequence[ResolvedLink], Sequence[ResolvedLink]] = ((), ())
+_SEVERITY = attrgetter("severity")
 _UNSUPPRESSED = Suppressions()
 
 
@@ -101,6 +93,8 @@ class RuleContext:
     findings: dict[str, NoteFindings] = field(default_factory=dict)
     checked: tuple[str, ...] = ()
     lean: bool = False  # the notes' links were let go once resolved (see load_vault)
+    # the unresolved and the anchored links, when they were worked out while loading
+    known_links: tuple[list[ResolvedLink], list[ResolvedLink]] | None = None
 
     @cached_property
     def resolved(self) -> list[ResolvedLink]:
@@ -113,23 +107,20 @@ class RuleContext:
         return found
 
     @cached_property
+    def _links(self) -> tuple[list[ResolvedLink], list[ResolvedLink]]:
+        if self.known_links is not None:
+            return self.known_links
+        return _flatten({path: link_parts(path, self.notes[path].links, found) for path, found in self.targets.items()})
+
+    @property
     def unresolved(self) -> list[ResolvedLink]:
         """The links that resolve to nothing, in order."""
-        found: list[ResolvedLink] = []
-        for path, targets in self.targets.items():
-            if None in targets:
-                found += unresolved_links(resolved_links(path, self.notes[path].links, targets))
-        return found
+        return self._links[0]
 
-    @cached_property
+    @property
     def anchored(self) -> list[ResolvedLink]:
         """The links that resolve and carry a ``#subpath``, in order."""
-        found: list[ResolvedLink] = []
-        for path, targets in self.targets.items():
-            links = self.notes[path].links
-            if any(map(_SUBPATH, links)):
-                found += anchored_links(resolved_links(path, links, targets))
-        return found
+        return self._links[1]
 
     @property
     def link_count(self) -> int:
@@ -278,17 +269,13 @@ def load_vault(
         findings: dict[str, NoteFindings] = {}
         found_targets: dict[str, Targets] = {}
         known: dict[str, Targets] = {}
-        kept: dict[str, tuple[Sequence[ResolvedLink], Sequence[ResolvedLink]]] = {}  # lean: unresolved, anchored
+        kept: dict[str, LinkParts] = {}  # lean: each note's unresolved and anchored links
         shared: dict[str, str] = {}  # one object for each text the diagnostics repeat
 
         def keep(path: str, note: Note, targets: Targets) -> None:
             found_targets[path] = targets
             if lean:
-                if None in targets or any(map(_SUBPATH, note.links)):
-                    links = resolved_links(path, note.links, targets)
-                    kept[path] = (unresolved_links(links), anchored_links(links))
-                else:
-                    kept[path] = _NOTHING
+                kept[path] = link_parts(path, note.links, targets)
                 note = dataclasses.replace(note, links=())
             notes[path] = note
 
@@ -322,17 +309,35 @@ def load_vault(
         if checker is not None:
             findings = {path: findings[path] for path in walked.notes}
     ctx = RuleContext(
-        root, notes, walked.attachments, index, found_targets, walked.problems, options.schemas, findings, checked, lean
+        root,
+        notes,
+        walked.attachments,
+        index,
+        found_targets,
+        walked.problems,
+        options.schemas,
+        findings,
+        checked,
+        lean,
+        _flatten({path: kept[path] for path in walked.notes}) if lean else None,
     )
-    if lean:  # what the rules would work out from the links, worked out while there were links
-        ctx.__dict__["unresolved"] = [item for path in walked.notes for item in kept[path][0]]
-        anchored = ctx.__dict__["anchored"] = [item for path in walked.notes for item in kept[path][1]]
-        del kept
-        targets = {item.resolved for item in anchored}  # headings matter only where anchors point
+    kept.clear()
+    if lean:
+        targets = {item.resolved for item in ctx.anchored}  # headings matter only where anchors point
         for path, note in notes.items():
             if note.headings and path not in targets:
                 notes[path] = dataclasses.replace(note, headings=())
     return ctx
+
+
+def _flatten(parts: dict[str, LinkParts]) -> tuple[list[ResolvedLink], list[ResolvedLink]]:
+    """The unresolved and the anchored links of every note, note by note in the order of ``parts``."""
+    unresolved: list[ResolvedLink] = []
+    anchored: list[ResolvedLink] = []
+    for found, with_anchor in parts.values():
+        unresolved += found
+        anchored += with_anchor
+    return unresolved, anchored
 
 
 def notes_key(options: Options, checked: tuple[str, ...]) -> str:
