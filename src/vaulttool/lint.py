@@ -93,8 +93,11 @@ class RuleContext:
     findings: dict[str, NoteFindings] = field(default_factory=dict)
     checked: tuple[str, ...] = ()
     lean: bool = False  # the notes' links were let go once resolved (see load_vault)
-    # the unresolved and the anchored links, when they were worked out while loading
+    # what was worked out already: the unresolved and the anchored links (while loading), and
+    # for a context that holds part of a vault, what the whole vault says of linked files and aliases
     known_links: tuple[list[ResolvedLink], list[ResolvedLink]] | None = None
+    known_linked: set[str] | None = None
+    known_aliases: dict[str, str] | None = None
 
     @cached_property
     def resolved(self) -> list[ResolvedLink]:
@@ -130,6 +133,8 @@ class RuleContext:
     @cached_property
     def linked(self) -> set[str]:
         """The files some other file links to."""
+        if self.known_linked is not None:
+            return self.known_linked
         linked: set[str | None] = set()
         for path, targets in self.targets.items():
             others = set(targets)
@@ -141,6 +146,8 @@ class RuleContext:
     @cached_property
     def alias_owners(self) -> dict[str, str]:
         """Which note each alias (by ``link_key``) belongs to."""
+        if self.known_aliases is not None:
+            return self.known_aliases
         return alias_owners((path, note_aliases(note.frontmatter)) for path, note in self.notes.items())
 
     @cached_property

@@ -191,10 +191,10 @@ def recheck(
         options.schemas,
         {path: findings[path] for path in walked.notes if path in findings},
         checked,
+        # what the rules would work out from the whole vault, given from the whole vault
+        known_linked=_linked(dirty, now),
+        known_aliases=alias_owners((p, state.aliases[p]) for p in walked.notes if p in state.aliases),
     )
-    # what the rules would work out from the whole vault, given from the whole vault
-    ctx.__dict__["linked"] = _linked(dirty, now)
-    ctx.__dict__["alias_owners"] = alias_owners((p, state.aliases[p]) for p in walked.notes if p in state.aliases)
     diagnostics = _merge(state.diagnostics, dirty, run_rules(ctx, rules, options))
     cache.add_notes(key, entries, pack(entries)[0])
     cache.save_notes(key)
