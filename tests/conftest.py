@@ -12,14 +12,13 @@ REPO = Path(__file__).resolve().parents[1]
 FIXTURES = REPO / "tests" / "fixtures"
 SAMPLE_VAULT = REPO / "vault"
 SHARED = Path(os.environ.get("VAULTTOOL_SHARED", REPO.parent / "shared"))
-SEED = SHARED / "seed" / "python-concurrency-patterns.md"
+# the raw seed note, byte for byte as first written (mojibake, comma-string tags, closing remark)
+SEED = FIXTURES / "seed" / "python-concurrency-patterns.md"
 
 
 @pytest.fixture
 def seed_vault(tmp_path: Path) -> Path:
     """A vault holding only the raw seed note, as it was first written (defects included)."""
-    if not SEED.exists():
-        pytest.skip(f"seed note not found at {SEED}")
     vault = tmp_path / "seed-vault"
     vault.mkdir()
     shutil.copy(SEED, vault / SEED.name)
