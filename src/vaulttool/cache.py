@@ -19,6 +19,11 @@ so concurrent runs never see half a file:
   key of the same kind made from the settings files themselves
   (:func:`vaulttool.config.settings_digest`), so a re-run of an unchanged vault prints it
   again without loading the schemas or building a single diagnostic.
+* ``vault.txt``: the real path of the vault, for ``vaulttool cache``.
+
+The first write of a run prunes the other vaults' folders (:func:`prune`): those of
+vaults not checked for :data:`MAX_AGE_DAYS` days, then the least recently checked ones
+while the whole cache is larger than :data:`MAX_BYTES`.
 
 Files are ``marshal`` data behind a magic line and a CRC-32: ``marshal`` reads and writes
 plain data several times faster than JSON and, unlike pickle, never runs code while
@@ -33,6 +38,8 @@ import contextlib
 import hashlib
 import marshal
 import os
+import re
+import shutil
 import sys
 import time
 import zlib
@@ -67,6 +74,13 @@ RACY_NS = 2_000_000_000
 # merges them.
 _SMALL_PACK, _MAX_SMALL_PACKS = 64, 16
 
+# Housekeeping: a vault's folder goes when the vault was not checked for this long, and the
+# least recently checked ones go while the cache is larger than this.
+MAX_AGE_DAYS = 30
+MAX_BYTES = 1 << 30
+_VAULT_FILE = "vault.txt"
+_ENTRY_NAME = re.compile(r"[0-9a-f]{32}")  # only folders named like this are ever removed
+
 Pack: TypeAlias = "tuple[int, set[str] | None]"  # live entries in the pack, and their paths (None: all live)
 
 
@@ -99,6 +113,56 @@ def code_stamp() -> bytes:
                 st = entry.stat()
                 parts.append(f"{folder.name}/{entry.name}:{st.st_size}:{st.st_mtime_ns}")
     return "\n".join(parts).encode()
+
+
+class CacheEntry(NamedTuple):
+    """One vault's folder in the cache."""
+
+    folder: Path
+    vault: str | None  # the vault's real path (None: not recorded)
+    size: int  # bytes
+    used: float  # when a check last wrote or read it (seconds since the epoch)
+
+
+def cache_entries(base: Path) -> list[CacheEntry]:
+    """The vault folders under ``base``, least recently used first (none when ``base`` does not exist)."""
+    entries = []
+    try:
+        folders = [e for e in os.scandir(base) if _ENTRY_NAME.fullmatch(e.name) and e.is_dir(follow_symlinks=False)]
+    except OSError:
+        return []
+    for folder in folders:
+        size, used, vault = 0, 0.0, None
+        with contextlib.suppress(OSError):
+            for item in os.scandir(folder.path):
+                if item.is_file(follow_symlinks=False):
+                    st = item.stat(follow_symlinks=False)
+                    size, used = size + st.st_size, max(used, st.st_mtime)
+            vault = Path(folder.path, _VAULT_FILE).read_text(encoding="utf-8", errors="surrogateescape")
+        entries.append(CacheEntry(Path(folder.path), vault, size, used))
+    return sorted(entries, key=lambda entry: (entry.used, entry.folder.name))
+
+
+def remove_entry(entry: CacheEntry) -> None:
+    """Remove one vault's folder from the cache (what cannot be removed stays)."""
+    shutil.rmtree(entry.folder, ignore_errors=True)
+
+
+def prune(base: Path, keep: Path, now: float | None = None) -> list[CacheEntry]:
+    """Remove the folders under ``base`` of vaults not used for :data:`MAX_AGE_DAYS` days, then the least
+    recently used ones while all of them together exceed :data:`MAX_BYTES`; never ``keep``. Returns those removed.
+    """
+    limit = (time.time() if now is None else now) - MAX_AGE_DAYS * 86400
+    entries = cache_entries(base)
+    total = sum(entry.size for entry in entries)
+    removed = []
+    for entry in entries:  # least recently used first
+        if entry.folder == keep or (entry.used >= limit and total <= MAX_BYTES):
+            continue
+        remove_entry(entry)
+        total -= entry.size
+        removed.append(entry)
+    return removed
 
 
 def _sized(parts: Iterable[bytes]) -> Iterator[bytes]:
@@ -169,7 +233,10 @@ class VaultCache:
         """Use ``base/<digest of root's real path>``; nothing is created until something is saved."""
         self.root = os.fspath(root)
         real = os.path.realpath(root)
-        self.folder = Path(base) / hashlib.sha256(os.fsencode(real)).hexdigest()[:32]
+        self.base = Path(base)
+        self.real = real
+        self.folder = self.base / hashlib.sha256(os.fsencode(real)).hexdigest()[:32]
+        self._written = False  # whether this run wrote to the cache yet (the first write prunes)
         self.started_ns = time.time_ns()
         self._stamps: dict[str, Stamp] | None = None
         self._stamped: tuple[str, ...] = ()
@@ -237,6 +304,9 @@ class VaultCache:
         target = self.folder / name
         temp = self.folder / f".{name}.{os.getpid()}.{time.monotonic_ns()}.tmp"
         try:
+            if not self._written:
+                self._written = True
+                self._first_write()
             self.folder.mkdir(parents=True, exist_ok=True)
             with open(temp, "xb") as out:
                 out.writelines(parts)
@@ -244,6 +314,13 @@ class VaultCache:
         except (OSError, ValueError):  # ValueError: a value marshal cannot store, met while writing
             with contextlib.suppress(OSError):
                 temp.unlink(missing_ok=True)
+
+    def _first_write(self) -> None:
+        """Before a run's first write: prune other vaults' folders, then create this one and record the vault."""
+        prune(self.base, self.folder)
+        with contextlib.suppress(OSError):
+            self.folder.mkdir(parents=True, exist_ok=True)
+            (self.folder / _VAULT_FILE).write_text(self.real, encoding="utf-8", errors="surrogateescape")
 
     def _save(self, name: str, value: Any) -> None:
         with contextlib.suppress(ValueError):  # a value marshal cannot store: not cached
@@ -309,6 +386,8 @@ class VaultCache:
             text = str(data[start + size : -_CRC_BYTES], "utf-8", "surrogatepass")
         except Exception:  # missing, damaged or foreign: as good as absent
             return None
+        with contextlib.suppress(OSError):  # a re-run served from here counts as a use (see :func:`prune`)
+            os.utime(self.folder / "output.bin")
         kinds = (str, str, int, int, dict, str)
         if type(value) is not tuple or len(value) != len(kinds):
             return None

@@ -88,12 +88,24 @@ def configured_options(
 
 
 def _open_cache(vault: Path, cache_dir: Path | None) -> VaultCache | None:
-    """The vault's cache: under ``cache_dir`` when given, else the platform's (unless inside the vault)."""
+    """The vault's cache: under ``cache_dir`` when given (refused inside the vault), else the platform's
+    (unless inside the vault)."""
     from vaulttool.cache import VaultCache, default_cache_dir
 
-    if cache_dir is not None:
-        return VaultCache(cache_dir, vault)
-    return VaultCache.outside(default_cache_dir(), vault)
+    if cache_dir is None:
+        return VaultCache.outside(default_cache_dir(), vault)
+    cache = VaultCache.outside(cache_dir, vault)
+    if cache is None:
+        raise click.UsageError(f"--cache-dir '{cache_dir}' is inside the vault: vaulttool never writes its cache there")
+    return cache
+
+
+CACHE_DIR_OPTION = click.option(
+    "--cache-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    envvar="VAULTTOOL_CACHE_DIR",
+    help="Keep the cache here (default: the platform's cache folder, never inside the vault).",
+)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -141,12 +153,7 @@ def cli(debug: bool) -> None:
     help="Processes that parse a large vault (0: one per CPU; 1: no worker processes).",
 )
 @click.option("--no-cache", is_flag=True, help="Neither read nor write the cache.")
-@click.option(
-    "--cache-dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    envvar="VAULTTOOL_CACHE_DIR",
-    help="Keep the cache here (default: the platform's cache folder, never inside the vault).",
-)
+@CACHE_DIR_OPTION
 def check_command(
     vault: Path,
     fmt: str,
@@ -306,6 +313,53 @@ def rules_command() -> int:
         for line in body.splitlines():
             click.echo(f"    {line}".rstrip())
         click.echo()
+    return EXIT_OK
+
+
+@cli.group("cache", invoke_without_command=True)
+@CACHE_DIR_OPTION
+@click.pass_context
+def cache_group(ctx: click.Context, cache_dir: Path | None) -> int:
+    """Show where the cache is and how large, per vault (``cache clean`` empties it)."""
+    from vaulttool.cache import cache_entries, default_cache_dir
+
+    ctx.obj = base = cache_dir or default_cache_dir()
+    if ctx.invoked_subcommand is not None:
+        return EXIT_OK
+    entries = cache_entries(base)
+    total = sum(entry.size for entry in entries)
+    click.echo(f"{base}: {_size(total)} in {len(entries)} vault{'' if len(entries) == 1 else 's'}")
+    for entry in reversed(entries):  # most recently checked first
+        when = datetime.fromtimestamp(entry.used).strftime("%Y-%m-%d %H:%M")
+        click.echo(f"  {_size(entry.size):>9}  {when}  {entry.vault or '(vault not recorded)'}")
+    return EXIT_OK
+
+
+def _size(count: int) -> str:
+    """A byte count the way people read it (``12.3 MB``)."""
+    if count < 1000:
+        return f"{count} B"
+    size = count / 1000
+    for unit in ("kB", "MB"):
+        if size < 1000:
+            return f"{size:.1f} {unit}"
+        size /= 1000
+    return f"{size:.1f} GB"
+
+
+@cache_group.command("clean")
+@CACHE_DIR_OPTION
+@click.pass_obj
+def cache_clean_command(base: Path, cache_dir: Path | None) -> int:
+    """Remove every vault's entry from the cache."""
+    from vaulttool.cache import cache_entries, remove_entry
+
+    base = cache_dir or base
+    entries = cache_entries(base)
+    for entry in entries:
+        remove_entry(entry)
+    freed = sum(entry.size for entry in entries)
+    click.echo(f"{base}: removed {len(entries)} vault entr{'y' if len(entries) == 1 else 'ies'} ({_size(freed)})")
     return EXIT_OK
 
 
