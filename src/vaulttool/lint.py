@@ -12,6 +12,7 @@ import dataclasses
 import gc
 import json
 import os
+import sys
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -461,7 +462,9 @@ def check(
     if state is not None:
         try:
             done = recheck(root, options, rules, cache, walked, state, files)
-        except Exception:  # a damaged state: check everything
+        except (LookupError, TypeError, ValueError) as exc:  # a state that does not fit the vault
+            warning = f"vaulttool: the cached state of the last check cannot be used ({exc!r}); checking every note"
+            print(warning, file=sys.stderr)
             done = None
         if done is not None:
             if done[1] is not state:

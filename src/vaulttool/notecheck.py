@@ -7,7 +7,8 @@ note's record as plain data (:data:`Findings`), is cached with it, and is reused
 every run in which the note, the schemas and the selected rules are unchanged. Rules
 that look across notes (links, orphans, missing topics) run later, over the whole vault.
 
-A per-note rule module defines ``check_note(nc: NoteContext)`` instead of ``check(ctx)``.
+A per-note rule module declares ``SCOPE = "note"`` and defines ``check_note(nc: NoteContext)``
+instead of ``check(ctx)`` (see :mod:`vaulttool.rules`).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from typing import Any
 from vaulttool.markdown import Section, heading_words, sections
 from vaulttool.models import Diagnostic, Note
 from vaulttool.records import diagnostic_from_record, diagnostic_record
+from vaulttool.rules import rule_scope
 from vaulttool.schema import FieldProblem, Schema, schema_for
 from vaulttool.suppress import Suppressions
 from vaulttool.template import TopicRow, topic_rows
@@ -42,7 +44,7 @@ def built(found: Findings, shared: dict[str, str]) -> NoteFindings:
 
 def is_note_rule(rule: ModuleType) -> bool:
     """Whether ``rule`` checks one note at a time (``check_note``) rather than the vault (``check``)."""
-    return hasattr(rule, "check_note")
+    return rule_scope(rule) == "note"
 
 
 @dataclass

@@ -3,19 +3,21 @@
 Every check with a cache leaves its :class:`State` behind: the stamp of each note, the
 final diagnostics of each file, each note's aliases, which files the vault held. When a
 later check, with the same settings, finds the same files and only a few notes changed,
-the diagnostics of a note can differ from last time only when
+what must be checked again follows from what the enabled rules read (their ``SCOPE``, see
+:mod:`vaulttool.rules`):
 
-- the note changed;
-- it links to a heading or block of a changed note (the anchor may have broken or been fixed);
-- a changed note linked to it before or links to it now (it may have become an orphan,
-  or stopped being one).
+- ``note`` rules: the changed notes;
+- ``links`` rules: also the notes that link to a heading or block of a changed note (the
+  anchor may have broken or been fixed);
+- ``graph`` rules: also the notes a changed note linked to before or links to now (one
+  may have become an orphan, or stopped being one);
+- a ``vault`` rule: everything, so the re-run is a full check (from the cached notes).
 
 Those notes are checked again, with every rule, on a context holding them and the notes
-whose headings they link to; every other file keeps its diagnostics. Rules whose findings
-in one note depend on other notes in any other way would have to be added to this list: broken-link
-hints that name the note owning an alias are kept right by checking the whole vault
-whenever a changed note's aliases changed. Added or removed files, other settings, an
-incomplete state or more than one changed note in :data:`MAX_SHARE` also mean a full check.
+whose headings they link to; every other file keeps its diagnostics. ``links`` rules also
+read the vault's files and aliases, so added or removed files and changed aliases mean a
+full check, as do other settings, an incomplete state or more than one changed note in
+:data:`MAX_SHARE`.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from vaulttool.models import Diagnostic, Note
 from vaulttool.notecheck import NoteChecker, built, is_note_rule
 from vaulttool.pool import pack, parse_entries
 from vaulttool.records import diagnostic_from_record, diagnostic_record, from_record
+from vaulttool.rules import rule_scope
 from vaulttool.vault import VaultIndex, WalkResult, alias_owners, note_aliases
 
 if TYPE_CHECKING:
@@ -142,7 +145,8 @@ def recheck(
 ) -> tuple[Report, State] | None:
     """The report of ``root`` worked out from ``state`` and the notes changed since, and the
     state to keep; None when a full check is needed instead."""
-    if state.files != files or state.problems != walk_problems(walked):
+    scopes = {rule_scope(rule) for rule in rules}
+    if "vault" in scopes or state.files != files or state.problems != walk_problems(walked):
         return None
     stamps = cache.stamps(walked.notes)
     changed = [p for p in walked.notes if (s := stamps.get(p)) is None or state.stamps.get(p) != s]
@@ -167,7 +171,7 @@ def recheck(
     anchored = {path: found for path, found in state.anchored.items() if path not in new_links}
     for found_links in new_links.values():
         anchored.update(_anchored(found_links))
-    dirty = _affected(set(changed), known, now, state.anchored) & set(walked.notes)
+    dirty = _affected(set(changed), known, now, state.anchored, scopes) & set(walked.notes)
     needed = dirty.union(*(anchored.get(path, ()) for path in dirty))
     shared: dict[str, str] = {}
     findings = {path: built(found, shared) for path, _, _, found in entries if found is not None}
@@ -205,15 +209,19 @@ def recheck(
     return new_state.report(vault, len(walked.notes), state, frozenset(dirty)), new_state
 
 
-def _affected(changed: set[str], before: TargetMap, now: TargetMap, anchored: dict[str, tuple[str, ...]]) -> set[str]:
-    """The files whose diagnostics the changed notes can affect: themselves, the notes that
-    link to their headings or blocks, and the files they linked to before or link to now."""
+def _affected(
+    changed: set[str], before: TargetMap, now: TargetMap, anchored: dict[str, tuple[str, ...]], scopes: set[str]
+) -> set[str]:
+    """The files whose diagnostics the changed notes can affect under rules of ``scopes``: themselves,
+    the notes that link to their headings or blocks, the files they linked to before or link to now."""
     dirty = set(changed)
-    for path, found in anchored.items():
-        if not changed.isdisjoint(found):
-            dirty.add(path)
-    for path in changed:
-        dirty.update(t for t in (*before[path], *now[path]) if t is not None)
+    if "links" in scopes:
+        for path, found in anchored.items():
+            if not changed.isdisjoint(found):
+                dirty.add(path)
+    if "graph" in scopes:
+        for path in changed:
+            dirty.update(t for t in (*before[path], *now[path]) if t is not None)
     return dirty
 
 

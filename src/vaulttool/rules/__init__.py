@@ -1,6 +1,21 @@
-"""The rules: one module per rule, each with ``ID``, ``DEFAULT_SEVERITY`` and ``check(ctx)``.
+"""The rules: one module per rule, each with ``ID``, ``DEFAULT_SEVERITY``, ``SCOPE`` and a check.
 
-A rule module's docstring is its documentation (``vaulttool rules`` prints it).
+A rule module's docstring is its documentation (``vaulttool rules`` prints it). ``SCOPE``
+says what the rule reads, and so what a re-run after some notes changed must check again
+(see :mod:`vaulttool.recheck`); the engine decides everything from it:
+
+- ``"note"``: one note and the template schema it follows, nothing else. The module
+  defines ``check_note(nc: NoteContext)``; it runs right after the note is parsed, and
+  what it finds is cached with the note.
+- ``"links"``: one note read against the vault's files (the name index, aliases, the
+  walk's problems) and the headings and blocks of the notes it links to. The module
+  defines ``check(ctx: RuleContext)``; a re-run checks the changed notes and the notes
+  that link to their headings or blocks.
+- ``"graph"``: which notes link to which, across the whole vault. A re-run also checks
+  the notes a changed note linked to before or links to now.
+- ``"vault"``: anything at all. A re-run checks the whole vault (from cached notes), so
+  such a rule is always right, at the cost of speed. A rule that declares no scope is
+  treated as one.
 """
 
 from __future__ import annotations
@@ -46,6 +61,17 @@ ALL_RULES = (
     missing_topic,
     name_conflict,
 )
+
+
+SCOPES = ("note", "links", "graph", "vault")
+
+
+def rule_scope(rule: ModuleType) -> str:
+    """What ``rule`` reads (one of :data:`SCOPES`; ``"vault"`` when it does not say)."""
+    found: str = getattr(rule, "SCOPE", "vault")
+    if found not in SCOPES:
+        raise ValueError(f"rule '{rule.ID}' declares an unknown SCOPE {found!r} (known: {', '.join(SCOPES)})")
+    return found
 
 
 def describe(rule: ModuleType) -> tuple[str, str]:

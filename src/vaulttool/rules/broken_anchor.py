@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 
 ID = "broken-anchor"
 DEFAULT_SEVERITY = Severity.ERROR
+SCOPE = "links"
 
 
 def heading_index(note: Note) -> dict[str, list[int]]:

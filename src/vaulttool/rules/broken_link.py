@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 
 ID = "broken-link"
 DEFAULT_SEVERITY = Severity.ERROR
+SCOPE = "links"
 
 
 def _attachment_stems(ctx: RuleContext) -> dict[str, str]:

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 
 ID = "description-too-short"
 DEFAULT_SEVERITY = Severity.ERROR
+SCOPE = "note"
 
 
 def check_note(nc: NoteContext) -> Iterator[Diagnostic]:

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 
 ID = "frontmatter-missing"
 DEFAULT_SEVERITY = Severity.ERROR
+SCOPE = "note"
 
 
 def check_note(nc: NoteContext) -> Iterator[Diagnostic]:

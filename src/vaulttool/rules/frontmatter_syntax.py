@@ -16,13 +16,13 @@ from typing import TYPE_CHECKING
 from vaulttool.models import Diagnostic, Severity
 
 if TYPE_CHECKING:
-    from vaulttool.lint import RuleContext
+    from vaulttool.notecheck import NoteContext
 
 ID = "frontmatter-syntax"
 DEFAULT_SEVERITY = Severity.ERROR
+SCOPE = "note"
 
 
-def check(ctx: RuleContext) -> Iterator[Diagnostic]:
-    """Yield the frontmatter problems found while parsing each note."""
-    for note in ctx.notes.values():
-        yield from (d for d in note.problems if d.rule == ID)
+def check_note(nc: NoteContext) -> Iterator[Diagnostic]:
+    """Yield the frontmatter problems found while parsing the note."""
+    yield from (d for d in nc.note.problems if d.rule == ID)

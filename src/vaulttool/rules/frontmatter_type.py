@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 
 ID = "frontmatter-type"
 DEFAULT_SEVERITY = Severity.ERROR
+SCOPE = "note"
 
 
 TAG_PROPERTIES = ("tags", "tag")

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 
 ID = "keyword-not-in-text"
 DEFAULT_SEVERITY = Severity.WARNING
+SCOPE = "note"
 
 
 @lru_cache(maxsize=4)

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 
 ID = "missing-moc"
 DEFAULT_SEVERITY = Severity.ERROR
+SCOPE = "links"
 
 
 def check(ctx: RuleContext) -> Iterator[Diagnostic]:

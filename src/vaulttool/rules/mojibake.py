@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 
 ID = "mojibake"
 DEFAULT_SEVERITY = Severity.ERROR
+SCOPE = "note"
 
 
 def check_note(nc: NoteContext) -> Iterator[Diagnostic]:

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 
 ID = "name-conflict"
 DEFAULT_SEVERITY = Severity.WARNING
+SCOPE = "links"
 
 
 def _difference(a: str, b: str) -> str:

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 
 ID = "orphan-note"
 DEFAULT_SEVERITY = Severity.INFO
+SCOPE = "graph"
 
 
 def check(ctx: RuleContext) -> Iterator[Diagnostic]:

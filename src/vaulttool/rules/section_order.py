@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 
 ID = "section-order"
 DEFAULT_SEVERITY = Severity.WARNING
+SCOPE = "note"
 
 
 def check_note(nc: NoteContext) -> Iterator[Diagnostic]:

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 
 ID = "topics-mismatch"
 DEFAULT_SEVERITY = Severity.ERROR
+SCOPE = "note"
 
 
 def check_note(nc: NoteContext) -> Iterator[Diagnostic]:

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 
 ID = "unreadable-file"
 DEFAULT_SEVERITY = Severity.ERROR
+SCOPE = "links"
 
 
 def check(ctx: RuleContext) -> Iterator[Diagnostic]:
