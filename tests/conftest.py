@@ -29,10 +29,18 @@ GENVAULT = SHARED / "bench" / "genvault.py"
 
 
 @pytest.fixture(scope="session")
+def generated_vault(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A 500-note vault made by the tests' own generator (:mod:`tests.vaultgen`); copy it before changing it."""
+    from tests.vaultgen import make_vault
+
+    return make_vault(tmp_path_factory.mktemp("generated") / "vault", notes=500, seed=7)
+
+
+@pytest.fixture(scope="session")
 def genvault_1k(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
     """A 1,000-note synthetic vault and the manifest of every defect planted in it."""
     if not GENVAULT.exists():
-        pytest.skip(f"genvault not found at {GENVAULT}")
+        pytest.skip(f"benchmark data: {GENVAULT} not found; set VAULTTOOL_SHARED to the folder holding bench/")
     import json
     import subprocess
     import sys

@@ -144,8 +144,8 @@ def test_missing_targets_agree_with_check(vault: Path, clean: bool) -> None:
     assert (found == Counter()) is clean
 
 
-def test_missing_targets_agree_with_check_on_a_generated_vault(genvault_1k: tuple[Path, dict]) -> None:
-    vault, _ = genvault_1k
+def test_missing_targets_agree_with_check_on_a_generated_vault(generated_vault: Path) -> None:
+    vault = generated_vault
     expected = _check_missing(vault)
     assert len(expected) > 50
     assert _graph_missing(vault) == expected

@@ -19,8 +19,8 @@ def low_threshold(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(pool, "POOL_MIN_NOTES", 2)
 
 
-def test_pool_output_is_byte_identical(genvault_1k: tuple[Path, dict], low_threshold: None) -> None:
-    vault = genvault_1k[0]
+def test_pool_output_is_byte_identical(generated_vault: Path, low_threshold: None) -> None:
+    vault = generated_vault
     assert pool.worker_count(2, 1000) == 2
     assert format_json(check(vault, jobs=2)) == format_json(check(vault, jobs=1))
 
@@ -36,9 +36,9 @@ def test_workers_really_parse(tmp_path: Path, low_threshold: None) -> None:
 
 
 def test_notes_are_parsed_here_when_workers_cannot_start(
-    genvault_1k: tuple[Path, dict], low_threshold: None, monkeypatch: pytest.MonkeyPatch
+    generated_vault: Path, low_threshold: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    vault = genvault_1k[0]
+    vault = generated_vault
     expected = format_json(check(vault, jobs=1))
 
     def refuse(*args: object, **kwargs: object) -> None:
@@ -58,19 +58,19 @@ def test_small_batches_and_auto() -> None:
     assert pool.worker_count(0, 100_000) == pool.available_cpus()
 
 
-def test_progress_counts_every_note(genvault_1k: tuple[Path, dict], low_threshold: None) -> None:
+def test_progress_counts_every_note(generated_vault: Path, low_threshold: None) -> None:
     seen: list[tuple[int, int]] = []
-    report = check(genvault_1k[0], jobs=2, progress=lambda done, total: seen.append((done, total)))
+    report = check(generated_vault, jobs=2, progress=lambda done, total: seen.append((done, total)))
     assert seen[-1] == (report.notes, report.notes)
     assert [done for done, _ in seen] == sorted(done for done, _ in seen)
 
 
 def test_workers_that_are_not_forked_check_notes_alike(
-    genvault_1k: tuple[Path, dict], low_threshold: None, monkeypatch: pytest.MonkeyPatch
+    generated_vault: Path, low_threshold: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import multiprocessing
 
-    vault = genvault_1k[0]
+    vault = generated_vault
     expected = format_json(check(vault, jobs=1))
     assert '"rule": "keyword-not-in-text"' in expected  # the per-note template rules ran in the workers
     monkeypatch.setattr(pool, "_context", lambda: multiprocessing.get_context("spawn"))

@@ -18,9 +18,9 @@ from vaulttool.lint import check
 
 
 @pytest.fixture
-def vault(genvault_1k: tuple[Path, dict], tmp_path: Path) -> Path:
+def vault(generated_vault: Path, tmp_path: Path) -> Path:
     """A private copy of the 1,000-note generated vault."""
-    return Path(shutil.copytree(genvault_1k[0], tmp_path / "vault"))
+    return Path(shutil.copytree(generated_vault, tmp_path / "vault"))
 
 
 @pytest.fixture
@@ -99,7 +99,7 @@ def test_changed_aliases_check_the_whole_vault(
 ) -> None:
     folder = tmp_path / "cache"
     cached(vault, folder)
-    rewrite(sorted(vault.rglob("*.md"))[100], edit)
+    rewrite([note for note in sorted(vault.rglob("*.md")) if "\naliases:" in note.read_text()][10], edit)
     append(sorted(vault.rglob("*.md"))[200], "\n[[Some Other Name]]\n")
     full_checks.clear()
     assert cached(vault, folder) == format_json(check(vault))

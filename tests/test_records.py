@@ -10,8 +10,8 @@ from vaulttool.records import from_record, to_record
 from vaulttool.vault import walk_vault
 
 
-def test_every_note_survives_a_record_and_marshal(genvault_1k: tuple[Path, dict]) -> None:
-    vault = genvault_1k[0]
+def test_every_note_survives_a_record_and_marshal(generated_vault: Path) -> None:
+    vault = generated_vault
     root = str(vault)
     for path in walk_vault(vault).notes:
         note = read_note(root, path)

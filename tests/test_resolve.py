@@ -190,10 +190,10 @@ def test_remembering_resolver_answers_like_resolve(
     assert resolve(target, source) == expected
 
 
-def test_remembering_resolver_on_a_generated_vault(genvault_1k: tuple[Path, dict]) -> None:
+def test_remembering_resolver_on_a_generated_vault(generated_vault: Path) -> None:
     from vaulttool.lint import Options, load_vault
 
-    ctx = load_vault(genvault_1k[0], Options())
+    ctx = load_vault(generated_vault, Options())
     resolve = ctx.index.resolver()
     for item in ctx.resolved:
         assert resolve(item.link.target, item.source) == ctx.index.resolve(item.link.target, item.source)

@@ -31,7 +31,7 @@ def _note(rng: random.Random, index: int, names: list[str]) -> str:
     if rng.random() < 0.2:
         links.append(f"[[Missing {rng.randrange(5)}]]")
     return (
-        f"---\ntitle: {title}\n{aliases}tags:\n  - gen\nlinks:\n{moc}  - https://example.org\n---\n"
+        f"---\ntitle: {title}\n{aliases}tags:\n  - gen\nstatus: draft\nlinks:\n{moc}  - https://example.org\n---\n"
         f"# Note {index}\n\n## Part One\n\nSee {' and '.join(links)}.\n\n"
         f"## Part Two\n\nA paragraph with a block. ^blk\n"
     )
@@ -41,8 +41,12 @@ def make_vault(root: Path, notes: int = 36, seed: int = 0) -> Path:
     """Create the vault at ``root`` and return it."""
     rng = random.Random(seed)
     shutil.copytree(REPO / "vault", root)
-    shutil.copytree(REPO / "schemas", root / "_schemas")
+    shutil.copytree(REPO / "schemas", root / "_schemas", ignore=shutil.ignore_patterns("*.md"))
     (root / ".vaulttool.toml").write_text('schemas = "_schemas"\n', encoding="utf-8")
+    overview = (root / "Python Concurrency Patterns.md").read_text(encoding="utf-8")
+    for index, keyword in enumerate(("quantum gardening", "medieval pottery")):  # overviews with defects
+        text = overview.replace("architecture alignment", f"architecture alignment, {keyword}")
+        (root / f"Overview {index}.md").write_text(text.replace("status: published", "status: Published"), "utf-8")
     names = [f"Note {i}" for i in range(notes)] + ["Threading", "Python MOC"]
     for index in range(notes):
         path = root / f"{FOLDERS[index % len(FOLDERS)]}Note {index}.md"
