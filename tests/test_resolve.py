@@ -197,3 +197,61 @@ def test_remembering_resolver_on_a_generated_vault(generated_vault: Path) -> Non
     resolve = ctx.index.resolver()
     for item in ctx.resolved:
         assert resolve(item.link.target, item.source) == ctx.index.resolve(item.link.target, item.source)
+
+
+def anchor_missing(text: str, subpath: str) -> str | None:
+    """What of ``subpath`` a note holding ``text`` lacks, as ``broken-anchor`` judges it."""
+    from vaulttool.notes import parse_note
+    from vaulttool.rules.broken_anchor import AnchorIndex
+
+    return AnchorIndex(parse_note("Target.md", text.encode())).missing(subpath)
+
+
+ANCHOR_CASES = [
+    # Obsidian's heading sanitiser: each of !"#$%&()*+,.:;<=>?@^`{|}~/[]\ is a space, not deleted
+    pytest.param("# D&D Rules", "D D Rules", True, id="ampersand-is-a-space"),
+    pytest.param("# D&D Rules", "D&D Rules", True, id="ampersand-as-written"),
+    pytest.param("# D&D Rules", "DD Rules", False, id="ampersand-not-deleted"),
+    pytest.param("### Inbox.md", "Inbox md", True, id="dot-is-a-space"),
+    pytest.param("### Inbox.md", "inboxmd", False, id="dot-not-deleted"),
+    pytest.param("## Prerequisites", "Prerequisites", True, id="plain"),
+    pytest.param("## Prerequisites", "Pre-requisites", False, id="hyphen-kept-in-link"),
+    pytest.param("## Pre-requisites", "Prerequisites", False, id="hyphen-kept-in-heading"),
+    pytest.param("## snake_case name", "snake case name", False, id="underscore-kept"),
+    pytest.param("## Don't panic", "Dont panic", False, id="apostrophe-kept"),
+    pytest.param("### `hasTag()`", "hasTag", True, id="code-and-parentheses"),
+    pytest.param("## How large can it be?", "How large can it be", True, id="question-mark"),
+    pytest.param("## 🧠 Overview (Mentor Advice)", "🧠 Overview (Mentor Advice)", True, id="emoji-as-written"),
+    pytest.param("## 🧠 Overview (Mentor Advice)", "Overview (Mentor Advice)", False, id="emoji-kept"),
+    pytest.param("## Spaces   and\ttabs", "SPACES AND TABS", True, id="white-space-and-case"),
+    # a link in a heading is sanitised as written: page, part and shown words all stay
+    pytest.param("## See [[Page#Part|shown words]]", "See Page Part shown words", True, id="heading-link-whole"),
+    pytest.param("## See [[Page#Part|shown words]]", "See shown words", False, id="heading-link-alias-only"),
+    pytest.param("## About [[Other Note]]", "About Other Note", True, id="heading-link-plain"),
+    # heading paths: each part inside the section of the one before it
+    pytest.param("# A\n## B", "A#B", True, id="path-child"),
+    pytest.param("# A\n## X\n### B", "A#B", True, id="path-grandchild"),
+    pytest.param("# A\n# C\n## B", "A#B", False, id="path-after-section-ends"),
+    pytest.param("## A\n# C\n### B", "A#B", False, id="path-ended-by-higher-level"),
+    pytest.param("## B\n# A", "A#B", False, id="path-before"),
+    pytest.param("# A\n## X\n# A\n## B", "A#B", True, id="path-second-parent"),
+    pytest.param("# A\n## B\n### C\n## D", "A#B#C", True, id="path-three"),
+    pytest.param("# A\n## B\n## D\n### C", "A#B#C", False, id="path-three-wrong-branch"),
+    # math: a stray $$ hides nothing; what closed math holds is no target
+    pytest.param("Pay DO $$ now\n\n## Later", "Later", True, id="heading-after-stray-display-math"),
+    pytest.param("Cost $$ and\nmore ^after-stray", "^after-stray", True, id="block-after-stray-display-math"),
+    pytest.param("$$\nx ^in-math\n$$", "^in-math", False, id="block-inside-display-math"),
+    # code fenced in a callout or under a list item is no target
+    pytest.param("> [!note]\n> ```\n> # In code\n> ```", "In code", False, id="heading-in-callout-code"),
+    pytest.param("- item\n    ```\n    x ^in-code\n    ```", "^in-code", False, id="block-in-list-code"),
+    pytest.param("> ```\n> code\n> ```\n\n# After", "After", True, id="heading-after-callout-code"),
+    # block ids: matched without regard to case
+    pytest.param("Text. ^Quote-Of-Day", "^quote-of-day", True, id="block-lower-link"),
+    pytest.param("Text. ^quote-of-day", "^Quote-Of-Day", True, id="block-upper-link"),
+    pytest.param("Text. ^quote-of-day", "^quote-of-the-day", False, id="block-other-id"),
+]
+
+
+@pytest.mark.parametrize(("text", "subpath", "resolves"), ANCHOR_CASES)
+def test_anchor(text: str, subpath: str, resolves: bool) -> None:
+    assert (anchor_missing(text, subpath) is None) is resolves

@@ -84,6 +84,28 @@ def test_link_forms(text: str, expected: list[tuple[str, str, str, str | None, i
         ("\\`` [[real]]", ["real"]),
         ("\\`` [[code]] ` [[real]]", ["real"]),
         ("# Heading with [[link]]", ["link"]),
+        # display math: a $$ opens math only when a later $$ of its paragraph closes it
+        ("DO $$ this\n[[after a stray opener]]\n\n# H\n[[next paragraph]]", ["after a stray opener", "next paragraph"]),
+        ("cost $$ [[a]]\n\n$$ [[b]]", ["a", "b"]),
+        ("a $$x\n[[math]]\ny$$ [[after]]", ["after"]),
+        ("$$\n[[math]]\n\n[[text]]\n$$", ["math", "text"]),
+        ("> $$\n> [[math]]\n> $$\n> [[after]]", ["after"]),
+        ("> $$ [[a]]\n>\n> [[b]] $$", ["a", "b"]),
+        ("$$x$$ [[between]] $$y$$", ["between"]),
+        ("# Title $$\n[[after a heading]]\n$$", ["after a heading"]),
+        ("%% $$ %% [[after comment]]\n$$", ["after comment"]),
+        # inline math: no white space inside the $, no digit after the closing $
+        ("$ [[a]] $", ["a"]),
+        ("$x$1 [[b]]", ["b"]),
+        # code fenced inside a quote or callout, or indented under a list item
+        ("> ```\n> [[code]]\n> ```\n> [[real]]", ["real"]),
+        ("> [!note] Title\n> ~~~md\n> [[code]]\n> ~~~\n[[real]]", ["real"]),
+        ("> > ```\n> > [[code]]\n> [[quote ends the code]]", ["quote ends the code"]),
+        ("> ```\n> [[code]]\n\n[[after the quote]]", ["after the quote"]),
+        ("- item\n    ```\n    [[code]]\n    ```\n- [[real]]", ["real"]),
+        ("1. item\n   ```js\n   [[code]]\n   ```\n   [[real]]", ["real"]),
+        ("- item\n    ```\n    [[code]]\n- [[the item ends the code]]", ["the item ends the code"]),
+        ("- item\n\n        ```\n        [[code]]\n        ```\n\n[[real]]", ["real"]),
     ],
 )
 def test_masking(text: str, targets: list[str]) -> None:
@@ -107,7 +129,7 @@ def test_raw_keeps_subpath_and_drops_alias() -> None:
     [
         ("### `hasTag()`", "hasTag"),
         ("## How large can each remote vault be?", "How large can each remote vault be"),
-        ("## 🧠 Overview (Mentor Advice)", "Overview (Mentor Advice)"),
+        ("## 🧠 Overview (Mentor Advice)", "🧠 Overview (Mentor Advice)"),
         ("## About [[Other Note]]", "About Other Note"),
         ("## Spaces   collapse", "spaces collapse"),
         ("## Ünïcode Wörds", "ünïcode wörds"),
@@ -127,6 +149,22 @@ def test_headings_levels_setext_and_code() -> None:
         (2, "Three", 6),
         (6, "Six", 13),
     ]
+
+
+@pytest.mark.parametrize(
+    ("text", "headings", "ids"),
+    [
+        ("$$\n# in math\nx ^m1\n$$\n# After\nText ^a1", ["After"], {"a1"}),
+        ("Stray $$ opener\n\n# Heading\n\nText ^t1", ["Heading"], {"t1"}),
+        ("> ```\n> # in code ^c1\n> ```\n\n# Out", ["Out"], set()),
+        ("- item\n    ```\n    # in code ^c2\n    ```\n\n# Out", ["Out"], set()),
+        ("$$x$$ ^eq-1", [], {"eq-1"}),
+    ],
+)
+def test_math_and_code_hide_targets(text: str, headings: list[str], ids: set[str]) -> None:
+    scan = scan_body(text.split("\n"), 1)
+    assert [h.text for h in scan.headings] == headings
+    assert scan.block_ids == ids
 
 
 def test_thematic_break_after_blank_is_not_a_heading() -> None:
@@ -175,8 +213,9 @@ def hang_guard() -> Iterator[None]:
         "[x](" * 100_000,
         "<!--" * 50_000 + " -->",
         "%%" * 50_000,
+        "a $$ " * 100_000,
     ],
-    ids=["wiki-open", "md-open", "embed-open", "backticks", "dollars", "md-dest", "comments", "percent"],
+    ids=["wiki-open", "md-open", "embed-open", "backticks", "dollars", "md-dest", "comments", "percent", "displays"],
 )
 def test_scanner_is_linear_on_hostile_lines(line: str, hang_guard: None) -> None:
     scan = scan_body([line, "[[after]]"], 1)

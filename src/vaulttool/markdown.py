@@ -95,14 +95,21 @@ def heading_words(text: str) -> tuple[str, ...]:
     return tuple(words(repair_mojibake(text)))
 
 
-def sections(note: Note) -> list[Section]:
-    """Every heading with the span of lines it governs."""
-    ends = [note.body_line + len(note.lines) - 1] * len(note.headings)
+def section_ends(headings: Sequence[Heading], last: int) -> list[int]:
+    """The last line of each heading's section: the line before the next heading of its
+    level or higher, else ``last``."""
+    ends = [last] * len(headings)
     open_: list[int] = []  # indexes of headings whose section is still open, levels increasing
-    for i, head in enumerate(note.headings):
-        while open_ and note.headings[open_[-1]].level >= head.level:
+    for i, head in enumerate(headings):
+        while open_ and headings[open_[-1]].level >= head.level:
             ends[open_.pop()] = head.line - 1
         open_.append(i)
+    return ends
+
+
+def sections(note: Note) -> list[Section]:
+    """Every heading with the span of lines it governs."""
+    ends = section_ends(note.headings, note.body_line + len(note.lines) - 1)
     return [Section(head, head.line + 1, end) for head, end in zip(note.headings, ends, strict=True)]
 
 

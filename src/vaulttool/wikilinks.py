@@ -1,10 +1,13 @@
 """The link scanner: links, headings and block ids of a note body, positions kept.
 
-One pass over the lines. Fenced and indented code blocks, code spans, ``%% comments %%``,
-``<!-- html comments -->`` and ``$math$`` / ``$$math$$`` are masked first; links found in a
-masked stretch are not links (as in Obsidian). Every regular expression here is linear in
-the length of the line: character classes exclude the brackets that close them, and
-searches for closing delimiters are answered from positions collected once per line.
+One pass over the lines. Fenced code blocks (also inside quotes and callouts, and under
+list items), indented code blocks, code spans, ``%% comments %%``, ``<!-- html comments -->``
+and ``$math$`` / ``$$math$$`` are masked first; links found in a masked stretch are not
+links (as in Obsidian). Inline ``$`` math stays on its line; ``$$`` math may span lines of
+one paragraph, and a ``$$`` nothing closes in its paragraph is text. Every regular
+expression here is linear in the length of the line: character classes exclude the
+brackets that close them, and searches for closing delimiters are answered from positions
+collected once per line (or, for ``$$``, once per note).
 """
 
 from __future__ import annotations
@@ -43,8 +46,8 @@ _ATX_OPEN_RE = re.compile(r" {0,3}(#{1,6})(?=[ \t]|$)")
 _SETEXT_RE = re.compile(r" {0,3}(=+|-+)[ \t]*$")
 _LIST_RE = re.compile(r"[ \t]*(?:[-+*]|\d{1,9}[.)])(?:[ \t]|$)")
 _BLOCK_ID_RE = re.compile(r"(?:^|(?<=\s)|(?<=\]\]))\^([A-Za-z0-9\-]+)[ \t]*$")
-_ANCHOR_DROP_RE = re.compile(r"[^\w\s]|_", re.UNICODE)
-_SPACE_RE = re.compile(r"\s+")
+# the characters Obsidian's heading sanitiser turns into spaces, and white space: runs become one space
+_ANCHOR_SPACE_RE = re.compile(r"[!\"#$%&()*+,.:;<=>?@^`{|}~/\[\]\\\s]+")
 _CLOSERS = {"%%": "%%", "$$": "$$", "<!--": "-->"}
 
 
@@ -62,19 +65,12 @@ class BodyScan:
 def anchor_form(text: str) -> str:
     """Normalise heading or subpath text the way Obsidian compares them.
 
-    ``[[X]]`` counts as ``X`` (its alias when it has one), markup and punctuation are
-    dropped, whitespace collapsed, case folded.
+    As Obsidian's heading sanitiser does: each of ``!"#$%&()*+,.:;<=>?@^`{|}~/[]\\``
+    becomes a space (``-``, ``_`` and ``'`` stay), runs of white space collapse to one
+    space, the ends are trimmed; then case is folded. The text is taken as written, so a
+    ``[[Page#Part|shown]]`` in a heading keeps the page, the part and the shown words.
     """
-    if "[[" in text:
-        text = WIKI_RE.sub(_wiki_display, text)
-    text = _ANCHOR_DROP_RE.sub("", text)
-    return _SPACE_RE.sub(" ", text).strip().casefold()
-
-
-def _wiki_display(match: re.Match[str]) -> str:
-    inner = match.group(2).replace("\\|", "|")
-    target, _, alias = inner.partition("|")
-    return alias or target
+    return _ANCHOR_SPACE_RE.sub(" ", text).strip().casefold()
 
 
 def _atx_text(rest: str) -> str:
@@ -147,8 +143,13 @@ class _LineMask:
         return i >= 0 and pos < self.ends[i]
 
 
-def _mask_line(line: str, carry: str | None) -> tuple[_LineMask, str | None]:
-    """Mask the inline constructs of one line; ``carry`` is an open multi-line construct."""
+def _mask_line(line: str, carry: str | None, open_display: bool = True) -> tuple[_LineMask, str | None]:
+    """Mask the inline constructs of one line; ``carry`` is an open multi-line construct.
+
+    A ``$$`` that nothing later on the line closes opens display math over the next
+    lines only when ``open_display`` says a later line of its paragraph closes it;
+    otherwise it is plain text.
+    """
     mask = _LineMask()
     pos = 0
     n = len(line)
@@ -198,6 +199,9 @@ def _mask_line(line: str, carry: str | None) -> tuple[_LineMask, str | None]:
             closer = _CLOSERS[tok]
             close = line.find(closer, m.end())
             if close < 0:
+                if tok == "$$" and not open_display:
+                    pos = m.end()
+                    continue
                 mask.add(start, n)
                 return mask, tok
             end = close + len(closer)
@@ -277,6 +281,53 @@ def _collect_links(lines: Sequence[str], first_line: int, code: set[int], masks:
     return found
 
 
+def _quote_prefix(line: str) -> tuple[int, str]:
+    """How many block quote (callout) markers ``>`` open ``line``, and the text after them."""
+    depth = pos = 0
+    n = len(line)
+    while True:
+        p = pos
+        while p < n and p - pos < 3 and line[p] == " ":
+            p += 1
+        if p == n or line[p] != ">":
+            return depth, line[pos:]
+        depth += 1
+        pos = p + 2 if p + 1 < n and line[p + 1] in " \t" else p + 1
+
+
+def _opens_fence(text: str) -> bool:
+    """True when ``text``, leading white space removed, starts like a code fence."""
+    return text.startswith(("```", "~~~"))
+
+
+class _DisplayMath:
+    """Answers whether a ``$$`` left open on a line is closed later in its paragraph.
+
+    Built once per note, the first time a note needs it: the lines holding ``$$`` and the
+    lines that end a paragraph (blank, or only quote markers, or opening a code fence).
+    """
+
+    __slots__ = ("breaks", "marks")
+
+    def __init__(self, lines: Sequence[str]) -> None:
+        self.marks: list[int] = []
+        self.breaks: list[int] = []
+        for idx, line in enumerate(lines):
+            if "$$" in line:
+                self.marks.append(idx)
+            body = line.lstrip(" \t>")
+            if not body or body.isspace() or _opens_fence(body):
+                self.breaks.append(idx)
+
+    def closes(self, idx: int) -> bool:
+        """True when a line after ``idx`` holds ``$$`` before the paragraph of line ``idx`` ends."""
+        mark = bisect_right(self.marks, idx)
+        if mark == len(self.marks):
+            return False
+        end = bisect_right(self.breaks, idx)
+        return end == len(self.breaks) or self.marks[mark] < self.breaks[end]
+
+
 def scan_body(lines: Sequence[str], first_line: int) -> BodyScan:
     """Scan body lines (the first at file line ``first_line``) in one linear pass, then find their links."""
     headings: list[Heading] = []
@@ -284,17 +335,29 @@ def scan_body(lines: Sequence[str], first_line: int) -> BodyScan:
     code: set[int] = set()
     masks: dict[int, _LineMask] = {}
     fence: str | None = None
+    fence_quotes = 0  # the quote (callout) markers the open fence stands in
+    fence_indent = -1  # the indent of a fence under a list item: a line indented less ends it
+    display: _DisplayMath | None = None
     carry: str | None = None
     prev_blank = True
     prev_para = False
     in_list = False
     for idx, line in enumerate(lines):
         if fence is not None:
-            code.add(first_line + idx)
-            stripped = line.strip()
-            if stripped.startswith(fence) and not stripped.strip(fence[0]):
-                fence = None
-            continue
+            body = line
+            if fence_quotes:
+                depth, body = _quote_prefix(line)
+                if depth < fence_quotes:  # the quote ends, and the code with it
+                    fence = None
+            stripped = body.lstrip(" \t")
+            if fence is not None and fence_indent > 0 and stripped and len(body) - len(stripped) < fence_indent:
+                fence = None  # the list item ends, and the code with it
+            if fence is not None:
+                code.add(first_line + idx)
+                stripped = body.strip()
+                if stripped.startswith(fence) and not stripped.strip(fence[0]):
+                    fence = None
+                continue
         if not line or line.isspace():
             prev_blank, prev_para = True, False
             continue
@@ -304,13 +367,20 @@ def scan_body(lines: Sequence[str], first_line: int) -> BodyScan:
         if carry is None:
             indent = len(line) - len(lead)
             head = first[0]
-            if (head == "`" or head == "~") and len(line) - len(first) <= 3:
-                fm = _FENCE_RE.match(line)
-                if fm and not (fm.group(1)[0] == "`" and "`" in fm.group(2)):
-                    fence = fm.group(1)
-                    code.add(first_line + idx)
-                    prev_blank, prev_para = False, False
-                    continue
+            if head == "`" or head == "~" or lead[0] == ">" or (in_list and (lead[0] == "`" or lead[0] == "~")):
+                # a fence: at most 3 spaces in, or anywhere under a list item, or inside a quote
+                quotes, body = _quote_prefix(line) if lead[0] == ">" else (0, line)
+                opener = body.lstrip(" \t")
+                inset = len(body) - len(opener)
+                if _opens_fence(opener) and (quotes or in_list or inset <= 3):
+                    fm = _FENCE_RE.match(opener)
+                    if fm and not (fm.group(1)[0] == "`" and "`" in fm.group(2)):
+                        fence = fm.group(1)
+                        fence_quotes = quotes
+                        fence_indent = inset if in_list and not quotes else -1
+                        code.add(first_line + idx)
+                        prev_blank, prev_para = False, False
+                        continue
             if indent and (line[0] == "\t" or line.startswith("    ")) and prev_blank and not in_list and not prev_para:
                 code.add(first_line + idx)
                 prev_blank, prev_para = False, False
@@ -321,7 +391,7 @@ def scan_body(lines: Sequence[str], first_line: int) -> BodyScan:
                     text = _atx_text(line[hm.end() :])
                     headings.append(_heading(len(hm.group(1)), text, first_line + idx))
                     prev_blank, prev_para, in_list = False, False, False
-                    heading_mask = _mask_line(line, None)[0]
+                    heading_mask = _mask_line(line, None, open_display=False)[0]
                     if heading_mask.starts:
                         masks[idx] = heading_mask
                     continue
@@ -339,7 +409,13 @@ def scan_body(lines: Sequence[str], first_line: int) -> BodyScan:
         if carry is not None or (
             "`" in line or "\\" in line or "$" in line or "%%" in line or "<!--" in line
         ):  # a cheap test for the tokens _mask_line looks for
-            mask, carry = _mask_line(line, carry)
+            mask, after = _mask_line(line, carry)
+            if after == "$$" and (carry != "$$" or "$$" in line):  # display math opened on this line
+                if display is None:
+                    display = _DisplayMath(lines)
+                if not display.closes(idx):
+                    mask, after = _mask_line(line, carry, open_display=False)
+            carry = after
             if mask.starts:
                 masks[idx] = mask
         if "^" in line:
