@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import click
 import pytest
 from click.testing import CliRunner
 
@@ -90,9 +91,37 @@ def test_sample_vault_checks_clean() -> None:
 def test_text_format_is_ruff_like_and_uncoloured_off_a_terminal(seed_vault: Path) -> None:
     result = CliRunner().invoke(cli, ["check", str(seed_vault)])
     lines = result.output.splitlines()
-    assert "python-concurrency-patterns.md:36:4: broken-link [[Threading]] resolves to nothing" in result.output
+    assert "python-concurrency-patterns.md:36:4: error broken-link [[Threading]] resolves to nothing" in result.output
     assert lines[-1] == "Checked 1 note, 8 links: 18 errors, 0 warnings, 1 info."
     assert "\x1b[" not in result.output
+
+
+def severity_vault(folder: Path) -> Path:
+    """A vault with one problem of each severity: a broken link, a warning and an orphan."""
+    (folder / "A.md").write_text("[[B]]\n")
+    (folder / "Alone.md").write_text("nobody links here\n")
+    (folder / ".vaulttool.toml").write_text('[severity]\nbroken-link = "warning"\nmissing-moc = "error"\n')
+    (folder / "M.md").write_text("---\nlinks:\n  - '[[Nowhere MOC]]'\n---\n[[A]] [[Alone]]\n")
+    return folder
+
+
+def test_every_text_line_names_its_severity_without_colour(tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["check", str(severity_vault(tmp_path))], env={"NO_COLOR": "1"})
+    lines = result.output.splitlines()
+    assert [line.split(" ", 3)[:3] for line in lines[:-1]] == [
+        ["A.md:1:1:", "warning", "broken-link"],
+        ["M.md:1:1:", "info", "orphan-note"],
+        ["M.md:3:6:", "error", "missing-moc"],
+    ]
+    assert lines[-1] == "Checked 3 notes, 4 links: 1 error, 1 warning, 1 info."
+    assert "\x1b[" not in result.output
+
+
+def test_severity_is_coloured_on_a_terminal(tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["check", str(severity_vault(tmp_path))], env={"FORCE_COLOR": "1"})
+    assert f"{click.style('error', fg='red', bold=True)} missing-moc" in result.output
+    assert f"{click.style('warning', fg='yellow')} broken-link" in result.output
+    assert f"{click.style('info', fg='blue')} orphan-note" in result.output
 
 
 def test_force_color_and_no_color(seed_vault: Path) -> None:

@@ -107,7 +107,7 @@ def test_levels_map_to_commands_and_raw_text_is_fenced() -> None:
     )
     lines = out.splitlines()
     assert lines[0] == "::stop-commands::f00d"
-    assert lines[1] == "A.md:1:2: broken-link m"
+    assert lines[1] == "A.md:1:2: error broken-link m"
     assert lines[lines.index("::f00d::") - 1] == "Checked 3 notes, 9 links: 1 error, 1 warning, 1 info."
     assert [c.name for c in processed_commands(out)] == ["stop-commands", "f00d", "error", "warning", "notice"]
 
@@ -183,7 +183,7 @@ def test_auto_format_is_github_under_actions_and_explicit_choice_wins(tmp_path: 
     under_actions = runner.invoke(cli, ["check", str(tmp_path)], env={"GITHUB_ACTIONS": "true"})
     assert "::error file=A.md,line=1,col=1,endColumn=6,title=broken-link::[[B]]" in under_actions.output
     plain = runner.invoke(cli, ["check", str(tmp_path)])
-    assert plain.output.startswith("A.md:1:1: broken-link")
+    assert plain.output.startswith("A.md:1:1: error broken-link")
     explicit = runner.invoke(cli, ["check", str(tmp_path), "--format", "text"], env={"GITHUB_ACTIONS": "true"})
     assert "::" not in explicit.output
     by_env = runner.invoke(

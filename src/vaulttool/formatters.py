@@ -132,14 +132,15 @@ def _plural(n: int, word: str) -> str:
 def _text_lines(diagnostics: Iterable[Diagnostic], color: bool) -> str:
     import click
 
+    shown = _SEVERITY_TEXT
+    if color:  # the severity in its colour, errors in bold too
+        shown = {sev: click.style(sev.value, fg=_COLORS[sev], bold=sev is Severity.ERROR or None) for sev in Severity}
     lines = []
     for d in diagnostics:
         where = inert_line(f"{escape_text(d.path)}:{d.line}:{d.column}:")
-        rule = d.rule
         if color:
             where = click.style(where, bold=True)
-            rule = click.style(rule, fg=_COLORS[d.severity], bold=d.severity is Severity.ERROR)
-        lines.append(f"{where} {rule} {inert_line(escape_text(d.message))}")
+        lines.append(f"{where} {shown[d.severity]} {d.rule} {inert_line(escape_text(d.message))}")
     return "\n".join(lines)
 
 
@@ -153,7 +154,7 @@ def _text_summary(report: Report) -> str:
 
 
 def format_text(report: Report, color: bool = False) -> str:
-    """ruff-like lines ``path:line:col: rule message`` and a closing summary line."""
+    """ruff-like lines ``path:line:col: severity rule message`` and a closing summary line."""
     return print_report("text", report, color).text
 
 
