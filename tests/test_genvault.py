@@ -54,5 +54,15 @@ def test_template_findings_equal_the_manifest(checked: tuple[Report, dict]) -> N
     short = {(d.path, d.target) for d in report.diagnostics if d.rule == "description-too-short"}
     assert short == {(s["path"], s["topic"]) for s in manifest["short_descriptions"]}
     invalid = {(d.path, d.field) for d in report.diagnostics if d.rule in ("frontmatter-type", "frontmatter-missing")}
-    assert invalid == {(x["path"], x["field"]) for x in manifest["invalid_frontmatter"]}
+    unquoted = "moc-link-unquoted"  # reported by frontmatter-link-unquoted alone
+    assert invalid == {(x["path"], x["field"]) for x in manifest["invalid_frontmatter"] if x["kind"] != unquoted}
     assert {d.path for d in report.diagnostics if d.rule == "mojibake"} == set(manifest["mojibake_notes"])
+
+
+def test_unquoted_moc_links_are_no_links(checked: tuple[Report, dict]) -> None:
+    report, manifest = checked
+    expected = Counter((u["source"], u["target"]) for u in manifest.get("unquoted_moc_links", []))
+    got = Counter((d.path, d.target) for d in report.diagnostics if d.rule == "frontmatter-link-unquoted")
+    assert got == expected
+    unquoted = {(u["source"], u["target"]) for u in manifest.get("unquoted_moc_links", [])}
+    assert not [d for d in report.diagnostics if d.rule == "missing-moc" and (d.path, d.target) in unquoted]

@@ -37,6 +37,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from vaulttool.markdown import heading_words
+from vaulttool.notes import holds_unquoted_link
 
 ScalarType = Literal["text", "wikilink", "url", "date", "datetime", "number", "checkbox"]
 WIKILINK_RE = r"^\[\[[^\[\]]+\]\]$"
@@ -287,6 +288,7 @@ class FieldProblem:
     field: str
     missing: bool
     message: str
+    unquoted_link: bool = False  # the offending item is an ``[[X]]`` written without quotes
 
 
 class Schema:
@@ -357,7 +359,12 @@ class Schema:
             if spec is None:
                 out.append(FieldProblem(key, False, f"'{key}' is not a property of {self.name}; remove or rename it"))
                 continue
-            out.append(FieldProblem(key, False, self._type_message(key, spec, where, error, frontmatter)))
+            value = frontmatter.get(key)
+            item = (
+                value[where[1]] if len(where) == 2 and isinstance(value, list) and isinstance(where[1], int) else None
+            )
+            message = self._type_message(key, spec, where, error, frontmatter)
+            out.append(FieldProblem(key, False, message, holds_unquoted_link(item)))
         return out
 
     def _type_message(

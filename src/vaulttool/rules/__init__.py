@@ -27,6 +27,7 @@ from vaulttool.rules import (
     broken_link,
     description_too_short,
     forbidden_content,
+    frontmatter_link_unquoted,
     frontmatter_missing,
     frontmatter_syntax,
     frontmatter_type,
@@ -45,6 +46,7 @@ from vaulttool.rules import (
 ALL_RULES = (
     unreadable_file,
     frontmatter_syntax,
+    frontmatter_link_unquoted,
     broken_link,
     broken_anchor,
     missing_moc,

@@ -2,9 +2,10 @@
 
 Wrong type, a value outside an enum (``status: publishd``), a pattern or score that does
 not match (``importance: 7/5``), too few or too many list items, a comma-separated string
-where a list is wanted (``tags: python, concurrency``), an unquoted ``[[link]]`` (a nested
-list in YAML), a property the schema does not allow, ``tags: #foo`` (the ``#`` starts a
-YAML comment, so the property is empty). Reported on the property's line.
+where a list is wanted (``tags: python, concurrency``), a property the schema does not
+allow, ``tags: #foo`` (the ``#`` starts a YAML comment, so the property is empty).
+Reported on the property's line. An item that is an unquoted ``[[link]]`` is left to
+``frontmatter-link-unquoted``.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from vaulttool.models import Diagnostic, Note, Severity
+from vaulttool.notes import unquoted_links
 from vaulttool.rules._util import note_diagnostic
 
 if TYPE_CHECKING:
@@ -52,8 +54,9 @@ def check_note(nc: NoteContext) -> Iterator[Diagnostic]:
         return
     allowed = schema.spec.fields.keys() if not schema.spec.extra_keys else None
     commented = {key: fix for key, fix in _commented_out(note).items() if allowed is None or key in allowed}
+    bare = {link.field for link in unquoted_links(note)} if any(p.unquoted_link for p in nc.field_problems) else set()
     for problem in nc.field_problems:
-        if not problem.missing:
+        if not problem.missing and not (problem.unquoted_link and problem.field in bare):
             message = commented.pop(problem.field, problem.message)
             line = note.fm_key_lines.get(problem.field, 1)
             yield note_diagnostic(nc.path, line, ID, DEFAULT_SEVERITY, message, field=problem.field)
