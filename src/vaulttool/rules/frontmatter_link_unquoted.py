@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 
 ID = "frontmatter-link-unquoted"
 DEFAULT_SEVERITY = Severity.WARNING
+SCOPE = "note"
 
 
 def check_note(nc: NoteContext) -> Iterator[Diagnostic]:
