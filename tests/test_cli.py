@@ -187,12 +187,6 @@ def test_python_dash_m_and_version() -> None:
     assert out.stdout.strip() == "vaulttool, version 0.1.0"
 
 
-def test_rules_command_lists_every_rule() -> None:
-    result = CliRunner().invoke(cli, ["rules"])
-    for rule in ("broken-link", "broken-anchor", "missing-moc", "frontmatter-syntax", "unreadable-file", "orphan-note"):
-        assert f"{rule} (" in result.output
-
-
 def test_json_report_is_what_the_json_module_writes(seed_vault: Path) -> None:
     from vaulttool.formatters import format_json
     from vaulttool.lint import Report, check

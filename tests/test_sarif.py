@@ -49,7 +49,8 @@ def test_driver_and_rules_carry_what_code_scanning_needs() -> None:
     broken = next(r for r in driver["rules"] if r["id"] == "broken-link")
     assert broken["shortDescription"]["text"] == "a body wiki link, embed or markdown link that resolves to nothing."
     assert broken["fullDescription"]["text"].startswith("a body wiki link, embed or markdown link that resolves")
-    assert "Aliases never\nresolve a link" in broken["help"]["text"]
+    assert "Aliases never resolve a link" in broken["help"]["text"]
+    assert "``" not in broken["help"]["text"] and "such as [[house/todo]]" in broken["help"]["text"]
     levels = {r["id"]: r["defaultConfiguration"]["level"] for r in driver["rules"]}
     assert levels["broken-link"] == "error"
     assert levels["orphan-note"] == "note"

@@ -13,7 +13,7 @@ import sys
 from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple, NoReturn
+from typing import IO, TYPE_CHECKING, Any, NamedTuple, NoReturn
 
 import click
 from click.core import ParameterSource
@@ -70,6 +70,20 @@ def emit(text: str | Iterable[str], output: Path | None) -> None:
             raise click.FileError(os.fspath(output), exc.strerror) from exc
 
 
+class Choice(click.Choice):  # type: ignore[type-arg]
+    """A choice whose error suggests the choices near what was given."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        """The choice ``value`` names; a bad one fails with the near choices."""
+        try:
+            return super().convert(value, param, ctx)
+        except click.BadParameter as exc:
+            from vaulttool.suggest import did_you_mean
+
+            hint = did_you_mean(str(value), map(str, self.choices))
+            raise click.BadParameter(exc.message.rstrip(".") + hint, ctx, param) from None
+
+
 CONFIG_PATH = click.Path(exists=True, dir_okay=False, path_type=Path)
 
 
@@ -79,12 +93,23 @@ def configured_options(
     """Options from the configuration and schemas; their errors become usage errors (exit 2)."""
     from vaulttool.config import ConfigError
     from vaulttool.lint import options_for
+    from vaulttool.rules import UnknownRule
     from vaulttool.schema import SchemaError
 
     try:
         return options_for(vault, config_file, select, ignore)
-    except (ConfigError, SchemaError) as exc:
-        raise click.UsageError(str(exc)) from exc
+    except (ConfigError, SchemaError, UnknownRule) as exc:
+        raise SettingsError(str(exc)) from exc
+
+
+class SettingsError(click.ClickException):
+    """A configuration file, schema or rule id that cannot be used: one line, exit 2, no usage block."""
+
+    exit_code = EXIT_USAGE
+
+    def show(self, file: IO[Any] | None = None) -> None:
+        """Print ``vaulttool: error: MESSAGE`` on standard error."""
+        click.echo(f"vaulttool: error: {self.format_message()}", err=True)
 
 
 def _open_cache(vault: Path, cache_dir: Path | None) -> VaultCache | None:
@@ -121,7 +146,7 @@ def cli(debug: bool) -> None:
     "--format",
     "--output-format",
     "fmt",
-    type=click.Choice(FORMAT_NAMES),
+    type=Choice(FORMAT_NAMES),
     envvar="VAULTTOOL_OUTPUT_FORMAT",
     default="auto",
     show_default=True,
@@ -302,17 +327,42 @@ def stub_command(
 
 
 @cli.command("rules")
-def rules_command() -> int:
-    """List every rule with its id, default severity and documentation."""
-    from vaulttool.rules import ALL_RULES, describe
+@click.argument("rule_id", metavar="[RULE]", required=False)
+@click.option(
+    "--format", "fmt", type=Choice(STATS_FORMAT_NAMES), default="text", show_default=True, help="Output format."
+)
+def rules_command(rule_id: str | None, fmt: str) -> int:
+    """List the rules (id, default severity, scope, summary), or print RULE's documentation."""
+    import json
+    import shutil
+    import textwrap
 
-    for rule in ALL_RULES:
-        click.echo(f"{rule.ID} ({rule.DEFAULT_SEVERITY.value})")
+    from vaulttool.rules import ALL_RULES, SCOPE_WORDS, UnknownRule, describe, rule_named, rule_scope
+
+    try:
+        chosen = [rule_named(rule_id)] if rule_id is not None else list(ALL_RULES)
+    except UnknownRule as exc:
+        raise click.UsageError(str(exc)) from exc
+    entries = []
+    for rule in chosen:
         summary, body = describe(rule)
-        click.echo(f"    {summary}")
-        for line in body.splitlines():
-            click.echo(f"    {line}".rstrip())
-        click.echo()
+        entry = {"id": rule.ID, "severity": rule.DEFAULT_SEVERITY.value, "scope": rule_scope(rule), "summary": summary}
+        entries.append(entry if rule_id is None else {**entry, "documentation": body})
+    if fmt == "json":
+        click.echo(json.dumps(entries[0] if rule_id is not None else entries, indent=2, ensure_ascii=False))
+    elif rule_id is None:
+        width = max(len(entry["id"]) for entry in entries)
+        for entry in entries:
+            click.echo(f"{entry['id']:<{width}}  {entry['severity']:<7}  {entry['scope']:<5}  {entry['summary']}")
+    else:
+        entry = entries[0]
+        width = min(shutil.get_terminal_size((88, 24)).columns, 88) if sys.stdout.isatty() else 88
+        click.echo(f"{entry['id']}: {entry['summary']}")
+        click.echo(f"Default severity: {entry['severity']}")
+        click.echo(f"Scope: {entry['scope']} ({SCOPE_WORDS[entry['scope']]})")
+        for paragraph in entry["documentation"].split("\n\n"):
+            click.echo()
+            click.echo(textwrap.fill(paragraph, width, break_long_words=False, break_on_hyphens=False))
     return EXIT_OK
 
 
@@ -385,8 +435,11 @@ def schema_export_command(name: str, vault: Path, config_file: Path | None, outp
     options = configured_options(vault, config_file)
     schema = next((s for s in options.schemas if s.name == name), None)
     if schema is None:
-        known = ", ".join(s.name for s in options.schemas) or "none"
-        raise click.UsageError(f"no schema named '{name}' (known: {known})")
+        from vaulttool.suggest import did_you_mean
+
+        names = [s.name for s in options.schemas]
+        hint = did_you_mean(name, names)
+        raise click.UsageError(f"no schema named '{name}'{hint}; the schemas are {', '.join(names) or 'none'}")
     document = schema.model.model_json_schema(by_alias=True)
     emit(json.dumps(document, indent=2, ensure_ascii=False) + "\n", output)
     return EXIT_OK
@@ -405,7 +458,7 @@ def _refuse_vault_file(vault: Path, output: Path | None) -> None:
 @cli.command("graph")
 @click.argument("vault", default=".", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option(
-    "--format", "fmt", type=click.Choice(GRAPH_FORMAT_NAMES), default="json", show_default=True, help="Export format."
+    "--format", "fmt", type=Choice(GRAPH_FORMAT_NAMES), default="json", show_default=True, help="Export format."
 )
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write the export to FILE.")
 @click.option(
@@ -456,7 +509,7 @@ def graph_command(
 @cli.command("stats")
 @click.argument("vault", default=".", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option(
-    "--format", "fmt", type=click.Choice(STATS_FORMAT_NAMES), default="text", show_default=True, help="Output format."
+    "--format", "fmt", type=Choice(STATS_FORMAT_NAMES), default="text", show_default=True, help="Output format."
 )
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write the statistics to FILE.")
 def stats_command(vault: Path, fmt: str, output: Path | None) -> int:

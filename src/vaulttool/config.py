@@ -95,11 +95,23 @@ def load_config(vault: Path, explicit: Path | None = None) -> tuple[Any, Path | 
     try:
         return model.model_validate(table), path
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc'])}: " + ("unknown key" if e["type"] == "extra_forbidden" else e["msg"])
-            for e in exc.errors()
-        )
+        keys = [field.alias or name for name, field in model.model_fields.items()]
+        problems = "; ".join(_problem(error, keys) for error in exc.errors())
         raise ConfigError(f"{path}: {problems}") from exc
+
+
+def _problem(error: Any, keys: list[str]) -> str:
+    """One validation error of a configuration, in its own keys' terms (``keys``: the known top-level keys)."""
+    from vaulttool.suggest import did_you_mean
+
+    where = ".".join(str(part) for part in error["loc"])
+    if error["type"] == "extra_forbidden":
+        return f"unknown key '{where}'{did_you_mean(where, keys)}; the keys are {', '.join(keys)}"
+    if error["type"] == "literal_error":
+        allowed = [part.strip(" '") for part in error["ctx"]["expected"].replace(" or ", ", ").split(",")]
+        hint = did_you_mean(str(error["input"]), allowed)
+        return f"{where}: {error['input']!r} is not one of {', '.join(allowed)}{hint}"
+    return f"{where}: {error['msg']}"
 
 
 def builtin_schema_dir() -> Path:

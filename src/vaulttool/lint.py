@@ -29,7 +29,7 @@ from vaulttool.notecheck import NoteChecker, NoteFindings, built, is_note_rule
 from vaulttool.notes import DEFAULT_MAX_BYTES
 from vaulttool.pool import Progress, parse_chunks
 from vaulttool.records import from_record
-from vaulttool.rules import ALL_RULES
+from vaulttool.rules import ALL_RULES, RULES_BY_ID, UnknownRule
 from vaulttool.schema import Schema, schema_for
 from vaulttool.suppress import Suppressions
 from vaulttool.template import TopicRow, topic_rows
@@ -358,10 +358,9 @@ def notes_key(options: Options, checked: tuple[str, ...]) -> str:
 
 def enabled_rules(options: Options) -> list[ModuleType]:
     """The rule modules selected by ``options`` (all by default, minus ignored ones)."""
-    known = {rule.ID for rule in ALL_RULES}
     for rule_id in (*options.select, *options.ignore, *options.severity):
-        if rule_id not in known and rule_id != "ALL":
-            raise ValueError(f"unknown rule '{rule_id}' (see 'vaulttool rules')")
+        if rule_id not in RULES_BY_ID and rule_id != "ALL":
+            raise UnknownRule(rule_id)
     chosen = [r for r in ALL_RULES if not options.select or "ALL" in options.select or r.ID in options.select]
     return [r for r in chosen if r.ID not in options.ignore]
 
@@ -399,17 +398,29 @@ def _unsuppressed(
         yield diag
 
 
+def _known_rules(rule_ids: Iterable[str], where: str) -> None:
+    """Raise :class:`UnknownRule` (its message starting with ``where``) for the first id no rule has."""
+    for rule_id in rule_ids:
+        if rule_id not in RULES_BY_ID and rule_id != "ALL":
+            raise UnknownRule(rule_id, where)
+
+
 def options_for(
     root: Path, config_file: Path | None = None, select: Iterable[str] = (), ignore: Iterable[str] = ()
 ) -> Options:
     """Options for checking ``root``: its configuration file and schemas, then command-line overrides.
 
-    Raises :class:`~vaulttool.config.ConfigError` or :class:`~vaulttool.schema.SchemaError`.
+    Raises :class:`~vaulttool.config.ConfigError`, :class:`~vaulttool.schema.SchemaError` or
+    :class:`~vaulttool.rules.UnknownRule` (for a rule id in the configuration or in ``select``/``ignore``).
     """
     from vaulttool.config import ConfigError, load_config, schema_folder
     from vaulttool.schema import load_schemas
 
     config, source = load_config(root, config_file)
+    for where, rule_ids in (("--select", select), ("--ignore", ignore)):
+        _known_rules(rule_ids, f"{where}: ")
+    for key in ("select", "ignore", "severity"):
+        _known_rules(getattr(config, key), f"{source}: {key}: ")
     folder = schema_folder(config.schemas, source)
     if config.schemas is not None and not folder.is_dir():
         raise ConfigError(f"{source}: schemas folder '{config.schemas}' does not exist")

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cached_property
 from pathlib import Path
-from typing import Annotated, Any, Literal, Union
+from types import UnionType
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 import yaml
 from pydantic import (
@@ -38,6 +39,7 @@ from pydantic_core import PydanticCustomError
 
 from vaulttool.markdown import heading_words
 from vaulttool.notes import holds_unquoted_link
+from vaulttool.suggest import did_you_mean
 
 ScalarType = Literal["text", "wikilink", "url", "date", "datetime", "number", "checkbox"]
 WIKILINK_RE = r"^\[\[[^\[\]]+\]\]$"
@@ -430,17 +432,99 @@ def load_schema_text(text: str, source: str) -> Schema:
         data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        raise SchemaError(source, (mark.line + 1) if mark else 1, f"not valid YAML: {exc}") from exc
+        raise SchemaError(source, (mark.line + 1) if mark else 1, f"not valid YAML: {_yaml_reason(exc)}") from exc
     if not isinstance(data, dict):
         raise SchemaError(source, 1, "a schema file must be a mapping (name, match, fields, sections, ...)")
     data.setdefault("name", Path(source).stem)
     try:
         spec = SchemaFile.model_validate(data)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        raise SchemaError(source, _node_line(root, first["loc"]), f"{where}: {first['msg']}") from exc
+        error = exc.errors()[0]
+        path = _user_path(data, error["loc"])
+        if error["type"] == "missing":  # the key is not in the file: name it anyway
+            path = (*path, error["loc"][-1])
+        raise SchemaError(source, _node_line(root, path), _schema_problem(path, error)) from exc
     return Schema(spec, source)
+
+
+def _yaml_reason(exc: yaml.YAMLError) -> str:
+    """What the YAML parser found wrong, with the column, without its name for the text ("<unicode string>")."""
+    if not isinstance(exc, yaml.MarkedYAMLError):
+        return str(exc)
+    reason = ": ".join(part for part in (exc.context, exc.problem) if part)
+    mark = exc.problem_mark
+    return f"{reason} (column {mark.column + 1})" if mark is not None else reason
+
+
+def _user_path(data: Any, loc: Sequence[Any]) -> tuple[Any, ...]:
+    """The keys and indexes of pydantic location ``loc`` that are in the schema file (not pydantic's own steps)."""
+    path = []
+    for part in loc:
+        in_list = isinstance(data, list) and isinstance(part, int) and part < len(data)
+        if not (in_list or (isinstance(data, dict) and part in data)):
+            continue
+        data = data[part]
+        path.append(part)
+    return tuple(path)
+
+
+def _spec_at(path: Sequence[Any]) -> type[BaseModel] | None:
+    """The part of the schema format (a spec model) at ``path`` of a schema file, if it is one."""
+    kind: Any = SchemaFile
+    steps = list(path)
+    while steps:
+        origin, args = get_origin(kind), get_args(kind)
+        if origin in (Union, UnionType):  # an optional part
+            kind = next((a for a in args if isinstance(a, type) and issubclass(a, BaseModel)), None)
+        elif origin in (dict, list):  # a user's key or an index
+            kind, steps = args[-1], steps[1:]
+        elif isinstance(kind, type) and issubclass(kind, BaseModel) and steps[0] in kind.model_fields:
+            kind, steps = kind.model_fields[steps[0]].annotation, steps[1:]
+        else:
+            return None
+    while get_origin(kind) in (Union, UnionType):
+        kind = next((a for a in get_args(kind) if isinstance(a, type) and issubclass(a, BaseModel)), None)
+    return kind if isinstance(kind, type) and issubclass(kind, BaseModel) else None
+
+
+_FIELD_TYPES = (*get_args(ScalarType), "list", "enum", "pattern", "score")
+
+
+def _schema_problem(path: tuple[Any, ...], error: Any) -> str:
+    """A schema file's validation error in the schema's own terms: where, what, and what is allowed."""
+    where = _place(path) or "the schema"
+    value = error.get("input")
+    if error["type"] == "extra_forbidden":
+        spec = _spec_at(path[:-1])
+        keys = list(spec.model_fields) if spec is not None else []
+        place = _place(path[:-1]) or "the top level"
+        return f"unknown key '{path[-1]}' in {place}{did_you_mean(str(path[-1]), keys)}; the keys are {', '.join(keys)}"
+    field = next((str(path[i + 1]) for i in range(len(path) - 1) if path[i] == "fields"), None)
+    if field is not None and "type" in path[-2:] and _spec_at(path[: path.index("type")]) is FieldSpec:
+        if isinstance(value, list):  # a list of types: only the scalar ones
+            bad = next((item for item in value if item not in get_args(ScalarType)), value)
+            return (
+                f"field '{field}': {_show(bad)} is not a type a list of types may hold"
+                f"{did_you_mean(str(bad), get_args(ScalarType))}; those are {', '.join(get_args(ScalarType))}"
+            )
+        return (
+            f"field '{field}': unknown type {_show(value)}{did_you_mean(str(value), _FIELD_TYPES)}; "
+            f"the types are {', '.join(_FIELD_TYPES)} (or a list of {', '.join(get_args(ScalarType))})"
+        )
+    if error["type"] == "missing":
+        return f"{where} is missing; it is required"
+    if error["type"] == "string_pattern_mismatch" and path == ("name",):
+        return f"name {_show(value)}: a schema name is lowercase letters, digits and hyphens (not first)"
+    message = str(error["msg"]).removeprefix("Value error, ")
+    if field is None:
+        return f"{where}: {message}"
+    inner = _place(path[path.index("fields") + 2 :])
+    return f"field '{field}'{', ' + inner if inner else ''}: {message}"
+
+
+def _place(path: Sequence[Any]) -> str:
+    """A place in a schema file as its author reads it: ``sections item 2.level``."""
+    return "".join(f" item {part + 1}" if isinstance(part, int) else f".{part}" for part in path).lstrip(".")
 
 
 def load_schemas(folder: Path, order: Iterable[str] = ()) -> list[Schema]:
@@ -451,7 +535,9 @@ def load_schemas(folder: Path, order: Iterable[str] = ()) -> list[Schema]:
     wanted = list(order)
     for name in wanted:
         if name not in by_name:
-            raise SchemaError(_display(folder, ""), 1, f"schema order names '{name}', which no schema file defines")
+            hint = did_you_mean(name, by_name)
+            problem = f"schema order names '{name}', which no schema file defines{hint}"
+            raise SchemaError(_display(folder, ""), 1, problem)
     rank = {name: i for i, name in enumerate(wanted)}
     return sorted(schemas, key=lambda s: (rank.get(s.name, len(rank)), s.spec.priority, s.source))
 

@@ -1,8 +1,8 @@
 """The rules: one module per rule, each with ``ID``, ``DEFAULT_SEVERITY``, ``SCOPE`` and a check.
 
-A rule module's docstring is its documentation (``vaulttool rules`` prints it). ``SCOPE``
-says what the rule reads, and so what a re-run after some notes changed must check again
-(see :mod:`vaulttool.recheck`); the engine decides everything from it:
+A rule module's docstring is its documentation (``vaulttool rules`` prints it as plain
+text). ``SCOPE`` says what the rule reads, and so what a re-run after some notes changed
+must check again (see :mod:`vaulttool.recheck`); the engine decides everything from it:
 
 - ``"note"``: one note and the template schema it follows, nothing else. The module
   defines ``check_note(nc: NoteContext)``; it runs right after the note is parsed, and
@@ -20,6 +20,7 @@ says what the rule reads, and so what a re-run after some notes changed must che
 
 from __future__ import annotations
 
+import re
 from types import ModuleType
 
 from vaulttool.rules import (
@@ -42,6 +43,7 @@ from vaulttool.rules import (
     topics_mismatch,
     unreadable_file,
 )
+from vaulttool.suggest import did_you_mean
 
 ALL_RULES = (
     unreadable_file,
@@ -76,7 +78,42 @@ def rule_scope(rule: ModuleType) -> str:
     return found
 
 
+# What each scope means, in the words ``vaulttool rules`` uses.
+SCOPE_WORDS = {
+    "note": "the note alone, and the template schema it follows",
+    "links": "the note, the vault's file names and aliases, and the headings of the notes it links to",
+    "graph": "which notes link to which, across the vault",
+    "vault": "the whole vault",
+}
+_LITERAL = re.compile(r"``(.+?)``", re.DOTALL)
+
+
+class UnknownRule(ValueError):
+    """A rule id that no rule has; the message suggests near ones."""
+
+    def __init__(self, rule_id: str, where: str = "") -> None:
+        hint = did_you_mean(rule_id, RULES_BY_ID)
+        super().__init__(f"{where}unknown rule '{rule_id}'{hint}; 'vaulttool rules' lists them")
+
+
+RULES_BY_ID = {rule.ID: rule for rule in ALL_RULES}
+
+
+def rule_named(rule_id: str) -> ModuleType:
+    """The rule module with id ``rule_id``; raises :class:`UnknownRule`."""
+    try:
+        return RULES_BY_ID[rule_id]
+    except KeyError:
+        raise UnknownRule(rule_id) from None
+
+
 def describe(rule: ModuleType) -> tuple[str, str]:
-    """A rule's documentation from its docstring: the one-line summary and the body after it."""
-    head, _, body = (rule.__doc__ or "").strip().partition("\n")
-    return head.split(":", 1)[-1].strip(), body.strip()
+    """A rule's documentation as plain text: its one-line summary, and the paragraphs after it.
+
+    Literals (double backquotes in the docstring) become their text; each paragraph is one
+    line, paragraphs are separated by a blank line.
+    """
+    text = _LITERAL.sub(lambda m: m.group(1).strip(), (rule.__doc__ or "").strip())
+    head, _, body = text.partition("\n")
+    paragraphs = (" ".join(paragraph.split()) for paragraph in body.split("\n\n"))
+    return head.split(":", 1)[-1].strip(), "\n\n".join(p for p in paragraphs if p)

@@ -1,0 +1,77 @@
+"""`vaulttool rules`: one line per rule, a rule's documentation as plain text, JSON for both."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from vaulttool.cli import main
+from vaulttool.rules import ALL_RULES, SCOPE_WORDS, SCOPES, rule_scope
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    """Run the command line; its exit code, standard output and standard error."""
+    runner = CliRunner()
+    with runner.isolation() as (out, err, _):
+        code = main(list(args))
+        return code, out.getvalue().decode(), err.getvalue().decode()
+
+
+def test_rules_lists_id_severity_scope_and_one_line_each() -> None:
+    code, out, _ = run("rules")
+    assert code == 0
+    lines = out.splitlines()
+    assert len(lines) == len(ALL_RULES)
+    for line, rule in zip(lines, ALL_RULES, strict=True):
+        rule_id, severity, scope, summary = line.split(maxsplit=3)
+        assert (rule_id, severity, scope) == (rule.ID, rule.DEFAULT_SEVERITY.value, rule_scope(rule))
+        assert summary and "``" not in summary
+    assert "broken-anchor          error    links  the note resolves, but its #heading or #^block does not." in lines
+
+
+def test_every_scope_is_explained() -> None:
+    assert set(SCOPE_WORDS) == set(SCOPES)
+
+
+def test_a_rules_documentation_is_plain_text() -> None:
+    code, out, _ = run("rules", "broken-link")
+    assert code == 0
+    assert out.startswith("broken-link: a body wiki link, embed or markdown link that resolves to nothing.\n")
+    assert "\nDefault severity: error\nScope: links (" in out
+    assert "``" not in out
+    assert "such as [[house/todo]]" in " ".join(out.split())
+    assert "(vaulttool stub --all)" in " ".join(out.split())
+    assert max(map(len, out.splitlines())) <= 88
+
+
+@pytest.mark.parametrize("rule", ALL_RULES, ids=lambda rule: rule.ID)
+def test_no_rule_documentation_keeps_markup(rule: object) -> None:
+    code, out, _ = run("rules", rule.ID, "--format", "json")  # type: ignore[attr-defined]
+    assert code == 0
+    entry = json.loads(out)
+    assert "``" not in entry["summary"] + entry["documentation"]
+
+
+def test_rules_as_json() -> None:
+    code, out, _ = run("rules", "--format", "json")
+    assert code == 0
+    entries = json.loads(out)
+    assert [entry["id"] for entry in entries] == [rule.ID for rule in ALL_RULES]
+    assert entries[2] == {
+        "id": "broken-link",
+        "severity": "error",
+        "scope": "links",
+        "summary": "a body wiki link, embed or markdown link that resolves to nothing.",
+    }
+    code, out, _ = run("rules", "mojibake", "--format", "json")
+    entry = json.loads(out)
+    assert (entry["id"], entry["severity"], entry["scope"]) == ("mojibake", "error", "note")
+    assert entry["documentation"].startswith("Happens when UTF-8 bytes are read as Windows-1252")
+
+
+def test_an_unknown_rule_gets_a_did_you_mean() -> None:
+    code, out, err = run("rules", "brokn-link")
+    assert code == 2 and out == ""
+    assert "unknown rule 'brokn-link' (did you mean 'broken-link'" in err
