@@ -81,7 +81,7 @@ def rule_scope(rule: ModuleType) -> str:
 # What each scope means, in the words ``vaulttool rules`` uses.
 SCOPE_WORDS = {
     "note": "the note alone, and the template schema it follows",
-    "links": "the note, the vault's file names and aliases, and the headings of the notes it links to",
+    "links": "the note, the names of the vault's files, and the notes it links to",
     "graph": "which notes link to which, across the vault",
     "vault": "the whole vault",
 }
