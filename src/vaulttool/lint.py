@@ -29,7 +29,7 @@ from vaulttool.notecheck import NoteChecker, NoteFindings, built, is_note_rule
 from vaulttool.notes import DEFAULT_MAX_BYTES
 from vaulttool.pool import Progress, parse_chunks
 from vaulttool.records import from_record
-from vaulttool.rules import ALL_RULES, RULES_BY_ID, UnknownRule
+from vaulttool.rules import ALL_RULES, UnknownRule
 from vaulttool.schema import Schema, schema_for
 from vaulttool.suppress import Suppressions
 from vaulttool.template import TopicRow, topic_rows
@@ -358,9 +358,7 @@ def notes_key(options: Options, checked: tuple[str, ...]) -> str:
 
 def enabled_rules(options: Options) -> list[ModuleType]:
     """The rule modules selected by ``options`` (all by default, minus ignored ones)."""
-    for rule_id in (*options.select, *options.ignore, *options.severity):
-        if rule_id not in RULES_BY_ID and rule_id != "ALL":
-            raise UnknownRule(rule_id)
+    _known_rules((*options.select, *options.ignore, *options.severity), "")
     chosen = [r for r in ALL_RULES if not options.select or "ALL" in options.select or r.ID in options.select]
     return [r for r in chosen if r.ID not in options.ignore]
 
@@ -400,9 +398,10 @@ def _unsuppressed(
 
 def _known_rules(rule_ids: Iterable[str], where: str) -> None:
     """Raise :class:`UnknownRule` (its message starting with ``where``) for the first id no rule has."""
+    known = {rule.ID for rule in ALL_RULES}
     for rule_id in rule_ids:
-        if rule_id not in RULES_BY_ID and rule_id != "ALL":
-            raise UnknownRule(rule_id, where)
+        if rule_id not in known and rule_id != "ALL":
+            raise UnknownRule(rule_id, ALL_RULES, where)
 
 
 def options_for(

@@ -21,6 +21,7 @@ must check again (see :mod:`vaulttool.recheck`); the engine decides everything f
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from types import ModuleType
 
 from vaulttool.rules import (
@@ -89,22 +90,19 @@ _LITERAL = re.compile(r"``(.+?)``", re.DOTALL)
 
 
 class UnknownRule(ValueError):
-    """A rule id that no rule has; the message suggests near ones."""
+    """A rule id that none of ``rules`` has; the message (after ``where``) suggests near ones."""
 
-    def __init__(self, rule_id: str, where: str = "") -> None:
-        hint = did_you_mean(rule_id, RULES_BY_ID)
+    def __init__(self, rule_id: str, rules: Iterable[ModuleType], where: str = "") -> None:
+        hint = did_you_mean(rule_id, (rule.ID for rule in rules))
         super().__init__(f"{where}unknown rule '{rule_id}'{hint}; 'vaulttool rules' lists them")
-
-
-RULES_BY_ID = {rule.ID: rule for rule in ALL_RULES}
 
 
 def rule_named(rule_id: str) -> ModuleType:
     """The rule module with id ``rule_id``; raises :class:`UnknownRule`."""
-    try:
-        return RULES_BY_ID[rule_id]
-    except KeyError:
-        raise UnknownRule(rule_id) from None
+    found = next((rule for rule in ALL_RULES if rule_id == rule.ID), None)
+    if found is None:
+        raise UnknownRule(rule_id, ALL_RULES)
+    return found
 
 
 def describe(rule: ModuleType) -> tuple[str, str]:
