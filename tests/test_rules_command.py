@@ -28,7 +28,8 @@ def test_rules_lists_id_severity_scope_and_one_line_each() -> None:
         rule_id, severity, scope, summary = line.split(maxsplit=3)
         assert (rule_id, severity, scope) == (rule.ID, rule.DEFAULT_SEVERITY.value, rule_scope(rule))
         assert summary and "``" not in summary
-    assert "broken-anchor          error    links  the note resolves, but its #heading or #^block does not." in lines
+    anchor = next(line for line in lines if line.startswith("broken-anchor "))
+    assert anchor.split(maxsplit=3)[3] == "the note resolves, but its #heading or #^block does not."
 
 
 def test_every_scope_is_explained() -> None:
@@ -59,7 +60,7 @@ def test_rules_as_json() -> None:
     assert code == 0
     entries = json.loads(out)
     assert [entry["id"] for entry in entries] == [rule.ID for rule in ALL_RULES]
-    assert entries[2] == {
+    assert next(entry for entry in entries if entry["id"] == "broken-link") == {
         "id": "broken-link",
         "severity": "error",
         "scope": "links",
