@@ -106,6 +106,9 @@ def test_link_forms(text: str, expected: list[tuple[str, str, str, str | None, i
         ("1. item\n   ```js\n   [[code]]\n   ```\n   [[real]]", ["real"]),
         ("- item\n    ```\n    [[code]]\n- [[the item ends the code]]", ["the item ends the code"]),
         ("- item\n\n        ```\n        [[code]]\n        ```\n\n[[real]]", ["real"]),
+        ("- ```sh\n  [[code]]\n  ```\n- [[real]]", ["real"]),
+        ("1. ```\n   [[code]]\n2. [[the next item ends the code]]", ["the next item ends the code"]),
+        ("- `x` and ``y`` [[real]]", ["real"]),
     ],
 )
 def test_masking(text: str, targets: list[str]) -> None:

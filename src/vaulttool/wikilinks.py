@@ -300,6 +300,14 @@ def _opens_fence(text: str) -> bool:
     return text.startswith(("```", "~~~"))
 
 
+def _fence(text: str) -> str | None:
+    """The fence (backticks or tildes) that ``text``, leading white space removed, opens, if any."""
+    fm = _FENCE_RE.match(text) if _opens_fence(text) else None
+    if fm is None or (fm.group(1)[0] == "`" and "`" in fm.group(2)):
+        return None
+    return fm.group(1)
+
+
 class _DisplayMath:
     """Answers whether a ``$$`` left open on a line is closed later in its paragraph.
 
@@ -372,15 +380,13 @@ def scan_body(lines: Sequence[str], first_line: int) -> BodyScan:
                 quotes, body = _quote_prefix(line) if lead[0] == ">" else (0, line)
                 opener = body.lstrip(" \t")
                 inset = len(body) - len(opener)
-                if _opens_fence(opener) and (quotes or in_list or inset <= 3):
-                    fm = _FENCE_RE.match(opener)
-                    if fm and not (fm.group(1)[0] == "`" and "`" in fm.group(2)):
-                        fence = fm.group(1)
-                        fence_quotes = quotes
-                        fence_indent = inset if in_list and not quotes else -1
-                        code.add(first_line + idx)
-                        prev_blank, prev_para = False, False
-                        continue
+                fence = _fence(opener) if quotes or in_list or inset <= 3 else None
+                if fence is not None:
+                    fence_quotes = quotes
+                    fence_indent = inset if in_list and not quotes else -1
+                    code.add(first_line + idx)
+                    prev_blank, prev_para = False, False
+                    continue
             if indent and (line[0] == "\t" or line.startswith("    ")) and prev_blank and not in_list and not prev_para:
                 code.add(first_line + idx)
                 prev_blank, prev_para = False, False
@@ -401,8 +407,16 @@ def scan_body(lines: Sequence[str], first_line: int) -> BodyScan:
                 prev_blank, prev_para = False, False
                 continue
             marker = lead[0]
-            if (marker in "-+*" or marker.isdecimal()) and _LIST_RE.match(line):
+            if (marker in "-+*" or marker.isdecimal()) and (item := _LIST_RE.match(line)):
                 in_list = True
+                if "``" in line or "~~" in line:  # a list item that starts with a code fence
+                    content = line[item.end() :].lstrip(" \t")
+                    fence = _fence(content)
+                    if fence is not None:
+                        fence_quotes, fence_indent = 0, len(line) - len(content)
+                        code.add(first_line + idx)
+                        prev_blank, prev_para = False, False
+                        continue
             elif indent == 0 and prev_blank:
                 in_list = False
         mask: _LineMask | None = None
