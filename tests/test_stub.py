@@ -184,14 +184,14 @@ def test_never_overwrites_and_never_follows_symlinks(tmp_path: Path) -> None:
     results = create_files(str(vault), {"Linked/Evil.md": b"x", "Dangling.md": b"y", "Keep.md": b"new"})
     (vault / "Keep.md").write_bytes(b"mine")
     again = create_files(str(vault), {"Keep.md": b"new"})
-    assert [r.created for r in results] == [False, True, True]
+    assert [r.written for r in results] == [False, True, True]
     assert "symlink" in results[0].reason
     assert list(outside.iterdir()) == []
-    assert not again[0].created and "already exists" in again[0].reason
+    assert not again[0].written and "already exists" in again[0].reason
     assert (vault / "Keep.md").read_bytes() == b"mine"
     (vault / "Trap.md").symlink_to(outside / "target.md")
     trap = create_files(str(vault), {"Trap.md": b"z"})
-    assert not trap[0].created
+    assert not trap[0].written
     assert not (outside / "target.md").exists()
 
 
@@ -216,7 +216,7 @@ def test_full_disk_is_a_clear_error(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     monkeypatch.setattr(os, "write", no_space)
     (result,) = create_files(str(tmp_path), {"Idea.md": b"text"})
     monkeypatch.undo()
-    assert not result.created and result.reason == "No space left on device"
+    assert not result.written and result.reason == "No space left on device"
     assert list(tmp_path.iterdir()) == []
 
 

@@ -75,9 +75,9 @@ def run_stub(
         click.echo(f"{len(ready)} stub{'s' if len(ready) != 1 else ''} to create." if ready else "Nothing to create.")
         return 1 if failed or (mode == "check" and ready) else 0
     results = create_files(str(vault), {s.path: s.text.encode("utf-8") for s in ready})
-    made = [r for r in results if r.created]
+    made = [r for r in results if r.written]
     for result in results:
-        if result.created:
+        if result.written:
             click.echo(f"created {escape_text(result.path)}")
         else:
             click.echo(f"{escape_text(result.path)}: not created: {escape_text(result.reason)}")
@@ -85,4 +85,4 @@ def run_stub(
         click.echo("Nothing to create: every target has a note.")
     else:
         click.echo(f"Created {len(made)} stub{'s' if len(made) != 1 else ''}.")
-    return 1 if failed or any(not r.created and not r.existed for r in results) else 0
+    return 1 if failed or any(not r.written and not r.existed for r in results) else 0

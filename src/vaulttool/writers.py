@@ -1,11 +1,14 @@
-"""The only code that writes into a vault: safe names, safe paths, atomic exclusive creation.
+"""The only code that writes into a vault: safe names, safe paths, atomic creation and replacement.
 
-Every file is created relative to an open descriptor of the vault folder, one path
+Every file is written relative to an open descriptor of the vault folder, one path
 component at a time with ``O_NOFOLLOW``, so no symlink (planted before or during the
 run) can redirect a write outside the vault. Content goes to a hidden temporary file in
-the target folder first and is then hard-linked to its final name, which fails when the
-name exists: an existing file is never overwritten and a killed run never leaves a
-half-written note behind.
+the target folder first, written in full and synced, and only then takes the final
+name, so a killed run never leaves a half-written note behind. :func:`create_files`
+hard-links it to its name, which fails when the name exists: an existing file is never
+overwritten. :func:`replace_files` renames it over a note only while the note still
+holds exactly the bytes it was read with: a note someone changed in the meantime is
+left alone.
 """
 
 from __future__ import annotations
@@ -15,7 +18,10 @@ import errno
 import os
 import re
 import secrets
+import stat
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import NamedTuple, TypeVar
 
 # Characters Obsidian or Windows refuse in a note name, or that break a [[link]].
 FORBIDDEN_CHARS = frozenset('*"\\/<>:|?#^[]')
@@ -30,6 +36,7 @@ _CONTROL_RE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u
 _O_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 _O_DIRECTORY = getattr(os, "O_DIRECTORY", 0)
 _O_CLOEXEC = getattr(os, "O_CLOEXEC", 0)
+T = TypeVar("T")
 
 
 class UnsafeName(ValueError):
@@ -84,10 +91,10 @@ def safe_relpath(target: str) -> str:
 
 @dataclass(frozen=True)
 class WriteResult:
-    """What happened to one planned file."""
+    """What happened to one planned file: ``written``, or why not (``reason``)."""
 
     path: str
-    created: bool
+    written: bool
     reason: str = ""
     existed: bool = False  # someone (another run, a sync client) created it first: the goal holds
 
@@ -132,11 +139,18 @@ def _write_all(fd: int, data: bytes) -> None:
     os.fsync(fd)
 
 
+def _temp_name() -> str:
+    """A hidden temporary name that says which process made it (see :func:`_cleanup_stale`)."""
+    return f"{TEMP_PREFIX}{os.getpid()}-{secrets.token_hex(6)}.tmp"
+
+
+_TEMP_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | _O_NOFOLLOW | _O_CLOEXEC
+
+
 def _create_in(dir_fd: int, name: str, data: bytes) -> None:
     """Create ``name`` in ``dir_fd`` holding ``data``, atomically, failing if it exists."""
-    temp = f"{TEMP_PREFIX}{os.getpid()}-{secrets.token_hex(6)}.tmp"
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | _O_NOFOLLOW | _O_CLOEXEC
-    fd = os.open(temp, flags, 0o644, dir_fd=dir_fd)
+    temp = _temp_name()
+    fd = os.open(temp, _TEMP_FLAGS, 0o644, dir_fd=dir_fd)
     try:
         try:
             _write_all(fd, data)
@@ -147,7 +161,7 @@ def _create_in(dir_fd: int, name: str, data: bytes) -> None:
         except OSError as exc:
             if exc.errno not in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EXDEV):
                 raise
-            final = os.open(name, flags, 0o644, dir_fd=dir_fd)  # no hard links here: exclusive create
+            final = os.open(name, _TEMP_FLAGS, 0o644, dir_fd=dir_fd)  # no hard links here: exclusive create
             try:
                 _write_all(final, data)
             finally:
@@ -157,39 +171,105 @@ def _create_in(dir_fd: int, name: str, data: bytes) -> None:
             os.unlink(temp, dir_fd=dir_fd)
 
 
-def create_files(root: str, files: dict[str, bytes]) -> list[WriteResult]:
-    """Create each vault-relative path in ``files``; never overwrite, never leave the vault.
+class NotWritten(Exception):
+    """A file that was deliberately left as it is; ``reason`` says why."""
 
-    Failures (the file exists, a folder is read-only or a symlink, the disk is full) are
-    reported per file and the others are still written.
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class Replacement(NamedTuple):
+    """New content for an existing file, and the content it must still hold to be replaced."""
+
+    old: bytes
+    new: bytes
+
+
+_CHANGED = "changed on disk since it was read; left as it is"
+
+
+def _identity(st: os.stat_result) -> tuple[int, int, int, int, int]:
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+
+
+def _replace_in(dir_fd: int, name: str, change: Replacement) -> None:
+    """Replace ``name`` in ``dir_fd`` by ``change.new`` atomically, if it still holds ``change.old``.
+
+    The new file keeps the old one's permission bits (and owner, where allowed); a symlink
+    or special file is refused, never followed.
+    """
+    fd = os.open(name, os.O_RDONLY | _O_NOFOLLOW | _O_CLOEXEC | getattr(os, "O_NONBLOCK", 0), dir_fd=dir_fd)
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise NotWritten("not a regular file; left as it is")
+        current = bytearray()
+        while chunk := os.read(fd, max(len(change.old) + 1 - len(current), 1 << 16)):
+            current += chunk
+            if len(current) > len(change.old):
+                break
+    finally:
+        os.close(fd)
+    if current != change.old:
+        raise NotWritten(_CHANGED)
+    temp = _temp_name()
+    out = os.open(temp, _TEMP_FLAGS, 0o600, dir_fd=dir_fd)
+    try:
+        try:
+            os.fchmod(out, stat.S_IMODE(st.st_mode))
+            if st.st_uid != os.geteuid() or st.st_gid != os.getegid():
+                with contextlib.suppress(OSError):
+                    os.fchown(out, st.st_uid, st.st_gid)
+            _write_all(out, change.new)
+        finally:
+            os.close(out)
+        if _identity(os.stat(name, dir_fd=dir_fd, follow_symlinks=False)) != _identity(st):
+            raise NotWritten(_CHANGED)  # written to while the new content was being made
+        os.rename(temp, name, src_dir_fd=dir_fd, dst_dir_fd=dir_fd)
+        with contextlib.suppress(OSError):
+            os.fsync(dir_fd)  # the rename itself survives a crash
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temp, dir_fd=dir_fd)
+
+
+def _write_each(
+    root: str, files: Mapping[str, T], make_folders: bool, write: Callable[[int, str, T], None]
+) -> list[WriteResult]:
+    """Run ``write(folder_fd, name, content)`` for each vault-relative path, walking folders safely.
+
+    Each failure is reported for its file and the others are still written.
     """
     results: list[WriteResult] = []
     root_fd = os.open(root, os.O_RDONLY | _O_DIRECTORY | _O_CLOEXEC)
     cleaned: set[str] = set()
     try:
-        for path, data in files.items():
+        for path, content in files.items():
             *folders, name = path.split("/")
             fds: list[int] = []
             try:
                 safe_relpath(path)
                 dir_fd = root_fd
                 for folder in folders:
-                    dir_fd = _open_dir(dir_fd, folder, create=True)
+                    dir_fd = _open_dir(dir_fd, folder, create=make_folders)
                     fds.append(dir_fd)
                 folder_key = "/".join(folders)
                 if folder_key not in cleaned:
                     _cleanup_stale(dir_fd)
                     cleaned.add(folder_key)
-                _create_in(dir_fd, name, data)
+                write(dir_fd, name, content)
                 results.append(WriteResult(path, True))
             except FileExistsError:
                 results.append(WriteResult(path, False, "a file with that name already exists; left as it is", True))
-            except UnsafeName as exc:
+            except (UnsafeName, NotWritten) as exc:
                 results.append(WriteResult(path, False, exc.reason))
             except OSError as exc:
                 reason = exc.strerror or str(exc)
                 if exc.errno in (errno.ELOOP, errno.ENOTDIR):
-                    reason = "a folder on the way is a symlink or a file; not followed"
+                    reason = "a folder on the way or the note itself is a symlink or not a folder; not followed"
+                elif exc.errno == errno.ENOENT and not make_folders:
+                    reason = "vanished since it was read; left as it is"
                 results.append(WriteResult(path, False, reason))
             finally:
                 for fd in reversed(fds):
@@ -197,3 +277,22 @@ def create_files(root: str, files: dict[str, bytes]) -> list[WriteResult]:
     finally:
         os.close(root_fd)
     return results
+
+
+def create_files(root: str, files: dict[str, bytes]) -> list[WriteResult]:
+    """Create each vault-relative path in ``files``; never overwrite, never leave the vault.
+
+    Failures (the file exists, a folder is read-only or a symlink, the disk is full) are
+    reported per file and the others are still written.
+    """
+    return _write_each(root, files, True, _create_in)
+
+
+def replace_files(root: str, files: Mapping[str, Replacement]) -> list[WriteResult]:
+    """Replace each existing vault-relative path in ``files`` atomically, never leaving the vault.
+
+    A file is written only while it still holds ``old`` byte for byte (otherwise it is left
+    as it is and reported), keeps its permission bits, and is never reached through a
+    symlink. Failures are reported per file and the others are still written.
+    """
+    return _write_each(root, files, False, _replace_in)
