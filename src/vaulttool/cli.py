@@ -326,6 +326,22 @@ def stub_command(
     )
 
 
+@cli.command("mv")
+@click.argument("source", metavar="SRC")
+@click.argument("destination", metavar="DST")
+@click.option("--vault", default=".", type=click.Path(exists=True, file_okay=False, path_type=Path), help="The vault.")
+@click.option("--dry-run", is_flag=True, help="Print the renames and link rewrites; write nothing.")
+@click.option("--diff", is_flag=True, help="Print the move as a git diff; write nothing.")
+def mv_command(source: str, destination: str, vault: Path, dry_run: bool, diff: bool) -> int:
+    """Move or rename note, attachment or folder SRC to DST; every link to it follows."""
+    from vaulttool.mv_command import MoveMode, run_mv
+
+    if dry_run and diff:
+        raise click.UsageError("--dry-run and --diff cannot be combined")
+    mode: MoveMode = "diff" if diff else "dry-run" if dry_run else "write"
+    return run_mv(vault, source, destination, mode)
+
+
 @cli.command("rules")
 @click.argument("rule_id", metavar="[RULE]", required=False)
 @click.option(

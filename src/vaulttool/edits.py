@@ -163,18 +163,19 @@ def _diff_lines(text: str) -> list[str]:
     return out
 
 
-def unified_diff(path: str, before: str, after: str, context: int = 3) -> str:
+def unified_diff(path: str, before: str, after: str, context: int = 3, new_path: str | None = None) -> str:
     """The unified diff turning ``before`` into ``after`` for the vault-relative ``path``.
 
     Paths are written ``a/PATH`` and ``b/PATH`` so that ``git apply`` run in the vault
     applies it; a last line without a line break gets git's ``\\ No newline at end of file``.
-    Empty when the texts are equal.
+    ``new_path``: the file's path after, when the change also renames it. Empty when the
+    texts are equal.
     """
     if before == after:
         return ""
     out: list[str] = []
     for line in difflib.unified_diff(
-        _diff_lines(before), _diff_lines(after), f"a/{path}", f"b/{path}", n=context, lineterm="\n"
+        _diff_lines(before), _diff_lines(after), f"a/{path}", f"b/{new_path or path}", n=context, lineterm="\n"
     ):
         out.append(line)
         if not line.endswith("\n"):

@@ -296,3 +296,61 @@ def replace_files(root: str, files: Mapping[str, Replacement]) -> list[WriteResu
     symlink. Failures are reported per file and the others are still written.
     """
     return _write_each(root, files, False, _replace_in)
+
+
+def _open_parent(root_fd: int, path: str, create: bool) -> tuple[list[int], str]:
+    """The descriptors of the folders on the way to vault path ``path`` (the last is its folder), and its name."""
+    *folders, name = safe_relpath(path).split("/")
+    fds: list[int] = []
+    try:
+        dir_fd = root_fd
+        for folder in folders:
+            dir_fd = _open_dir(dir_fd, folder, create=create)
+            fds.append(dir_fd)
+    except BaseException:
+        for fd in reversed(fds):
+            os.close(fd)
+        raise
+    return fds, name
+
+
+def move_file(root: str, old: str, new: str) -> None:
+    """Rename vault path ``old`` (a file or a folder) to ``new``, never over an existing name.
+
+    Both paths are reached one folder at a time without following symlinks; folders on the
+    way to ``new`` are created. A file is hard-linked to its new name and then unlinked
+    (the link fails when the name exists); a folder is renamed onto a fresh empty folder,
+    which fails when anything else stands there. Raises ``FileExistsError`` or another
+    ``OSError``, or :class:`UnsafeName`, having changed nothing.
+    """
+    root_fd = os.open(root, os.O_RDONLY | _O_DIRECTORY | _O_CLOEXEC)
+    old_fds: list[int] = []
+    new_fds: list[int] = []
+    try:
+        old_fds, old_name = _open_parent(root_fd, old, create=False)
+        new_fds, new_name = _open_parent(root_fd, new, create=True)
+        src_fd, dst_fd = (old_fds or [root_fd])[-1], (new_fds or [root_fd])[-1]
+        st = os.stat(old_name, dir_fd=src_fd, follow_symlinks=False)
+        if stat.S_ISDIR(st.st_mode):
+            os.mkdir(new_name, 0o755, dir_fd=dst_fd)
+            try:
+                os.rename(old_name, new_name, src_dir_fd=src_fd, dst_dir_fd=dst_fd)
+            except OSError:
+                with contextlib.suppress(OSError):
+                    os.rmdir(new_name, dir_fd=dst_fd)
+                raise
+            return
+        try:
+            os.link(old_name, new_name, src_dir_fd=src_fd, dst_dir_fd=dst_fd, follow_symlinks=False)
+        except OSError as exc:
+            if exc.errno not in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EXDEV):
+                raise
+            if os.path.lexists(os.path.join(root, new)):  # no hard links here: look, then rename
+                raise FileExistsError(errno.EEXIST, "a file with that name already exists") from exc
+            os.rename(old_name, new_name, src_dir_fd=src_fd, dst_dir_fd=dst_fd)
+            return
+        os.unlink(old_name, dir_fd=src_fd)
+    finally:
+        for fd in (*reversed(new_fds), *reversed(old_fds)):
+            os.close(fd)
+        os.close(root_fd)
