@@ -220,7 +220,7 @@ def _changed_outside_links(before: bytes, after: bytes, path: str) -> list[str]:
     starts = [0]
     for line in text.split("\n"):
         starts.append(starts[-1] + len(line) + 1)
-    spans = [(starts[link.line - 1] + link.column - 1, starts[link.line - 1] + link.end_column - 1) for link in note.links]
+    spans = [(starts[k.line - 1] + k.column - 1, starts[k.line - 1] + k.end_column - 1) for k in note.links]
     outside = []
     matcher = difflib.SequenceMatcher(None, text, after.decode("utf-8"), autojunk=False)
     for tag, i1, i2, _, _ in matcher.get_opcodes():

@@ -101,7 +101,7 @@ def link_format(root: Path) -> str | None:
     return found if found in LINK_FORMATS else None
 
 
-def _destination(walked: WalkResult, root: Path, source: str, given: str, is_folder: bool) -> str:
+def _destination(root: Path, source: str, given: str, is_folder: bool) -> str:
     """Where ``source`` goes: into ``given`` when that is a folder, else to ``given`` itself."""
     if os.path.isdir(root / given) and not os.path.islink(root / given) and given != source:
         given = posixpath.join(given, posixpath.basename(source)) if given else posixpath.basename(source)
@@ -131,10 +131,10 @@ def _moves(walked: WalkResult, root: Path, source: str, given: str) -> tuple[str
     full = root / source
     files = (*walked.notes, *walked.attachments)
     if source and os.path.isdir(full) and not os.path.islink(full):
-        destination = _destination(walked, root, source, given, True)
+        destination = _destination(root, source, given, True)
         moves = {p: destination + p[len(source) :] for p in files if p.startswith(source + "/")}
     elif source in files:
-        destination = _destination(walked, root, source, given, False)
+        destination = _destination(root, source, given, False)
         moves = {source: destination}
     else:
         raise MoveError(f"'{source}' is not a note, attachment or folder of the vault")
@@ -196,7 +196,7 @@ def _target_span(line: str, link: Link) -> tuple[int, int, bool]:
     return begin + lead, begin + len(head.rstrip()), False
 
 
-def _encode(path: str, written: str, link: Link) -> str:
+def _encode(path: str, written: str) -> str:
     """``path`` written as the link wrote its target: percent-encoded in a bare markdown destination."""
     if "%" in written or " " in path or "(" in path or ")" in path:
         return quote(path, safe=_MD_SAFE)
@@ -264,7 +264,7 @@ def plan_move(
             keep_md = written.lower().endswith(_NOTE_SUFFIX) or link.kind == "markdown"
             for form in _forms(want, new_path, _style(written.lstrip("/"), vault_format), keep_md):
                 if after.resolve(form, new_path) == want:
-                    text = _encode(form, written, link) if encoded else form
+                    text = _encode(form, written) if encoded else form
                     edits.append(Edit(link.line, begin + 1, link.line, end + 1, text))
                     plan.rewrites.append(Rewrite(path, link.line, link.column, written, text))
                     break
