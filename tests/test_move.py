@@ -127,6 +127,11 @@ def test_moving_into_an_existing_folder_keeps_the_name(vault: Path) -> None:
     assert "[[Elsewhere]]" in (vault / "Linker.md").read_text(encoding="utf-8")  # still the shortest form
 
 
+def test_a_destination_ending_in_a_slash_is_a_new_folder(vault: Path) -> None:
+    assert main(["mv", str(vault / "Elsewhere.md"), str(vault / "Fresh") + "/", "--vault", str(vault)]) == 0
+    assert (vault / "Fresh/Elsewhere.md").is_file()
+
+
 def test_a_captured_link_is_rewritten_to_keep_its_target(tmp_path: Path) -> None:
     # [[Topic]] from b/ opens a/Topic.md today; a Topic.md moving into b/ would capture it
     vault = write(

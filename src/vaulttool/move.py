@@ -88,7 +88,8 @@ def vault_path(root: Path, given: str) -> str:
     if not is_inside(parent, real_root):
         raise MoveError(f"'{given}' is outside the vault {root}")
     relative = os.path.relpath(os.path.join(parent, os.path.basename(full)), real_root)
-    return "" if relative == "." else relative.replace(os.sep, "/")
+    relative = "" if relative == "." else relative.replace(os.sep, "/")
+    return relative + "/" if given.endswith(("/", os.sep)) and relative else relative  # "folder/": into it
 
 
 def link_format(root: Path) -> str | None:
@@ -102,8 +103,10 @@ def link_format(root: Path) -> str | None:
 
 
 def _destination(root: Path, source: str, given: str, is_folder: bool) -> str:
-    """Where ``source`` goes: into ``given`` when that is a folder, else to ``given`` itself."""
-    if os.path.isdir(root / given) and not os.path.islink(root / given) and given != source:
+    """Where ``source`` goes: into ``given`` when that is a folder (or ends with ``/``), else to ``given`` itself."""
+    into = given.endswith("/")
+    given = given.rstrip("/")
+    if into or (os.path.isdir(root / given) and not os.path.islink(root / given) and given != source):
         given = posixpath.join(given, posixpath.basename(source)) if given else posixpath.basename(source)
     elif not is_folder and source.lower().endswith(_NOTE_SUFFIX) and not given.lower().endswith(_NOTE_SUFFIX):
         given += _NOTE_SUFFIX  # notes may be named without their extension, as in a link
