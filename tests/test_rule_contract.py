@@ -17,6 +17,7 @@ import pytest
 from tests.vaultgen import make_vault, random_edit
 from vaulttool import cache, lint, rules
 from vaulttool.cache import VaultCache
+from vaulttool.cli import main
 from vaulttool.formatters import format_json
 from vaulttool.lint import RuleContext, check, options_for
 from vaulttool.models import Diagnostic, Severity
@@ -125,3 +126,22 @@ def test_a_state_that_does_not_fit_is_a_warning_and_a_full_check(
     rerun = check(vault, options, cache=VaultCache(tmp_path / "cache", vault), jobs=1)
     assert format_json(rerun) == format_json(check(vault, options, jobs=1))
     assert "cached state of the last check cannot be used" in capsys.readouterr().err
+
+
+def test_a_vault_rule_may_use_the_graph_from_the_command_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rule = _shared_title_rule("vault")
+
+    def dead_ends(ctx: RuleContext) -> Iterator[Diagnostic]:  # reads the link graph, as "vault" rules may
+        for path in sorted(ctx.notes):
+            if ctx.graph.graph.out_degree(path) == 0:
+                yield Diagnostic(path, 1, 1, "shared-title", Severity.WARNING, "links nowhere")
+
+    rule.check = dead_ends  # type: ignore[attr-defined]
+    _register(monkeypatch, rule)
+    vault = make_vault(tmp_path / "vault", notes=6)
+    (vault / "Lonely.md").write_text("# Lonely\n", encoding="utf-8")
+    assert main(["check", str(vault), "--select", "shared-title", "--no-cache", "--format", "json"]) == 0
+    assert '"path": "Lonely.md"' in capsys.readouterr().out
+

@@ -29,7 +29,7 @@ from vaulttool.notecheck import NoteChecker, NoteFindings, built, is_note_rule
 from vaulttool.notes import DEFAULT_MAX_BYTES
 from vaulttool.pool import Progress, parse_chunks
 from vaulttool.records import from_record
-from vaulttool.rules import ALL_RULES, UnknownRule
+from vaulttool.rules import ALL_RULES, UnknownRule, rule_scope
 from vaulttool.schema import Schema, schema_for
 from vaulttool.suppress import Suppressions
 from vaulttool.template import TopicRow, topic_rows
@@ -459,7 +459,8 @@ def check(
     """
     options = options or options_for(root)
     rules = enabled_rules(options)
-    lean = not keep_context
+    # a rule that may read anything (SCOPE "vault": the graph, every link) gets the whole context
+    lean = not keep_context and all(rule_scope(rule) != "vault" for rule in rules)
     if cache is None:
         ctx = load_vault(root, options, jobs=jobs, progress=progress, rules=rules, walked=walked, lean=lean)
         report = _report(root, ctx, run_rules(ctx, rules, options))
