@@ -141,7 +141,7 @@ def cli(debug: bool) -> None:
 
 
 @cli.command("check")
-@click.argument("vault", default=".", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.argument("sources", nargs=-1, metavar="[-] [VAULT]")
 @click.option(
     "--format",
     "--output-format",
@@ -179,8 +179,13 @@ def cli(debug: bool) -> None:
 )
 @click.option("--no-cache", is_flag=True, help="Neither read nor write the cache.")
 @CACHE_DIR_OPTION
+@click.option(
+    "--stdin-filename",
+    metavar="PATH",
+    help="With '-': check standard input as the note at PATH in the vault (nothing is written).",
+)
 def check_command(
-    vault: Path,
+    sources: tuple[str, ...],
     fmt: str,
     output: Path | None,
     select: tuple[str, ...],
@@ -193,8 +198,14 @@ def check_command(
     jobs: int,
     no_cache: bool,
     cache_dir: Path | None,
+    stdin_filename: str | None,
 ) -> int:
-    """Check every note of VAULT (default: the current folder)."""
+    """Check every note of VAULT (default: the current folder), or with '-' one note read from standard input."""
+    from vaulttool.draft_input import check_sources
+
+    vault, draft = check_sources(sources, stdin_filename)
+    if draft is not None:
+        no_cache = True  # a draft is never cached as the file's content, nor its report replayed
 
     def exit_code(errors: int, warnings: int) -> int:
         failing = errors + (warnings if strict else 0)
@@ -215,7 +226,7 @@ def check_command(
     import dataclasses
 
     from vaulttool.formatters import FORMATTERS
-    from vaulttool.lint import check
+    from vaulttool.lint import check, check_draft
     from vaulttool.models import Severity
     from vaulttool.progress import progress_bar
 
@@ -224,8 +235,13 @@ def check_command(
         options = dataclasses.replace(options, max_file_size=max_file_size)
     walked = replay.walked if replay is not None and replay.exclude == options.exclude else None
     try:
-        with progress_bar(fmt == "text") as progress:
-            report = check(vault, options, jobs=jobs, cache=cache, progress=progress, walked=walked, keep_context=False)
+        if draft is not None:
+            report = check_draft(vault, draft.path, draft.read(options.max_file_size), options, jobs=jobs)
+        else:
+            with progress_bar(fmt == "text") as progress:
+                report = check(
+                    vault, options, jobs=jobs, cache=cache, progress=progress, walked=walked, keep_context=False
+                )
     except ValueError as exc:
         raise click.UsageError(str(exc)) from exc
     errors, warnings = report.count(Severity.ERROR), report.count(Severity.WARNING)

@@ -14,7 +14,7 @@ import json
 import os
 import sys
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -26,14 +26,14 @@ from typing import TYPE_CHECKING, cast
 from vaulttool.graph import LinkParts, LinkResolver, ResolvedLink, Targets, link_parts, resolved_links
 from vaulttool.models import Diagnostic, Note, Severity
 from vaulttool.notecheck import NoteChecker, NoteFindings, built, is_note_rule
-from vaulttool.notes import DEFAULT_MAX_BYTES
+from vaulttool.notes import DEFAULT_MAX_BYTES, note_from_bytes
 from vaulttool.pool import Progress, parse_chunks
 from vaulttool.records import from_record
 from vaulttool.rules import ALL_RULES, UnknownRule, rule_scope
 from vaulttool.schema import Schema, schema_for
 from vaulttool.suppress import Suppressions
 from vaulttool.template import TopicRow, topic_rows
-from vaulttool.vault import VaultIndex, WalkResult, alias_owners, note_aliases, walk_vault
+from vaulttool.vault import VaultIndex, WalkResult, alias_owners, note_aliases, note_path, walk_vault
 
 if TYPE_CHECKING:
     from vaulttool.cache import VaultCache
@@ -257,6 +257,7 @@ def load_vault(
     progress: Progress | None = None,
     rules: Iterable[ModuleType] = (),
     lean: bool = False,
+    drafts: Mapping[str, Note] | None = None,
 ) -> RuleContext:
     """Walk, read, parse and resolve the whole vault once; run the per-note ones of ``rules`` on each note.
 
@@ -264,8 +265,11 @@ def load_vault(
     with a ``cache``, notes unchanged since it was written are not read again, and what
     the per-note rules found in them is reused. ``lean``: keep of each note's links only the
     unresolved and anchored ones (all the vault-wide rules read), not its ``links``: most
-    of a large vault's memory.
+    of a large vault's memory. ``drafts``: notes of ``walked`` taken as given instead of read
+    from their files (no ``cache`` then: a draft must never be cached as the file's content).
     """
+    if drafts and cache is not None:
+        raise ValueError("drafts are never checked with a cache")
     walked = walked or walk_vault(root, options.exclude)
     base, cap = os.fspath(root), options.max_file_size
     index = VaultIndex(walked.notes, walked.attachments)
@@ -287,6 +291,10 @@ def load_vault(
                 note = dataclasses.replace(note, links=())
             notes[path] = note
 
+        for path, note in (drafts or {}).items():
+            keep(path, note, resolver.targets(path, note))
+            if checker is not None:
+                findings[path] = built(checker(note), shared)
         if cache is not None:
             key, files = notes_key(options, checked), cache.files_key(walked)
             known = cache.load_resolved(files)
@@ -490,6 +498,28 @@ def check(
     kept = state_of(report, facts, walked, cache, files)
     cache.save_state(key, kept.value())
     return dataclasses.replace(report, state=kept.id)
+
+
+def check_draft(root: Path, path: str, data: bytes, options: Options | None = None, *, jobs: int = 0) -> Report:
+    """Check ``data`` as if it were the note at vault path ``path`` (the rest of the vault as it is).
+
+    The draft replaces the file at ``path`` (or joins the vault as a new note): it follows
+    its template, its links resolve against the vault, and the vault-wide rules see it in
+    the file's place. Nothing is written, not even to a cache. The report holds the
+    diagnostics of ``path`` alone and counts that one note and its links. ``path`` must be
+    a note path inside the vault (see :func:`~vaulttool.vault.note_path`), else ValueError.
+    """
+    path = note_path(path)
+    options = options or options_for(root)
+    rules = enabled_rules(options)
+    walked = walk_vault(root, options.exclude)
+    notes = walked.notes if path in walked.notes else tuple(sorted((*walked.notes, path)))
+    problems = tuple(d for d in walked.problems if d.path != path)  # the file at path is not read
+    walked = WalkResult(notes, walked.attachments, problems)
+    draft = note_from_bytes(path, data, options.max_file_size)
+    ctx = load_vault(root, options, jobs=jobs, walked=walked, rules=rules, drafts={path: draft})
+    found = [diag for diag in run_rules(ctx, rules, options) if diag.path == path]
+    return Report(os.fspath(root), 1, len(ctx.targets[path]), tuple(found), context=ctx)
 
 
 def _report(root: Path, ctx: RuleContext, diagnostics: list[Diagnostic]) -> Report:

@@ -701,10 +701,14 @@ def read_note_stamped(root: str, path: str, max_bytes: int = DEFAULT_MAX_BYTES) 
         return _unreadable(path, "file vanished while the vault was being checked"), None
     except OSError as exc:
         return _unreadable(path, f"cannot read: {exc.strerror or exc}"), None
-    stamp = (st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+    return note_from_bytes(path, data, max_bytes), (st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+
+
+def note_from_bytes(path: str, data: bytes, max_bytes: int = DEFAULT_MAX_BYTES) -> Note:
+    """The note at ``path`` holding ``data``: parsed, or unreadable when larger than ``max_bytes``."""
     if len(data) > max_bytes:
-        return _unreadable(path, f"file is larger than {max_bytes} bytes; raise max-file-size to check it"), stamp
-    return parse_note(path, data), stamp
+        return _unreadable(path, f"file is larger than {max_bytes} bytes; raise max-file-size to check it")
+    return parse_note(path, data)
 
 
 def read_note(root: str, path: str, max_bytes: int = DEFAULT_MAX_BYTES) -> Note:

@@ -170,6 +170,27 @@ def walk_vault(root: Path, ignore: Sequence[str] = ()) -> WalkResult:
     return _Walker(os.fspath(root), ignore).run()
 
 
+def note_path(path: str) -> str:
+    """``path`` as the vault-relative POSIX path of a note; ValueError saying why when it cannot be one.
+
+    Absolute and drive-letter paths, ``..`` and ``.`` components, hidden (dot) names, NUL
+    characters and names that do not end in ``.md`` are refused: such a path names no note
+    of the vault.
+    """
+    parts = path.removeprefix("./").split("/")
+    if path.startswith(("/", "\\", "~/")) or (len(path) > 1 and path[1] == ":"):
+        raise ValueError(f"{path!r} is absolute: give the note's path inside the vault")
+    if "\0" in path or "\\" in path:
+        raise ValueError(f"{path!r} holds a NUL or a backslash: vault paths are written with '/'")
+    if any(part in ("", ".", "..") for part in parts):
+        raise ValueError(f"{path!r} has an empty, '.' or '..' part: give a path inside the vault")
+    if any(part.startswith(".") for part in parts):
+        raise ValueError(f"{path!r} names a hidden file or folder, which is not part of the vault")
+    if not _is_note_name(parts[-1]):
+        raise ValueError(f"{path!r} is not a note: a note's name ends in '.md'")
+    return "/".join(parts)
+
+
 def link_key(path: str) -> str:
     """The comparison key Obsidian effectively uses: NFC-normalised and casefolded."""
     return unicodedata.normalize("NFC", path).casefold()
