@@ -562,6 +562,15 @@ def stats_command(vault: Path, fmt: str, output: Path | None) -> int:
     return EXIT_OK
 
 
+def _add_mcp_command() -> None:
+    from vaulttool.mcp_command import mcp_command
+
+    cli.add_command(mcp_command)
+
+
+_add_mcp_command()
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the command line and return its exit code; the one error boundary of the program."""
     args = sys.argv[1:] if argv is None else argv

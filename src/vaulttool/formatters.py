@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from functools import partial
 from itertools import groupby
 from operator import attrgetter
+from typing import Any
 
 from vaulttool import __version__
 from vaulttool.lint import Report
@@ -123,6 +124,12 @@ def _json_item(d: Diagnostic) -> str:
         f'    {{\n      "path": {s(d.path)},\n      "line": {d.line},\n      "column": {d.column},\n{ends}'
         f'      "rule": {s(d.rule)},\n      "severity": "{severity}",\n      "message": {s(d.message)}{tail}\n    }}'
     )
+
+
+def diagnostic_json(d: Diagnostic) -> dict[str, Any]:
+    """One diagnostic as the JSON document holds it (the same fields, names and values)."""
+    item: dict[str, Any] = json.loads(_json_item(d))
+    return item
 
 
 def _plural(n: int, word: str) -> str:

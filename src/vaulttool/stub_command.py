@@ -14,7 +14,7 @@ from vaulttool.lint import Options, RuleContext, load_vault
 from vaulttool.notes import parse_note
 from vaulttool.schema import schema_for
 from vaulttool.stubs import PlannedStub, StubPlan, load_template, plan_stubs, render
-from vaulttool.writers import create_files
+from vaulttool.writers import WriteResult, create_files
 
 Mode = Literal["write", "dry-run", "diff", "check"]
 
@@ -41,6 +41,44 @@ def _diff(stub: PlannedStub) -> str:
     return escape_text("".join(lines)).replace("\\n", "\n")
 
 
+Refusal = tuple[str, int, str]  # the note naming the target, its line, why no stub is made
+
+
+def prepare_stubs(
+    vault: Path,
+    options: Options,
+    *,
+    topics: bool,
+    mocs: bool,
+    links: bool,
+    created: date,
+    folder: str | None,
+    ctx: RuleContext | None = None,
+) -> tuple[list[PlannedStub], list[Refusal]]:
+    """The stubs ready to create (rendered, each passing its own schema) and the refusals, sorted.
+
+    ``ctx``: the vault loaded already with ``options`` (else it is loaded here).
+    """
+    ctx = ctx or load_vault(vault, options)
+    plan: StubPlan = plan_stubs(ctx, topics=topics, mocs=mocs, links=links, folder=folder or options.stub_dir)
+    failed = [(d.path, d.line, d.message) for d in plan.refused]
+    ready: list[PlannedStub] = []
+    templates = {name: load_template(options.schema_dir, name) for name in ("stub.md", "moc-stub.md")}
+    for stub in plan.stubs:
+        stub.text = render(ctx, stub, templates["moc-stub.md" if stub.kind == "moc" else "stub.md"], created)
+        problem = _self_check(ctx, stub)
+        if problem is None:
+            ready.append(stub)
+        else:
+            failed.append((stub.sources[0], 1, f"stub {stub.path} would break its schema ({problem}); not created"))
+    return ready, sorted(failed)
+
+
+def write_stubs(vault: Path, ready: list[PlannedStub]) -> list[WriteResult]:
+    """Create the ``ready`` stubs through the safe writer (never over an existing file, never outside the vault)."""
+    return create_files(str(vault), {s.path: s.text.encode("utf-8") for s in ready})
+
+
 def run_stub(
     vault: Path,
     options: Options,
@@ -54,19 +92,8 @@ def run_stub(
     color: bool,
 ) -> int:
     """Plan and (in ``write`` mode) create stubs; return the exit code."""
-    ctx = load_vault(vault, options)
-    plan: StubPlan = plan_stubs(ctx, topics=topics, mocs=mocs, links=links, folder=folder or options.stub_dir)
-    failed = [(d.path, d.line, d.message) for d in plan.refused]
-    ready: list[PlannedStub] = []
-    templates = {name: load_template(options.schema_dir, name) for name in ("stub.md", "moc-stub.md")}
-    for stub in plan.stubs:
-        stub.text = render(ctx, stub, templates["moc-stub.md" if stub.kind == "moc" else "stub.md"], created)
-        problem = _self_check(ctx, stub)
-        if problem is None:
-            ready.append(stub)
-        else:
-            failed.append((stub.sources[0], 1, f"stub {stub.path} would break its schema ({problem}); not created"))
-    for path, line, message in sorted(failed):
+    ready, failed = prepare_stubs(vault, options, topics=topics, mocs=mocs, links=links, created=created, folder=folder)
+    for path, line, message in failed:
         where = click.style(f"{escape_text(path)}:{line}:", bold=True) if color else f"{escape_text(path)}:{line}:"
         click.echo(f"{where} stub-refused {escape_text(message)}")
     if mode != "write":
@@ -74,7 +101,7 @@ def run_stub(
             click.echo(_diff(stub) if mode == "diff" else f"would create {_describe(stub)}", nl=mode != "diff")
         click.echo(f"{len(ready)} stub{'s' if len(ready) != 1 else ''} to create." if ready else "Nothing to create.")
         return 1 if failed or (mode == "check" and ready) else 0
-    results = create_files(str(vault), {s.path: s.text.encode("utf-8") for s in ready})
+    results = write_stubs(vault, ready)
     made = [r for r in results if r.written]
     for result in results:
         if result.written:

@@ -17,6 +17,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 
+from vaulttool.graph import ResolvedLink
 from vaulttool.lint import RuleContext
 from vaulttool.markdown import repair_mojibake
 from vaulttool.models import Diagnostic, Severity
@@ -28,6 +29,8 @@ StubKind = Literal["topic", "moc", "link"]
 RULE = "stub-refused"
 _PLACEHOLDER_RE = re.compile(r"\{\{\s*(\w+)\s*\}\}")
 _EXTENSION_RE = re.compile(r"\.[A-Za-z0-9]{1,8}$")
+_SCORE_RE = re.compile(r"(\d+)\s*/\s*(\d+)")
+STUB_STATUS = "stub"  # the status the stub templates write, and the stub schema matches
 
 
 @dataclass
@@ -135,6 +138,64 @@ def plan_stubs(
         title = title[:-3] if title.lower().endswith(".md") else title
         planned[key] = PlannedStub(path, title, kind, [mention])
     return StubPlan(sorted(planned.values(), key=lambda s: s.path), sorted(refused.values(), key=Diagnostic.sort_key))
+
+
+@dataclass
+class NextNote:
+    """A topic or MOC the vault names that has no note yet, or only a stub (``path``: the stub)."""
+
+    title: str
+    kind: StubKind
+    path: str | None
+    sources: list[str]  # the notes that name it or link to it, sorted
+    importance: float  # the highest score (k/n as a fraction) among the notes naming it; 0 for none
+
+
+def is_stub(ctx: RuleContext, path: str) -> bool:
+    """Whether the note at ``path`` is a stub still waiting to be written (``status: stub``)."""
+    note = ctx.notes.get(path)
+    return note is not None and (note.frontmatter or {}).get("status") == STUB_STATUS
+
+
+def _importance(ctx: RuleContext, path: str) -> float:
+    """The note's first score property that its schema defines (``importance: 4/5`` is 0.8), else 0."""
+    schema = ctx.schema_of.get(path)
+    frontmatter = ctx.notes[path].frontmatter or {}
+    for name, spec in schema.spec.fields.items() if schema is not None else ():
+        value = frontmatter.get(name)
+        if spec.type == "score" and isinstance(value, str) and (found := _SCORE_RE.fullmatch(value.strip())):
+            return int(found[1]) / int(found[2]) if int(found[2]) else 0.0
+    return 0.0
+
+
+def next_notes(ctx: RuleContext) -> list[NextNote]:
+    """The topics and MOCs to write next: those without a note or with only a stub.
+
+    Ordered by how many notes name or link to them, then by the importance of those notes,
+    then by title. Topics come from topic lists and tables, MOCs from frontmatter links.
+    """
+    named: list[tuple[str, StubKind, Mention]] = [(t, "topic", m) for t, m in _topic_mentions(ctx)]
+    named += [(item.link.target, "moc", Mention(item.source, item.link.line)) for item in _frontmatter_links(ctx)]
+    found: dict[str, NextNote] = {}
+    for target, kind, mention in named:
+        path = ctx.index.resolve(target, mention.source)
+        if path is not None and not is_stub(ctx, path):
+            continue
+        key = path or link_key(target.removesuffix(".md"))
+        entry = found.setdefault(key, NextNote(target.rsplit("/", 1)[-1].removesuffix(".md"), kind, path, [], 0.0))
+        entry.sources.append(mention.source)
+    for item in ctx.resolved:  # every other note linking to it counts too
+        key = item.resolved or link_key(item.link.target.removesuffix(".md"))
+        if key in found and item.source != item.resolved:
+            found[key].sources.append(item.source)
+    for entry in found.values():
+        entry.sources = sorted(set(entry.sources) - {entry.path})
+        entry.importance = max((_importance(ctx, source) for source in entry.sources), default=0.0)
+    return sorted(found.values(), key=lambda e: (-len(e.sources), -e.importance, e.title.casefold(), e.title))
+
+
+def _frontmatter_links(ctx: RuleContext) -> list[ResolvedLink]:
+    return [item for item in ctx.resolved if item.link.kind == "frontmatter" and item.link.target]
 
 
 def _placement(ctx: RuleContext, target: str, source: str, folder: str | None) -> str:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from vaulttool.markdown import Section, Table, cell_links, has_table, heading_words, paragraphs, section_at, tables
 from vaulttool.models import Note
-from vaulttool.schema import KeywordsSpec, TableSpec
+from vaulttool.schema import KeywordsSpec, SchemaFile, TableSpec
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,3 +137,30 @@ def item_lines(note: Note, field: str, texts: Sequence[str]) -> list[int]:
 def item_line(note: Note, field: str, text: str) -> int:
     """The file line of a frontmatter list item holding ``text`` (the property's line if not found)."""
     return item_lines(note, field, [text])[0]
+
+
+def skeleton(spec: SchemaFile) -> str:
+    """An empty note to fill in for template ``spec``: its properties, its sections and table header.
+
+    Properties the template is recognised by (``match``) hold the values it looks for;
+    list properties are empty lists, the others empty.
+    """
+    import json
+
+    lines = ["---"]
+    keys = [*spec.fields, *(k for k in (*spec.match.has_keys, *spec.match.frontmatter) if k not in spec.fields)]
+    for key in dict.fromkeys(keys):
+        field = spec.fields.get(key)
+        wanted = spec.match.frontmatter.get(key)
+        listed = field is not None and field.type == "list"
+        if wanted is not None:
+            value = [wanted] if listed and not isinstance(wanted, list) else wanted
+            lines.append(f"{key}: {json.dumps(value, ensure_ascii=False)}")
+        else:
+            lines.append(f"{key}: []" if listed else f"{key}:")
+    lines.append("---")
+    for section in spec.sections:
+        lines += ["", f"{'#' * (section.level or 2)} {section.heading}"]
+        if spec.table is not None and heading_words(spec.table.section) == section.words:
+            lines += ["", "|" + "|".join(spec.table.columns) + "|", "|" + "---|" * len(spec.table.columns)]
+    return "\n".join(lines) + "\n"

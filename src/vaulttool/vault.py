@@ -170,25 +170,30 @@ def walk_vault(root: Path, ignore: Sequence[str] = ()) -> WalkResult:
     return _Walker(os.fspath(root), ignore).run()
 
 
-def note_path(path: str) -> str:
-    """``path`` as the vault-relative POSIX path of a note; ValueError saying why when it cannot be one.
+def vault_relpath(path: str) -> str:
+    """``path`` as a vault-relative POSIX path; ValueError saying why when it cannot name a file of the vault.
 
-    Absolute and drive-letter paths, ``..`` and ``.`` components, hidden (dot) names, NUL
-    characters and names that do not end in ``.md`` are refused: such a path names no note
-    of the vault.
+    Absolute and drive-letter paths, ``..`` and ``.`` components, hidden (dot) names and
+    NUL characters are refused: such a path names nothing the vault holds.
     """
     parts = path.removeprefix("./").split("/")
     if path.startswith(("/", "\\", "~/")) or (len(path) > 1 and path[1] == ":"):
-        raise ValueError(f"{path!r} is absolute: give the note's path inside the vault")
+        raise ValueError(f"{path!r} is absolute: give a path inside the vault")
     if "\0" in path or "\\" in path:
         raise ValueError(f"{path!r} holds a NUL or a backslash: vault paths are written with '/'")
     if any(part in ("", ".", "..") for part in parts):
         raise ValueError(f"{path!r} has an empty, '.' or '..' part: give a path inside the vault")
     if any(part.startswith(".") for part in parts):
         raise ValueError(f"{path!r} names a hidden file or folder, which is not part of the vault")
-    if not _is_note_name(parts[-1]):
-        raise ValueError(f"{path!r} is not a note: a note's name ends in '.md'")
     return "/".join(parts)
+
+
+def note_path(path: str) -> str:
+    """``path`` as the vault-relative path of a note (see :func:`vault_relpath`; its name ends in ``.md``)."""
+    path = vault_relpath(path)
+    if not _is_note_name(path):
+        raise ValueError(f"{path!r} is not a note: a note's name ends in '.md'")
+    return path
 
 
 def link_key(path: str) -> str:

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from vaulttool.models import Diagnostic, Severity, note_name
+from vaulttool.models import Diagnostic, Link, Severity, note_name
 from vaulttool.rules._util import link_diagnostic, link_text
 from vaulttool.vault import link_key
 
@@ -25,12 +25,29 @@ DEFAULT_SEVERITY = Severity.ERROR
 SCOPE = "links"
 
 
-def _attachment_stems(ctx: RuleContext) -> dict[str, str]:
+def attachment_stems(ctx: RuleContext) -> dict[str, str]:
+    """The vault's attachments by the link key of their name without extension."""
     found: dict[str, str] = {}
     for path in ctx.attachments:
         stem = path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
         found.setdefault(link_key(stem), path)
     return found
+
+
+def why_unresolved(link: Link, aliases: dict[str, str], stems: dict[str, str]) -> str:
+    """Why ``link`` resolves to nothing, and what to do (``aliases``: alias owners; ``stems``: attachment stems)."""
+    key = link_key(link.target.rsplit("/", 1)[-1])
+    owner = aliases.get(link_key(link.target))
+    if owner is not None:
+        name = note_name(owner)
+        return (
+            f"'{link.target}' is an alias of '{owner}', and aliases do not resolve links; link [[{name}|{link.target}]]"
+        )
+    if key in stems:
+        return f"attachments need their extension: did you mean '{stems[key].rsplit('/', 1)[-1]}'?"
+    if link.kind == "embed" or "." in link.target.rsplit("/", 1)[-1]:
+        return "no file has that name; add the file or fix the link"
+    return "no note has that name; create it or fix the link"
 
 
 def check(ctx: RuleContext) -> Iterator[Diagnostic]:
@@ -42,19 +59,6 @@ def check(ctx: RuleContext) -> Iterator[Diagnostic]:
         if link.kind == "frontmatter":
             continue
         if aliases is None:
-            aliases, stems = ctx.alias_owners, _attachment_stems(ctx)
-        key = link_key(link.target.rsplit("/", 1)[-1])
-        owner = aliases.get(link_key(link.target))
-        if owner is not None:
-            name = note_name(owner)
-            hint = (
-                f"'{link.target}' is an alias of '{owner}', and aliases do not resolve links; "
-                f"link [[{name}|{link.target}]]"
-            )
-        elif key in stems:
-            hint = f"attachments need their extension: did you mean '{stems[key].rsplit('/', 1)[-1]}'?"
-        elif link.kind == "embed" or "." in link.target.rsplit("/", 1)[-1]:
-            hint = "no file has that name; add the file or fix the link"
-        else:
-            hint = "no note has that name; create it or fix the link"
+            aliases, stems = ctx.alias_owners, attachment_stems(ctx)
+        hint = why_unresolved(link, aliases, stems)
         yield link_diagnostic(item.source, link, ID, DEFAULT_SEVERITY, f"{link_text(link)} resolves to nothing: {hint}")

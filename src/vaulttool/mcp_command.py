@@ -1,0 +1,34 @@
+"""``vaulttool mcp``: start the MCP server (:mod:`vaulttool.mcp_server`) when the ``mcp`` extra is installed."""
+
+from __future__ import annotations
+
+import gc
+import importlib.util
+from pathlib import Path
+
+import click
+
+INSTALL_HINT = "pip install 'vaulttool[mcp]'"
+
+
+@click.command("mcp")
+@click.argument("vault", default=".", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--allow-write", is_flag=True, help="Let the create_stubs tool create stub notes in VAULT.")
+@click.option(
+    "--config", "config_file", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="Configuration."
+)
+def mcp_command(vault: Path, allow_write: bool, config_file: Path | None) -> int:
+    """Serve VAULT (default: the current folder) to MCP clients over standard input and output.
+
+    Tools: check_note, check_vault, template, next_notes, resolve, create_stubs. Nothing is
+    written unless --allow-write is given, and then only stubs. Needs the 'mcp' extra.
+    """
+    if importlib.util.find_spec("mcp") is None:
+        raise click.ClickException(f"the MCP server needs the official MCP SDK: {INSTALL_HINT}")
+    from vaulttool.cli import configured_options
+    from vaulttool.mcp_server import serve
+
+    configured_options(vault, config_file)  # a broken configuration is a usage error now, not at the first request
+    gc.enable()  # a server lives long: unlike a single check, it needs the cycle collector
+    serve(vault, config_file, allow_write)
+    return 0
