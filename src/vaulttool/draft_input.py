@@ -15,6 +15,7 @@ from pathlib import Path
 import click
 
 STDIN = "-"
+_VAULT = click.Path(exists=True, file_okay=False, path_type=Path)
 
 
 @dataclass(frozen=True)
@@ -46,9 +47,10 @@ def check_sources(sources: tuple[str, ...], stdin_filename: str | None) -> tuple
     rest = [source for source in sources if source != STDIN]
     if len(rest) > 1 or sources.count(STDIN) > 1:
         raise click.UsageError("check takes one VAULT, and '-' once to read a note from standard input")
-    vault = Path(rest[0] if rest else ".")
-    if not vault.is_dir():
-        raise click.BadParameter(f"{os.fspath(vault)!r} is not an existing folder", param_hint="'VAULT'")
+    try:
+        vault = _VAULT.convert(rest[0] if rest else ".", None, None)
+    except click.BadParameter as exc:
+        raise click.BadParameter(exc.message, param_hint="'VAULT'") from None
     if not stdin:
         if stdin_filename is not None:
             raise click.UsageError("--stdin-filename names the note read from standard input: add '-'")
