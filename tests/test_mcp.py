@@ -192,11 +192,10 @@ def test_hostile_requests_get_clear_errors_and_nothing_is_written(tmp_path: Path
 
 
 def test_bytes_that_are_not_utf8_on_the_wire_get_an_error_not_a_crash(seed_vault: Path) -> None:
-    """Raw JSON-RPC lines: invalid UTF-8, a line that is not JSON, a lone surrogate in a draft.
-
-    The SDK's transport reads invalid UTF-8 as U+FFFD and drops lines it cannot parse as
-    JSON-RPC (the lone surrogate among them) unanswered; the server goes on serving, and
-    ends cleanly when the client closes the connection."""
+    """Raw JSON-RPC lines: invalid UTF-8, a line that is not JSON, a message without a method, a lone
+    surrogate (a file read as if it were UTF-8) in a draft. Each gets a JSON-RPC error, with the request's
+    id when it can be made out; invalid UTF-8 inside a string is read as U+FFFD by the SDK's transport.
+    The server goes on serving and ends cleanly when the client closes the connection."""
     hello = {"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "test", "version": "0"}}
     draft = {"name": "check_note", "arguments": {"path": "x.md", "text": "\ud800"}}
     lines = [
@@ -205,6 +204,7 @@ def test_bytes_that_are_not_utf8_on_the_wire_get_an_error_not_a_crash(seed_vault
         b'{"jsonrpc": "2.0", "id": 2, "method": "tools/list", "params": {"x": "\xff\xfe"}}',
         json.dumps({"jsonrpc": "2.0", "id": 3, "method": "tools/call", "params": draft}).encode(),
         b"\xff\xfe not JSON at all",
+        b'{"jsonrpc": "2.0", "id": 7}',
         json.dumps({"jsonrpc": "2.0", "id": 4, "method": "tools/list"}).encode(),
     ]
     command = [sys.executable, "-m", "vaulttool", "mcp", str(seed_vault)]
@@ -215,10 +215,10 @@ def test_bytes_that_are_not_utf8_on_the_wire_get_an_error_not_a_crash(seed_vault
         assert process.stdin is not None and process.stdout is not None
         process.stdin.write(b"\n".join(lines) + b"\n")
         process.stdin.flush()
-        answers: dict[int, dict[str, Any]] = {}
+        answers: dict[int | None, dict[str, Any]] = {}
         while 4 not in answers and (line := process.stdout.readline()):
             answer = json.loads(line)
-            answers[answer.get("id")] = answer
+            answers[answer["id"]] = answer
         process.stdin.close()
         stderr = process.stderr.read().decode() if process.stderr is not None else ""
         assert process.wait() == 0
@@ -227,7 +227,10 @@ def test_bytes_that_are_not_utf8_on_the_wire_get_an_error_not_a_crash(seed_vault
         process.kill()
     assert {t["name"] for t in answers[2]["result"]["tools"]} == {t["name"] for t in answers[4]["result"]["tools"]}
     assert {t["name"] for t in answers[4]["result"]["tools"]} == TOOLS
-    assert 3 not in answers and "Traceback" not in stderr
+    assert answers[3]["error"]["code"] == -32700 and "not valid Unicode" in answers[3]["error"]["message"]
+    assert answers[None]["error"]["code"] == -32700 and "not valid JSON" in answers[None]["error"]["message"]
+    assert answers[7]["error"]["code"] == -32600 and "not a valid JSON-RPC message" in answers[7]["error"]["message"]
+    assert "Traceback" not in stderr
 
 
 def test_text_that_is_not_unicode_is_refused_in_process(seed_vault: Path) -> None:
