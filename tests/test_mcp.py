@@ -102,7 +102,7 @@ def test_every_tool_on_the_raw_seed(seed_vault: Path) -> None:
 
             link = await call(s, "resolve", link="[[Threading#Overview]]", from_path=SEED.name)
             assert link["resolved"] is None and "no note has that name" in link["problem"]
-            # the raw seed's heading is mojibake (the key emoji double-encoded), so [[#Keywords]] opens nothing
+            # the heading starts with an emoji (mojibake here), which anchors keep: [[#Keywords]] opens nothing
             itself = await call(s, "resolve", link="[[#Keywords]]", from_path=SEED.name)
             assert itself["resolved"] == SEED.name and itself["problem"].startswith("heading 'Keywords' not found")
 
@@ -152,7 +152,7 @@ def test_the_repaired_note_gets_nothing_in_the_sample_vault() -> None:
         async with server(SAMPLE_VAULT) as s:
             repaired = await call(s, "check_note", path="Python Concurrency Patterns.md", text=REPAIRED)
             assert repaired["diagnostics"] == []
-            itself = await call(s, "resolve", link="[[#Keywords]]", from_path="Python Concurrency Patterns.md")
+            itself = await call(s, "resolve", link="[[#🔑 Keywords]]", from_path="Python Concurrency Patterns.md")
             assert itself["resolved"] == "Python Concurrency Patterns.md" and itself["problem"] is None
             wanted = await call(s, "next_notes")
             assert {n["title"] for n in wanted["notes"]} == {*TOPICS, "Python MOC"}  # all eight are stubs still

@@ -57,7 +57,7 @@ def test_echo_into_check_matches_checking_the_file(sample_with_raw_seed: Path) -
     lines = draft.stdout.decode().splitlines()
     assert draft.returncode == 1, draft.stderr
     assert lines[:-1] == [line for line in whole if line.startswith(f"{NOTE}:")]
-    rules = {line.removeprefix(NOTE).split()[1] for line in lines[:-1]}
+    rules = {line.removeprefix(NOTE).split()[2] for line in lines[:-1]}
     assert rules == {"mojibake", "frontmatter-type", "forbidden-content"}
     assert lines[-1] == "Checked 1 note, 8 links: 3 errors, 0 warnings, 0 info."
 
@@ -88,8 +88,8 @@ def test_a_new_note_joins_the_vault_and_links_resolve_against_it(tmp_path: Path)
     code, out, _ = run("--stdin-filename", str(vault / "drafts" / "New.md"), "-", str(vault), stdin=text)
     assert code == 1
     assert out.splitlines() == [
-        "drafts/New.md:1:1: orphan-note no other note links here; link it from a map of content",
-        "drafts/New.md:3:39: broken-link [[Nowhere]] resolves to nothing: "
+        "drafts/New.md:1:1: info orphan-note no other note links here; link it from a map of content",
+        "drafts/New.md:3:39: error broken-link [[Nowhere]] resolves to nothing: "
         "no note has that name; create it or fix the link",
         "Checked 1 note, 3 links: 1 error, 0 warnings, 1 info.",
     ]
@@ -98,10 +98,10 @@ def test_a_new_note_joins_the_vault_and_links_resolve_against_it(tmp_path: Path)
 
 def test_unreadable_drafts_are_diagnostics_with_the_path(seed_vault: Path) -> None:
     code, out, _ = run("--stdin-filename", "x.md", "-", str(seed_vault), stdin=b"caf\xe9\n")
-    assert code == 1 and "x.md:1:1: unreadable-file not valid UTF-8 (byte offset 3)" in out
+    assert code == 1 and "x.md:1:1: error unreadable-file not valid UTF-8 (byte offset 3)" in out
     big = b"word " * 1000
     code, out, _ = run("--max-file-size", "100", "--stdin-filename", "x.md", "-", str(seed_vault), stdin=big)
-    assert code == 1 and "x.md:1:1: unreadable-file file is larger than 100 bytes" in out
+    assert code == 1 and "x.md:1:1: error unreadable-file file is larger than 100 bytes" in out
 
 
 @pytest.mark.parametrize(

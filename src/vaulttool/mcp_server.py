@@ -295,7 +295,7 @@ class VaultTools:
     def resolve(self, link: str, from_path: str) -> Resolution:
         """What `link` (`[[Note#Heading|alias]]`, `[text](Note.md)` or a bare `Note`) opens when written in
         the note at `from_path`, resolved as Obsidian does; or why it opens nothing."""
-        from vaulttool.rules.broken_anchor import heading_index, missing_part
+        from vaulttool.rules.broken_anchor import AnchorIndex
         from vaulttool.rules.broken_link import attachment_stems, why_unresolved
         from vaulttool.wikilinks import scan_body
 
@@ -313,8 +313,7 @@ class VaultTools:
         if resolved is None:
             problem = why_unresolved(found, ctx.alias_owners, attachment_stems(ctx))
         elif found.subpath and resolved in ctx.notes:
-            note = ctx.notes[resolved]
-            missing = missing_part(note, found.subpath, heading_index(note))
+            missing = AnchorIndex(ctx.notes[resolved]).missing(found.subpath)
             problem = None if missing is None else f"{missing} not found in '{resolved}'"
         return Resolution(
             link=text,
