@@ -353,7 +353,7 @@ class VaultTools:
         stubs = [PlannedStub(path=s.path, kind=s.kind, named_by=s.sources, text=s.text) for s in ready]
         kept, truncated = _capped(stubs, lambda s: len(s.model_dump_json()) + 2, MAX_ANSWER_CHARS // 2)
         refused = [Refused(path=path, line=line, message=message) for path, line, message in failed[:MAX_ITEMS]]
-        written = [Written(path=r.path, created=r.created, reason=r.reason) for r in results[:MAX_ITEMS]]
+        written = [Written(path=r.path, created=r.written, reason=r.reason) for r in results[:MAX_ITEMS]]
         truncated = truncated or len(failed) > MAX_ITEMS or len(results) > MAX_ITEMS
         return StubsAnswer(written=not dry_run, stubs=kept, refused=refused, results=written, truncated=truncated)
 
