@@ -72,3 +72,52 @@ def test_quoted_text_holding_a_link_is_not_unquoted(tmp_path: Path) -> None:
     text = '---\nsee: "read [[Go MOC]] first"\nrel: [[Go MOC]]\n---\n'
     vault = write_vault(tmp_path, {"Note.md": text, "Go MOC.md": "[[Note]]\n"})
     assert [(d.line, d.field) for d in diagnostics(vault, "frontmatter-link-unquoted")] == [(3, "rel")]
+
+
+MOVIE = """---
+up: "[[Films]]"
+director: "[[Ridley Scott]]"
+series: "[[Sci-fi MOC]]"
+Links: ["[[Watchlist]]"]
+---
+[[Nowhere]]
+"""
+
+
+def test_only_links_that_name_a_moc_are_missing_mocs(tmp_path: Path) -> None:
+    vault = write_vault(tmp_path, {"Alien.md": MOVIE})
+    found = [(d.rule, d.line, d.field, d.target) for d in diagnostics(vault, "missing-moc", "broken-link")]
+    assert found == [
+        ("missing-moc", 2, "up", "Films"),
+        ("broken-link", 3, "director", "Ridley Scott"),
+        ("missing-moc", 4, "series", "Sci-fi MOC"),  # its name ends in MOC
+        ("missing-moc", 5, "Links", "Watchlist"),  # property names compare without case
+        ("broken-link", 7, None, "Nowhere"),
+    ]
+    director = next(d for d in diagnostics(vault, "broken-link") if d.field == "director")
+    assert director.message.startswith("[[Ridley Scott]] in 'director' resolves to nothing")
+
+
+def test_moc_fields_are_configurable(tmp_path: Path) -> None:
+    vault = write_vault(tmp_path, {"Alien.md": MOVIE, ".vaulttool.toml": 'moc-fields = ["director"]\n'})
+    found = [(d.rule, d.field) for d in diagnostics(vault, "missing-moc", "broken-link") if d.field]
+    assert found == [
+        ("broken-link", "up"),
+        ("missing-moc", "director"),
+        ("missing-moc", "series"),
+        ("broken-link", "Links"),
+    ]
+
+
+def test_stub_mocs_follows_the_moc_definition(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from vaulttool.cli import cli
+
+    vault = write_vault(tmp_path, {"Alien.md": MOVIE})
+    result = CliRunner().invoke(cli, ["stub", "--mocs", "--dry-run", str(vault)])
+    lines = result.output.splitlines()
+    planned = sorted(line[len("would create ") :].split(" (")[0] for line in lines if line.startswith("would create"))
+    assert planned == ["Films.md", "Sci-fi MOC.md", "Watchlist.md"]
+    everything = CliRunner().invoke(cli, ["stub", "--all", "--dry-run", str(vault)]).output
+    assert "would create Ridley Scott.md (link, named by Alien.md)" in everything

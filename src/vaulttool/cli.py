@@ -302,7 +302,11 @@ def _replay_key(cache: VaultCache, vault: Path, config_file: Path | None, settin
 @cli.command("stub")
 @click.argument("vault", default=".", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--topics", is_flag=True, help="A stub for each topic a note names that has no note.")
-@click.option("--mocs", is_flag=True, help="A stub for each missing MOC (frontmatter links).")
+@click.option(
+    "--mocs",
+    is_flag=True,
+    help="A stub for each missing MOC (links in moc-fields properties or to names ending in MOC).",
+)
 @click.option("--all", "all_links", is_flag=True, help="A stub for every unresolved link to a note.")
 @click.option("--dry-run", is_flag=True, help="Print the plan; write nothing.")
 @click.option("--diff", is_flag=True, help="Print the new files as a diff; write nothing.")

@@ -27,6 +27,7 @@ else:  # pragma: no cover - exercised on Python 3.10 only
     import tomli as tomllib
 
 SeverityName = Literal["error", "warning", "info", "off"]
+DEFAULT_MOC_FIELDS = ("links", "up", "moc", "mocs")
 
 
 class ConfigError(Exception):
@@ -49,6 +50,11 @@ def config_model() -> type[BaseModel]:
         severity: dict[str, SeverityName] = {}
         max_file_size: int = Field(default=16 * 1024 * 1024, alias="max-file-size", gt=0)
         stub_dir: str | None = Field(default=None, alias="stub-dir", description="vault folder for new stubs")
+        moc_fields: list[str] = Field(
+            default=list(DEFAULT_MOC_FIELDS),
+            alias="moc-fields",
+            description="properties whose links name the note's maps of content",
+        )
 
     return Config
 

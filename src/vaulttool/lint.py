@@ -23,8 +23,9 @@ from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, cast
 
+from vaulttool.config import DEFAULT_MOC_FIELDS
 from vaulttool.graph import LinkParts, LinkResolver, ResolvedLink, Targets, link_parts, resolved_links
-from vaulttool.models import Diagnostic, Note, Severity
+from vaulttool.models import Diagnostic, Link, Note, Severity
 from vaulttool.notecheck import NoteChecker, NoteFindings, built, is_note_rule
 from vaulttool.notes import DEFAULT_MAX_BYTES, note_from_bytes
 from vaulttool.pool import Progress, parse_chunks
@@ -56,6 +57,7 @@ class Options:
     schemas: tuple[Schema, ...] = ()
     schema_dir: Path | None = None
     stub_dir: str | None = None
+    moc_fields: tuple[str, ...] = DEFAULT_MOC_FIELDS
 
     def fingerprint(self, *extra: bytes) -> str:
         """A digest of the tool code, these options, the schemas and ``extra``: the key of a cached result."""
@@ -67,6 +69,7 @@ class Options:
             "exclude": self.exclude,
             "severity": {rule: level.value for rule, level in self.severity.items()},
             "max_file_size": self.max_file_size,
+            "moc_fields": self.moc_fields,
         }
         options = json.dumps(plain, sort_keys=True).encode()
         return fingerprint(options, *self.schema_parts(), *extra)
@@ -99,6 +102,21 @@ class RuleContext:
     known_links: tuple[list[ResolvedLink], list[ResolvedLink]] | None = None
     known_linked: set[str] | None = None
     known_aliases: dict[str, str] | None = None
+    moc_fields: tuple[str, ...] = DEFAULT_MOC_FIELDS
+
+    @cached_property
+    def _moc_fields(self) -> frozenset[str]:
+        return frozenset(name.casefold() for name in self.moc_fields)
+
+    def is_moc_link(self, link: Link) -> bool:
+        """Whether ``link`` names a map of content: a frontmatter link in one of the ``moc_fields``
+        (compared without regard to case), or one to a target whose name ends in ``MOC``."""
+        if link.kind != "frontmatter":
+            return False
+        if (link.field or "").casefold() in self._moc_fields:
+            return True
+        name = link.target.rsplit("/", 1)[-1].strip()
+        return (name[:-3] if name.lower().endswith(".md") else name).endswith("MOC")
 
     @cached_property
     def resolved(self) -> list[ResolvedLink]:
@@ -336,6 +354,7 @@ def load_vault(
         checked,
         lean,
         _flatten({path: kept[path] for path in walked.notes}) if lean else None,
+        moc_fields=options.moc_fields,
     )
     kept.clear()
     if lean:
@@ -443,6 +462,7 @@ def options_for(
         schemas=tuple(schemas),
         schema_dir=folder,
         stub_dir=config.stub_dir,
+        moc_fields=tuple(config.moc_fields),
     )
 
 

@@ -198,6 +198,7 @@ def recheck(
         # what the rules would work out from the whole vault, given from the whole vault
         known_linked=_linked(dirty, now),
         known_aliases=alias_owners((p, state.aliases[p]) for p in walked.notes if p in state.aliases),
+        moc_fields=options.moc_fields,
     )
     diagnostics = _merge(state.diagnostics, dirty, run_rules(ctx, rules, options))
     cache.add_notes(key, entries, pack(entries)[0])

@@ -81,13 +81,14 @@ def _topic_mentions(ctx: RuleContext) -> list[tuple[str, Mention]]:
     return found
 
 
-def _link_mentions(ctx: RuleContext, frontmatter: bool) -> list[tuple[str, Mention]]:
+def _link_mentions(ctx: RuleContext, mocs: bool) -> list[tuple[str, Mention]]:
+    """The unresolved links that name maps of content (``mocs``), or the other ones to notes."""
     found = []
     for item in ctx.resolved:
         link = item.link
-        if item.resolved is not None or not link.target or (link.kind == "frontmatter") != frontmatter:
+        if item.resolved is not None or not link.target or ctx.is_moc_link(link) != mocs:
             continue
-        if not frontmatter and _EXTENSION_RE.search(link.target) and not link.target.lower().endswith(".md"):
+        if not mocs and _EXTENSION_RE.search(link.target) and not link.target.lower().endswith(".md"):
             continue  # a missing attachment, not a note
         target = link.target
         if target.startswith(("./", "../")):
@@ -106,9 +107,9 @@ def plan_stubs(
     if topics:
         wanted += [(t, "topic", m) for t, m in _topic_mentions(ctx)]
     if mocs:
-        wanted += [(t, "moc", m) for t, m in _link_mentions(ctx, frontmatter=True)]
+        wanted += [(t, "moc", m) for t, m in _link_mentions(ctx, mocs=True)]
     if links:
-        wanted += [(t, "link", m) for t, m in _link_mentions(ctx, frontmatter=False)]
+        wanted += [(t, "link", m) for t, m in _link_mentions(ctx, mocs=False)]
     planned: dict[str, PlannedStub] = {}
     refused: dict[str, Diagnostic] = {}
     for target, kind, mention in sorted(wanted, key=lambda w: (w[2].source, w[2].line, w[0])):

@@ -1,4 +1,7 @@
-"""broken-link: a body wiki link, embed or markdown link that resolves to nothing.
+"""broken-link: a wiki link, embed or markdown link that resolves to nothing.
+
+Body links, and links in properties that do not name a map of content (those are
+``missing-moc``): ``director: "[[Ridley Scott]]"`` is reported with its ``field``.
 
 Links resolve the way Obsidian resolves them: case-insensitively, by exact vault path,
 then a file in the linking note's folder, then the shortest path; ``./`` and ``../``
@@ -51,14 +54,16 @@ def why_unresolved(link: Link, aliases: dict[str, str], stems: dict[str, str]) -
 
 
 def check(ctx: RuleContext) -> Iterator[Diagnostic]:
-    """Yield one diagnostic per unresolved body link."""
+    """Yield one diagnostic per unresolved link that does not name a map of content."""
     aliases: dict[str, str] | None = None
     stems: dict[str, str] = {}
     for item in ctx.unresolved:
         link = item.link
-        if link.kind == "frontmatter":
+        if ctx.is_moc_link(link):
             continue
         if aliases is None:
             aliases, stems = ctx.alias_owners, attachment_stems(ctx)
         hint = why_unresolved(link, aliases, stems)
-        yield link_diagnostic(item.source, link, ID, DEFAULT_SEVERITY, f"{link_text(link)} resolves to nothing: {hint}")
+        where = f" in '{link.field}'" if link.field else ""
+        message = f"{link_text(link)}{where} resolves to nothing: {hint}"
+        yield link_diagnostic(item.source, link, ID, DEFAULT_SEVERITY, message)
