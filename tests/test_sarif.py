@@ -47,8 +47,8 @@ def test_driver_and_rules_carry_what_code_scanning_needs() -> None:
     assert urlsplit(driver["informationUri"]).scheme == "https"
     assert [r["id"] for r in driver["rules"]] == [rule.ID for rule in ALL_RULES]
     broken = next(r for r in driver["rules"] if r["id"] == "broken-link")
-    assert broken["shortDescription"]["text"] == "a body wiki link, embed or markdown link that resolves to nothing."
-    assert broken["fullDescription"]["text"].startswith("a body wiki link, embed or markdown link that resolves")
+    assert broken["shortDescription"]["text"] == "a wiki link, embed or markdown link that resolves to nothing."
+    assert broken["fullDescription"]["text"].startswith("a wiki link, embed or markdown link that resolves")
     assert "Aliases never resolve a link" in broken["help"]["text"]
     assert "``" not in broken["help"]["text"] and "such as [[house/todo]]" in broken["help"]["text"]
     levels = {r["id"]: r["defaultConfiguration"]["level"] for r in driver["rules"]}
