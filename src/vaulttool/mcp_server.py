@@ -339,7 +339,7 @@ class VaultTools:
         options = self.options()
         everything = "all" in kind
         with _tool_errors():
-            ready, failed = prepare_stubs(
+            ready, failed, skipped = prepare_stubs(
                 self.vault,
                 options,
                 topics="topics" in kind or everything,
@@ -349,6 +349,7 @@ class VaultTools:
                 folder=None,
                 ctx=self.context(options),
             )
+            failed = sorted(failed + skipped)  # an alias of an existing note gets no stub either
             results = [] if dry_run else write_stubs(self.vault, ready)
         stubs = [PlannedStub(path=s.path, kind=s.kind, named_by=s.sources, text=s.text) for s in ready]
         kept, truncated = _capped(stubs, lambda s: len(s.model_dump_json()) + 2, MAX_ANSWER_CHARS // 2)

@@ -13,7 +13,7 @@ from vaulttool.formatters import escape_text
 from vaulttool.lint import Options, RuleContext, load_vault
 from vaulttool.notes import parse_note
 from vaulttool.schema import schema_for
-from vaulttool.stubs import PlannedStub, StubPlan, load_template, plan_stubs, render
+from vaulttool.stubs import RULE, SKIPPED, PlannedStub, StubPlan, load_template, plan_stubs, render
 from vaulttool.writers import WriteResult, create_files
 
 Mode = Literal["write", "dry-run", "diff", "check"]
@@ -54,8 +54,9 @@ def prepare_stubs(
     created: date,
     folder: str | None,
     ctx: RuleContext | None = None,
-) -> tuple[list[PlannedStub], list[Refusal]]:
-    """The stubs ready to create (rendered, each passing its own schema) and the refusals, sorted.
+) -> tuple[list[PlannedStub], list[Refusal], list[Refusal]]:
+    """The stubs ready to create (rendered, each passing its own schema), the refusals and the
+    targets skipped on purpose (aliases of existing notes), sorted.
 
     ``ctx``: the vault loaded already with ``options`` (else it is loaded here).
     """
@@ -71,7 +72,7 @@ def prepare_stubs(
             ready.append(stub)
         else:
             failed.append((stub.sources[0], 1, f"stub {stub.path} would break its schema ({problem}); not created"))
-    return ready, sorted(failed)
+    return ready, sorted(failed), [(d.path, d.line, d.message) for d in plan.skipped]
 
 
 def write_stubs(vault: Path, ready: list[PlannedStub]) -> list[WriteResult]:
@@ -92,10 +93,13 @@ def run_stub(
     color: bool,
 ) -> int:
     """Plan and (in ``write`` mode) create stubs; return the exit code."""
-    ready, failed = prepare_stubs(vault, options, topics=topics, mocs=mocs, links=links, created=created, folder=folder)
-    for path, line, message in failed:
-        where = click.style(f"{escape_text(path)}:{line}:", bold=True) if color else f"{escape_text(path)}:{line}:"
-        click.echo(f"{where} stub-refused {escape_text(message)}")
+    ready, failed, skipped = prepare_stubs(
+        vault, options, topics=topics, mocs=mocs, links=links, created=created, folder=folder
+    )
+    for rule, found in ((SKIPPED, skipped), (RULE, failed)):
+        for path, line, message in found:
+            where = click.style(f"{escape_text(path)}:{line}:", bold=True) if color else f"{escape_text(path)}:{line}:"
+            click.echo(f"{where} {rule} {escape_text(message)}")
     if mode != "write":
         for stub in ready:
             click.echo(_diff(stub) if mode == "diff" else f"would create {_describe(stub)}", nl=mode != "diff")
@@ -108,7 +112,7 @@ def run_stub(
             click.echo(f"created {escape_text(result.path)}")
         else:
             click.echo(f"{escape_text(result.path)}: not created: {escape_text(result.reason)}")
-    if not ready and not failed:
+    if not ready and not failed and not skipped:
         click.echo("Nothing to create: every target has a note.")
     else:
         click.echo(f"Created {len(made)} stub{'s' if len(made) != 1 else ''}.")

@@ -20,13 +20,14 @@ from typing import Any, Literal
 from vaulttool.graph import ResolvedLink
 from vaulttool.lint import RuleContext
 from vaulttool.markdown import repair_mojibake
-from vaulttool.models import Diagnostic, Severity
+from vaulttool.models import Diagnostic, Severity, note_name
 from vaulttool.template import frontmatter_list, item_line
 from vaulttool.vault import link_key
 from vaulttool.writers import UnsafeName, safe_relpath
 
 StubKind = Literal["topic", "moc", "link"]
 RULE = "stub-refused"
+SKIPPED = "stub-skipped"
 _PLACEHOLDER_RE = re.compile(r"\{\{\s*(\w+)\s*\}\}")
 _EXTENSION_RE = re.compile(r"\.[A-Za-z0-9]{1,8}$")
 _SCORE_RE = re.compile(r"(\d+)\s*/\s*(\d+)")
@@ -60,10 +61,15 @@ class PlannedStub:
 
 @dataclass
 class StubPlan:
-    """Stubs to create and targets refused (with a diagnostic saying why)."""
+    """Stubs to create, targets refused (with a diagnostic saying why) and targets skipped on purpose.
+
+    A target is skipped, not refused, when it is the alias of an existing note: the link
+    should name that note, and a new note would only hide the mistake.
+    """
 
     stubs: list[PlannedStub]
     refused: list[Diagnostic]
+    skipped: list[Diagnostic] = field(default_factory=list)
 
 
 def _topic_mentions(ctx: RuleContext) -> list[tuple[str, Mention]]:
@@ -112,6 +118,7 @@ def plan_stubs(
         wanted += [(t, "link", m) for t, m in _link_mentions(ctx, mocs=False)]
     planned: dict[str, PlannedStub] = {}
     refused: dict[str, Diagnostic] = {}
+    skipped: dict[str, Diagnostic] = {}
     for target, kind, mention in sorted(wanted, key=lambda w: (w[2].source, w[2].line, w[0])):
         if ctx.index.resolve(target, mention.source) is not None:
             continue
@@ -119,7 +126,13 @@ def plan_stubs(
         if key in planned:
             planned[key].mentions.append(mention)
             continue
-        if key in refused:
+        if key in refused or key in skipped:
+            continue
+        owner = ctx.alias_owners.get(link_key(target.strip()))
+        if owner is not None:
+            name = note_name(owner)
+            message = f"no stub for '{target}': it is an alias of '{owner}'; link [[{name}|{target}]] instead"
+            skipped[key] = Diagnostic(mention.source, mention.line, 1, SKIPPED, Severity.INFO, message, target=target)
             continue
         try:
             path = _placement(ctx, target, mention.source, folder)
@@ -138,7 +151,11 @@ def plan_stubs(
         title = target.rsplit("/", 1)[-1]
         title = title[:-3] if title.lower().endswith(".md") else title
         planned[key] = PlannedStub(path, title, kind, [mention])
-    return StubPlan(sorted(planned.values(), key=lambda s: s.path), sorted(refused.values(), key=Diagnostic.sort_key))
+    return StubPlan(
+        sorted(planned.values(), key=lambda s: s.path),
+        sorted(refused.values(), key=Diagnostic.sort_key),
+        sorted(skipped.values(), key=Diagnostic.sort_key),
+    )
 
 
 @dataclass
