@@ -311,9 +311,11 @@ class VaultCache:
             with open(temp, "xb") as out:
                 out.writelines(parts)
             os.replace(temp, target)
-        except (OSError, ValueError):  # ValueError: a value marshal cannot store, met while writing
+        except BaseException as exc:  # Ctrl-C included: no temporary file is left behind
             with contextlib.suppress(OSError):
                 temp.unlink(missing_ok=True)
+            if not isinstance(exc, (OSError, ValueError)):  # ValueError: a value marshal cannot store
+                raise
 
     def _first_write(self) -> None:
         """Before a run's first write: prune other vaults' folders, then create this one and record the vault."""

@@ -1,7 +1,7 @@
 """The command line: a click group whose commands parse options, call one function, return an int.
 
 Exit codes (every command): 0 clean; 1 problems found; 2 usage or configuration error;
-3 internal error (a bug; the traceback is shown only with ``--debug``).
+3 internal error (a bug; the traceback is shown only with ``--debug``); 130 interrupted (Ctrl-C).
 """
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import os
+import signal
 import sys
 from collections.abc import Iterable
 from datetime import datetime
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
     from vaulttool.vault import WalkResult
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+EXIT_INTERRUPTED = 130
 FORMAT_NAMES = ("auto", "text", "json", "github", "sarif")
 STATS_FORMAT_NAMES = ("text", "json")
 GRAPH_FORMAT_NAMES = ("json", "graphml", "gexf", "dot", "mermaid")
@@ -585,9 +587,13 @@ def main(argv: list[str] | None = None) -> int:
     except click.ClickException as exc:
         exc.show()
         return EXIT_USAGE
-    except click.Abort:
+    except click.Abort as exc:
+        if isinstance(exc.__cause__, KeyboardInterrupt):
+            return _interrupted()
         click.echo("Aborted.", err=True)
         return EXIT_USAGE
+    except KeyboardInterrupt:
+        return _interrupted()
     except BrokenPipeError:
         sys.stderr.close()
         return EXIT_OK
@@ -606,6 +612,12 @@ def main(argv: list[str] | None = None) -> int:
     return result if isinstance(result, int) else EXIT_OK
 
 
+def _interrupted() -> int:
+    """Ctrl-C: one line, and the shell's code for a run stopped by SIGINT (128 + 2)."""
+    click.echo("vaulttool: interrupted", err=True)
+    return EXIT_INTERRUPTED
+
+
 def run() -> NoReturn:
     """The ``vaulttool`` program: :func:`main`, then exit at once with its code.
 
@@ -615,6 +627,7 @@ def run() -> NoReturn:
     """
     gc.disable()  # nothing here lives long enough to need the cycle collector
     code = main()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the run is over: a late Ctrl-C changes nothing
     for stream in (sys.stdout, sys.stderr):
         with contextlib.suppress(OSError, ValueError):  # closed, or a broken pipe
             stream.flush()

@@ -13,8 +13,11 @@ from __future__ import annotations
 
 import marshal
 import os
+import signal
 import sys
+import time
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 from vaulttool.notes import Stamp, read_note_stamped
@@ -22,6 +25,7 @@ from vaulttool.records import NoteRecord, to_record
 
 if TYPE_CHECKING:
     import multiprocessing.context
+    from concurrent.futures import ProcessPoolExecutor
 
     from vaulttool.notecheck import Findings, NoteChecker
 
@@ -30,6 +34,7 @@ if TYPE_CHECKING:
 POOL_MIN_NOTES = 600
 _CHUNKS_PER_WORKER = 8
 _MIN_CHUNK, _MAX_CHUNK = 16, 256
+_STOP_GRACE = 0.2  # seconds an interrupted run waits for its terminated workers to be gone
 
 Progress = Callable[[int, int], None]  # (notes done so far, notes to do in all)
 # a note's path, its file's stamp when read, its record, and what the per-note rules found (None: not run)
@@ -87,14 +92,49 @@ def unpack(blob: bytes) -> list[Entry]:
 
 
 def _start_worker(checker: NoteChecker | None) -> None:
-    """Set up a worker process: keep the per-note rules for every chunk it parses."""
+    """Set up a worker process: keep the per-note rules for every chunk it parses.
+
+    Ctrl-C reaches every process of the terminal's group; a worker leaves it to the
+    parent, which stops the whole run (see :func:`_stop`).
+    """
     global _checker
     _checker = checker
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _parse_packed(root: str, paths: Sequence[str], max_bytes: int) -> tuple[bytes, list[Entry]]:
     """A worker's job: the chunk's entries packed, and those that cannot be (pickled by the pool)."""
     return pack(parse_entries(root, paths, max_bytes, _checker))
+
+
+@contextmanager
+def _ctrl_c_held() -> Iterator[None]:
+    """Hold Ctrl-C (SIGINT) back while worker processes start; it takes effect when this ends.
+
+    Delivered during a fork, it would be raised in the interpreter's fork handlers, which
+    report and drop it: the run would go on as if no one had pressed it.
+    """
+    block = getattr(signal, "pthread_sigmask", None)
+    if block is None:
+        yield
+        return
+    block(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        block(signal.SIG_UNBLOCK, {signal.SIGINT})
+
+
+def _stop(pool: ProcessPoolExecutor) -> None:
+    """Stop ``pool`` at once (the run was interrupted): chunks not started are cancelled and
+    the workers terminated, never waited for; each is reaped within a short grace."""
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        process.terminate()
+    deadline = time.monotonic() + _STOP_GRACE
+    for process in processes:
+        process.join(max(0.0, deadline - time.monotonic()))
 
 
 def _context() -> multiprocessing.context.BaseContext:
@@ -132,24 +172,31 @@ def parse_chunks(
         from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
         from concurrent.futures.process import BrokenProcessPool
 
+        pool: ProcessPoolExecutor | None = None
         try:
-            with ProcessPoolExecutor(
-                max_workers=workers, mp_context=_context(), initializer=_start_worker, initargs=(checker,)
-            ) as pool:
+            with _ctrl_c_held():
+                pool = ProcessPoolExecutor(
+                    max_workers=workers, mp_context=_context(), initializer=_start_worker, initargs=(checker,)
+                )
                 futures = {pool.submit(_parse_packed, root, chunk, max_bytes): start for start, chunk in left.items()}
-                pending = set(futures)
-                while pending:
-                    finished, pending = wait(pending, return_when=FIRST_COMPLETED)
-                    for future in finished:
-                        blob, left_out = future.result()
-                        del left[futures.pop(future)]  # let go of the result once used
-                        entries = unpack(blob) + left_out
-                        yield entries, blob
-                        done += len(entries)
-                        if progress is not None:
-                            progress(done, total)
-        except (BrokenProcessPool, OSError):
-            pass  # parse what is left here
+            pending = set(futures)
+            while pending:
+                finished, pending = wait(pending, return_when=FIRST_COMPLETED)
+                for future in finished:
+                    blob, left_out = future.result()
+                    del left[futures.pop(future)]  # let go of the result once used
+                    entries = unpack(blob) + left_out
+                    yield entries, blob
+                    done += len(entries)
+                    if progress is not None:
+                        progress(done, total)
+            pool.shutdown()
+        except BaseException as exc:  # Ctrl-C, a dead worker, or the caller stopped early
+            if pool is not None:
+                _stop(pool)
+            if not isinstance(exc, (BrokenProcessPool, OSError)):
+                raise
+            # workers could not start or died: parse what is left here
     for chunk in left.values():
         entries = parse_entries(root, chunk, max_bytes, checker)
         yield entries, pack(entries)[0] if packed else None
