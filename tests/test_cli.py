@@ -197,8 +197,13 @@ def test_json_report_is_what_the_json_module_writes(seed_vault: Path) -> None:
     report = Report(report.vault, report.notes, report.links, (*report.diagnostics, odd))
     keys = ("path", "line", "column", "end_line", "end_column", "rule", "severity", "message", "target", "field")
     items = [{k: getattr(d, k) for k in keys if getattr(d, k) is not None} for d in report.diagnostics]
-    for item in items:
+    for item, d in zip(items, report.diagnostics, strict=True):
         item["severity"] = item["severity"].value
+        if d.fix is not None:  # the seed's fixable problems carry their fix
+            names = ("line", "column", "end_line", "end_column", "content")
+            edits = [dict(zip(names, edit, strict=True)) for edit in d.fix.edits]
+            safety = "safe" if d.fix.safe else "unsafe"
+            item["fix"] = {"applicability": safety, "message": d.fix.message, "edits": edits}
     counts = {s.value: report.count(s) for s in Severity}
     doc = {"version": __version__, "vault": report.vault, "summary": {"notes": report.notes, "links": report.links}}
     doc["summary"].update(counts)
@@ -206,3 +211,4 @@ def test_json_report_is_what_the_json_module_writes(seed_vault: Path) -> None:
     expected = json.dumps(doc, ensure_ascii=True, indent=2).replace("##[", "#\\u0023[") + "\n"
     assert format_json(report) == expected
     assert any("end_line" in item for item in items) and any("target" in item for item in items)
+    assert any("fix" in item for item in items)

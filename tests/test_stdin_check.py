@@ -56,10 +56,13 @@ def test_echo_into_check_matches_checking_the_file(sample_with_raw_seed: Path) -
     draft = subprocess.run(command, input=SEED.read_bytes(), capture_output=True, cwd=sample_with_raw_seed.parent)
     lines = draft.stdout.decode().splitlines()
     assert draft.returncode == 1, draft.stderr
-    assert lines[:-1] == [line for line in whole if line.startswith(f"{NOTE}:")]
-    rules = {line.removeprefix(NOTE).split()[2] for line in lines[:-1]}
+    assert lines[:-2] == [line for line in whole if line.startswith(f"{NOTE}:")]
+    rules = {line.removeprefix(NOTE).split()[2] for line in lines[:-2]}
     assert rules == {"mojibake", "frontmatter-type", "forbidden-content"}
-    assert lines[-1] == "Checked 1 note, 8 links: 3 errors, 0 warnings, 0 info."
+    assert lines[-2:] == [
+        "[*] 2 fixable with --fix (1 more with --unsafe-fixes).",
+        "Checked 1 note, 8 links: 3 errors, 0 warnings, 0 info.",
+    ]
 
 
 def test_the_draft_replaces_the_file_and_nothing_is_written(tmp_path: Path) -> None:

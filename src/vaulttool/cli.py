@@ -11,6 +11,7 @@ import gc
 import os
 import signal
 import sys
+import time
 from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
@@ -23,7 +24,8 @@ from vaulttool import __version__
 
 if TYPE_CHECKING:
     from vaulttool.cache import VaultCache
-    from vaulttool.lint import Options
+    from vaulttool.fixer import FixSettings
+    from vaulttool.lint import Options, Report
     from vaulttool.vault import WalkResult
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
@@ -186,6 +188,11 @@ def cli(debug: bool) -> None:
     metavar="PATH",
     help="With '-': check standard input as the note at PATH in the vault (nothing is written).",
 )
+@click.option("--fix", is_flag=True, help="Apply the fixes, then report what remains.")
+@click.option("--diff", is_flag=True, help="Print the fixes as a unified diff; write nothing (exit 1 if any).")
+@click.option("--unsafe-fixes", is_flag=True, default=None, help="Apply unsafe fixes too (they may change meaning).")
+@click.option("--fixable", multiple=True, metavar="RULES", help="Only these rules' fixes apply (comma-separated).")
+@click.option("--unfixable", multiple=True, metavar="RULES", help="These rules' fixes never apply (comma-separated).")
 def check_command(
     sources: tuple[str, ...],
     fmt: str,
@@ -201,11 +208,19 @@ def check_command(
     no_cache: bool,
     cache_dir: Path | None,
     stdin_filename: str | None,
+    fix: bool,
+    diff: bool,
+    unsafe_fixes: bool | None,
+    fixable: tuple[str, ...],
+    unfixable: tuple[str, ...],
 ) -> int:
-    """Check every note of VAULT (default: the current folder), or with '-' one note read from standard input."""
+    """Check every note of VAULT (default: the current folder), or with '-' one note read from standard input;
+    with --fix or --diff, repair what can be repaired."""
     from vaulttool.draft_input import check_sources
 
     vault, draft = check_sources(sources, stdin_filename)
+    if draft is not None and (fix or diff):
+        raise click.UsageError("--fix and --diff repair the vault's files, not a note read from standard input")
     if draft is not None:
         no_cache = True  # a draft is never cached as the file's content, nor its report replayed
 
@@ -217,8 +232,11 @@ def check_command(
     fmt = resolve_format(fmt)
     color = fmt == "text" and output is None and use_color(sys.stdout)
     replay, stored = None, None
-    if cache is not None and fmt in ("text", "json"):
+    if fix and diff:
+        raise click.UsageError("--fix writes the fixes and --diff only shows them: choose one")
+    if cache is not None and fmt in ("text", "json") and not (fix or diff):
         settings = (fmt, str(color), os.fspath(vault), *select, "\0", *ignore, "\0", str(max_file_size))
+        settings += ("\0", str(unsafe_fixes), *fixable, "\0", *unfixable)
         replay = _replay_key(cache, vault, config_file, settings)
         stored = cache.load_output() if replay is not None else None
         if replay is not None and stored is not None and stored[0].key == replay.key:
@@ -227,7 +245,8 @@ def check_command(
     # imported only now: a re-run answered from the cache never loads the rules and schemas
     import dataclasses
 
-    from vaulttool.formatters import FORMATTERS
+    from vaulttool.fixer import FixSettings, offered
+    from vaulttool.formatters import FORMATTERS, plural
     from vaulttool.lint import check, check_draft
     from vaulttool.models import Severity
     from vaulttool.progress import progress_bar
@@ -235,17 +254,34 @@ def check_command(
     options = configured_options(vault, config_file, _split_rules(select), _split_rules(ignore))
     if max_file_size is not None:
         options = dataclasses.replace(options, max_file_size=max_file_size)
+    options = dataclasses.replace(
+        options,
+        fixable=_split_rules(fixable) or options.fixable,
+        unfixable=(*_split_rules(unfixable), *options.unfixable),
+        unsafe_fixes=options.unsafe_fixes if unsafe_fixes is None else unsafe_fixes,
+    )
+    fixing = FixSettings(options.unsafe_fixes, options.fixable, options.unfixable)
     walked = replay.walked if replay is not None and replay.exclude == options.exclude else None
+    done: tuple[int, int] | None = None  # problems and notes fixed
     try:
         if draft is not None:
             report = check_draft(vault, draft.path, draft.read(options.max_file_size), options, jobs=jobs)
         else:
             with progress_bar(fmt == "text") as progress:
+                started = time.time_ns()
                 report = check(
                     vault, options, jobs=jobs, cache=cache, progress=progress, walked=walked, keep_context=False
                 )
+                if fix or diff:
+                    done = _fix_vault(vault, report, options, fixing, started, diff, output)
+                    if diff:
+                        return EXIT_PROBLEMS if done[1] and not exit_zero else EXIT_OK
+                    if done[1]:  # what remains; the cache learns every written note here
+                        report = check(vault, options, jobs=jobs, cache=cache, progress=progress, keep_context=False)
     except ValueError as exc:
         raise click.UsageError(str(exc)) from exc
+    shown, hidden = offered(report.diagnostics, fixing)
+    report = dataclasses.replace(report, diagnostics=tuple(shown), unsafe_fixes=fixing.unsafe, hidden_fixes=hidden)
     errors, warnings = report.count(Severity.ERROR), report.count(Severity.WARNING)
     if fmt == "github":
         from vaulttool import ci
@@ -272,7 +308,37 @@ def check_command(
             key = replay.key if cache.all_settled() else ""  # files changed just now: never printed again as is
             kept = Output(key, replay.settings, errors, warnings, printed.spans, printed.state or "")
             cache.save_output(kept, printed.parts)
+    if done is not None:
+        line = f"Fixed {plural(done[0], 'problem')} in {plural(done[1], 'note')}; {len(report.diagnostics)} remain."
+        if fmt == "text" and output is None:
+            click.echo(line)
+        else:
+            click.echo(line, err=True)
     return exit_code(errors, warnings)
+
+
+def _fix_vault(
+    vault: Path, report: Report, options: Options, fixing: FixSettings, started: int, diff: bool, output: Path | None
+) -> tuple[int, int]:
+    """Fix what ``report`` found (with ``diff``, print the diff to ``output`` instead); problems and notes fixed.
+
+    Notes left alone are named on stderr with the reason.
+    """
+    from vaulttool.fixer import plan_fixes, write_fixes
+    from vaulttool.formatters import escape_text, plural
+
+    plan = plan_fixes(vault, report.diagnostics, options, fixing, started)
+    skipped = dict(plan.skipped)
+    if not diff:
+        skipped.update((r.path, r.reason) for r in write_fixes(vault, plan) if not r.written)
+    for path, reason in skipped.items():
+        click.echo(f"{escape_text(path)}: not fixed: {escape_text(reason)}", err=True)
+    fixed = [note for note in plan.notes if note.path not in skipped]
+    problems = sum(sum(note.fixed.values()) for note in fixed)
+    if diff:
+        emit([note.diff() for note in fixed], output)
+        click.echo(f"Would fix {plural(problems, 'problem')} in {plural(len(fixed), 'note')}.", err=True)
+    return problems, len(fixed)
 
 
 class _Replay(NamedTuple):

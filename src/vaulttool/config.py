@@ -55,6 +55,9 @@ def config_model() -> type[BaseModel]:
             alias="moc-fields",
             description="properties whose links name the note's maps of content",
         )
+        fixable: list[str] = Field(default=[], description="rules whose fixes apply (default: all)")
+        unfixable: list[str] = Field(default=[], description="rules whose fixes never apply")
+        unsafe_fixes: bool = Field(default=False, alias="unsafe-fixes", description="apply unsafe fixes too")
 
     return Config
 

@@ -29,8 +29,8 @@ class Edit(NamedTuple):
     """Replace the text from ``(line, column)`` up to, not including, ``(end_line, end_column)``.
 
     An insertion has an empty span; a deletion has empty ``text``. The position just after
-    the last character of a line is ``(line, len(line) + 1)``; the end of a file that ends
-    with a line break is ``(number of lines + 1, 1)``.
+    the last character of a line is ``(line, len(line) + 1)``; ``(number of lines + 1, 1)``
+    is the end of the file, whether or not its last line ends with a line break.
     """
 
     line: int
@@ -85,6 +85,8 @@ class LineIndex:
 
     def offset(self, line: int, column: int) -> int:
         """The offset in the text of the 1-based ``(line, column)``; ValueError when it is not in the text."""
+        if line == len(self.starts) + 1 and column == 1 and self.ends[-1] > self.starts[-1]:
+            return len(self.text)  # the end of a file whose last line has no line break
         if not 1 <= line <= len(self.starts) or column < 1:
             raise ValueError(f"position {line}:{column} is not in the text")
         offset = self.starts[line - 1] + column - 1

@@ -71,7 +71,7 @@ class Printed:
 def print_report(fmt: str, report: Report, color: bool = False, previous: Printed | None = None) -> Printed:
     """``report`` in format ``fmt`` (``json`` or ``text``), reusing ``previous`` where it still holds."""
     reusable = previous is not None and report.since is not None and previous.state == report.since
-    write = _json_items if fmt == "json" else partial(_text_lines, color=color)
+    write = _json_items if fmt == "json" else partial(_text_lines, color=color, unsafe=report.unsafe_fixes)
     head, sep, tail = _json_frame(report) if fmt == "json" else ("", "\n", _text_summary(report))
     old = previous.text if previous is not None and reusable else ""
     parts = [head]
@@ -120,6 +120,7 @@ def _json_item(d: Diagnostic) -> str:
     ends += "" if d.end_column is None else f'      "end_column": {d.end_column},\n'
     tail = "" if d.target is None else f',\n      "target": {s(d.target)}'
     tail += "" if d.field is None else f',\n      "field": {s(d.field)}'
+    tail += "" if d.fix is None else f',\n      "fix": {_json_fix(d)}'
     return (
         f'    {{\n      "path": {s(d.path)},\n      "line": {d.line},\n      "column": {d.column},\n{ends}'
         f'      "rule": {s(d.rule)},\n      "severity": "{severity}",\n      "message": {s(d.message)}{tail}\n    }}'
@@ -132,11 +133,28 @@ def diagnostic_json(d: Diagnostic) -> dict[str, Any]:
     return item
 
 
-def _plural(n: int, word: str) -> str:
+def _json_fix(d: Diagnostic) -> str:
+    """A diagnostic's fix in JSON, indented in place: applicability, what it does, its edits."""
+    assert d.fix is not None
+    edits = [
+        {"line": e.line, "column": e.column, "end_line": e.end_line, "end_column": e.end_column, "content": e.text}
+        for e in d.fix.edits
+    ]
+    fix = {"applicability": "safe" if d.fix.safe else "unsafe", "message": d.fix.message, "edits": edits}
+    return json.dumps(fix, ensure_ascii=True, indent=2).replace("\n", "\n      ")
+
+
+def applicable(d: Diagnostic, unsafe: bool) -> bool:
+    """Whether ``--fix`` (with ``--unsafe-fixes`` when ``unsafe``) repairs ``d``."""
+    return d.fix is not None and (d.fix.safe or unsafe)
+
+
+def plural(n: int, word: str) -> str:
+    """``n word`` or ``n words``."""
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
-def _text_lines(diagnostics: Iterable[Diagnostic], color: bool) -> str:
+def _text_lines(diagnostics: Iterable[Diagnostic], color: bool, unsafe: bool = False) -> str:
     import click
 
     shown = _SEVERITY_TEXT
@@ -147,21 +165,31 @@ def _text_lines(diagnostics: Iterable[Diagnostic], color: bool) -> str:
         where = inert_line(f"{escape_text(d.path)}:{d.line}:{d.column}:")
         if color:
             where = click.style(where, bold=True)
-        lines.append(f"{where} {shown[d.severity]} {d.rule} {inert_line(escape_text(d.message))}")
+        mark = " [*]" if d.fix is not None and (d.fix.safe or unsafe) else ""
+        lines.append(f"{where} {shown[d.severity]} {d.rule}{mark} {inert_line(escape_text(d.message))}")
     return "\n".join(lines)
 
 
 def _text_summary(report: Report) -> str:
     counts = [
-        _plural(report.count(Severity.ERROR), "error"),
-        _plural(report.count(Severity.WARNING), "warning"),
+        plural(report.count(Severity.ERROR), "error"),
+        plural(report.count(Severity.WARNING), "warning"),
         f"{report.count(Severity.INFO)} info",
     ]
-    return f"Checked {_plural(report.notes, 'note')}, {_plural(report.links, 'link')}: {', '.join(counts)}.\n"
+    fixable = sum(applicable(d, report.unsafe_fixes) for d in report.diagnostics)
+    hint = ""
+    if fixable:
+        flags = "--fix --unsafe-fixes" if report.unsafe_fixes else "--fix"
+        hint = f"[*] {fixable} fixable with {flags}"
+        hint += f" ({report.hidden_fixes} more with --unsafe-fixes).\n" if report.hidden_fixes else ".\n"
+    elif report.hidden_fixes:
+        hint = f"No safe fixes ({report.hidden_fixes} with --unsafe-fixes).\n"
+    return f"{hint}Checked {plural(report.notes, 'note')}, {plural(report.links, 'link')}: {', '.join(counts)}.\n"
 
 
 def format_text(report: Report, color: bool = False) -> str:
-    """ruff-like lines ``path:line:col: severity rule message`` and a closing summary line."""
+    """ruff-like lines ``path:line:col: severity rule message`` (``rule [*] message`` when ``--fix``
+    repairs it) and a closing summary."""
     return print_report("text", report, color).text
 
 

@@ -34,7 +34,7 @@ from vaulttool.rules import ALL_RULES, UnknownRule, rule_scope
 from vaulttool.schema import Schema, schema_for
 from vaulttool.suppress import Suppressions
 from vaulttool.template import TopicRow, topic_rows
-from vaulttool.vault import VaultIndex, WalkResult, alias_owners, note_aliases, note_path, walk_vault
+from vaulttool.vault import AliasOwners, VaultIndex, WalkResult, alias_owners, note_aliases, note_path, walk_vault
 
 if TYPE_CHECKING:
     from vaulttool.cache import VaultCache
@@ -58,6 +58,9 @@ class Options:
     schema_dir: Path | None = None
     stub_dir: str | None = None
     moc_fields: tuple[str, ...] = DEFAULT_MOC_FIELDS
+    fixable: tuple[str, ...] = ()  # the rules whose fixes apply (none named: all) ...
+    unfixable: tuple[str, ...] = ()  # ... but these
+    unsafe_fixes: bool = False
 
     def fingerprint(self, *extra: bytes) -> str:
         """A digest of the tool code, these options, the schemas and ``extra``: the key of a cached result."""
@@ -101,7 +104,7 @@ class RuleContext:
     # for a context that holds part of a vault, what the whole vault says of linked files and aliases
     known_links: tuple[list[ResolvedLink], list[ResolvedLink]] | None = None
     known_linked: set[str] | None = None
-    known_aliases: dict[str, str] | None = None
+    known_aliases: AliasOwners | None = None
     moc_fields: tuple[str, ...] = DEFAULT_MOC_FIELDS
 
     @cached_property
@@ -163,8 +166,8 @@ class RuleContext:
         return cast("set[str]", linked)
 
     @cached_property
-    def alias_owners(self) -> dict[str, str]:
-        """Which note each alias (by ``link_key``) belongs to."""
+    def alias_owners(self) -> AliasOwners:
+        """Which note each alias (by ``link_key``) belongs to (and which aliases several notes give)."""
         if self.known_aliases is not None:
             return self.known_aliases
         return alias_owners((path, note_aliases(note.frontmatter)) for path, note in self.notes.items())
@@ -216,7 +219,7 @@ class RuleContext:
                     found[diag.rule].append(diag)
         late = [rule_id for rule_id in wanted if rule_id not in self.checked]
         if late:
-            checker = NoteChecker(self.schemas, late)
+            checker = NoteChecker(self.schemas, late, os.fspath(self.root))
             for path, note in self.notes.items():
                 for diag in checker.diagnostics(note, self.suppressions(path)):
                     found[diag.rule].append(diag)
@@ -242,6 +245,9 @@ class Report:
     state: str | None = field(default=None, compare=False, repr=False)
     since: str | None = field(default=None, compare=False, repr=False)
     changed: frozenset[str] = field(default=frozenset(), compare=False, repr=False)
+    # how fixes are shown: unsafe ones applicable too (``--unsafe-fixes``), and how many stay hidden
+    unsafe_fixes: bool = field(default=False, compare=False, repr=False)
+    hidden_fixes: int = field(default=0, compare=False, repr=False)
 
     def count(self, severity: Severity) -> int:
         """How many diagnostics have ``severity``."""
@@ -293,7 +299,7 @@ def load_vault(
     index = VaultIndex(walked.notes, walked.attachments)
     resolver = LinkResolver(index)
     checked = tuple(rule.ID for rule in rules if is_note_rule(rule))
-    checker = NoteChecker(options.schemas, checked) if checked else None
+    checker = NoteChecker(options.schemas, checked, base) if checked else None
     with _gc_paused():
         notes: dict[str, Note] = {}
         findings: dict[str, NoteFindings] = {}
@@ -385,7 +391,7 @@ def notes_key(options: Options, checked: tuple[str, ...]) -> str:
 
 def enabled_rules(options: Options) -> list[ModuleType]:
     """The rule modules selected by ``options`` (all by default, minus ignored ones)."""
-    _known_rules((*options.select, *options.ignore, *options.severity), "")
+    _known_rules((*options.select, *options.ignore, *options.severity, *options.fixable, *options.unfixable), "")
     chosen = [r for r in ALL_RULES if not options.select or "ALL" in options.select or r.ID in options.select]
     return [r for r in chosen if r.ID not in options.ignore]
 
@@ -463,6 +469,9 @@ def options_for(
         schema_dir=folder,
         stub_dir=config.stub_dir,
         moc_fields=tuple(config.moc_fields),
+        fixable=tuple(config.fixable),
+        unfixable=tuple(config.unfixable),
+        unsafe_fixes=config.unsafe_fixes,
     )
 
 

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, Literal, NamedTuple
 
+from vaulttool.edits import Edit
+
 LinkKind = Literal["wiki", "embed", "markdown", "frontmatter"]
 
 
@@ -68,6 +70,19 @@ class Heading(NamedTuple):
     line: int
 
 
+class Fix(NamedTuple):
+    """How to repair a diagnostic: edits to its note, whether they are safe, and what they do.
+
+    A safe fix keeps the note's meaning (``--fix`` applies it); an unsafe one may change it
+    or remove text (applied only with ``--unsafe-fixes``). ``message`` says what it does,
+    in the imperative ("Make 'tags' a YAML list").
+    """
+
+    edits: tuple[Edit, ...]
+    safe: bool
+    message: str
+
+
 class Diagnostic(NamedTuple):
     """One problem found in one file (the unit every formatter prints).
 
@@ -85,6 +100,7 @@ class Diagnostic(NamedTuple):
     end_column: int | None = None
     target: str | None = None
     field: str | None = None
+    fix: Fix | None = None
 
     def sort_key(self) -> tuple[str, int, int, str, str]:
         """Deterministic order: path, line, column, rule, message."""

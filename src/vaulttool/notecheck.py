@@ -49,11 +49,15 @@ def is_note_rule(rule: ModuleType) -> bool:
 
 @dataclass
 class NoteContext:
-    """One note, the schema it follows (None for none) and what the template rules derive from both."""
+    """One note, the schema it follows (None for none) and what the template rules derive from both.
+
+    ``root`` is the vault's folder when the note is in one (fixes that need the file look there).
+    """
 
     path: str
     note: Note
     schema: Schema | None
+    root: str | None = None
 
     @cached_property
     def _sections(self) -> dict[tuple[str, ...], Section]:
@@ -88,10 +92,11 @@ class NoteChecker:
     was not forked (the schemas rebuild their models there).
     """
 
-    def __init__(self, schemas: Sequence[Schema], rule_ids: Iterable[str]) -> None:
-        """Check against ``schemas`` with the per-note rules named in ``rule_ids``."""
+    def __init__(self, schemas: Sequence[Schema], rule_ids: Iterable[str], root: str | None = None) -> None:
+        """Check against ``schemas`` with the per-note rules named in ``rule_ids``, notes in vault ``root``."""
         self.schemas = tuple(schemas)
         self.rule_ids = tuple(rule_ids)
+        self.root = root
 
     @cached_property
     def rules(self) -> tuple[ModuleType, ...]:
@@ -102,7 +107,7 @@ class NoteChecker:
 
     def __getstate__(self) -> dict[str, Any]:
         """Pickled without the rule modules (found again by id)."""
-        return {"schemas": self.schemas, "rule_ids": self.rule_ids}
+        return {"schemas": self.schemas, "rule_ids": self.rule_ids, "root": self.root}
 
     def schema_of(self, note: Note) -> Schema | None:
         """The schema ``note`` follows, if any."""
@@ -111,7 +116,7 @@ class NoteChecker:
 
     def diagnostics(self, note: Note, suppressions: Suppressions) -> list[Diagnostic]:
         """What the rules find in ``note``, at default severities, without the suppressed ones."""
-        nc = NoteContext(note.path, note, self.schema_of(note))
+        nc = NoteContext(note.path, note, self.schema_of(note), self.root)
         found: list[Diagnostic] = []
         for rule in self.rules:
             found.extend(d for d in rule.check_note(nc) if not suppressions.hides(d.rule, d.line))

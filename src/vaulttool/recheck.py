@@ -160,7 +160,7 @@ def recheck(
         return None
     base, cap = vault, options.max_file_size
     checked = tuple(rule.ID for rule in rules if is_note_rule(rule))
-    entries = parse_entries(base, changed, cap, NoteChecker(options.schemas, checked) if checked else None)
+    entries = parse_entries(base, changed, cap, NoteChecker(options.schemas, checked, base) if checked else None)
     fresh = {path: from_record(record, base, cap) for path, _, record, _ in entries}
     if any(note_aliases(note.frontmatter) != state.aliases.get(path, ()) for path, note in fresh.items()):
         return None

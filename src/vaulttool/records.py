@@ -12,18 +12,23 @@ from collections.abc import Callable
 from functools import partial
 from typing import Any, cast
 
-from vaulttool.models import Diagnostic, Heading, Note, Severity
+from vaulttool.edits import Edit
+from vaulttool.models import Diagnostic, Fix, Heading, Note, Severity
 from vaulttool.notes import DEFAULT_MAX_BYTES, BodyLines
 from vaulttool.wikilinks import link_from_fields
 
 NoteRecord = tuple[Any, ...]
 _heading_from_fields = cast("Callable[[tuple[Any, ...]], Heading]", partial(tuple.__new__, Heading))
+_edit_from_fields = cast("Callable[[tuple[Any, ...]], Edit]", partial(tuple.__new__, Edit))
 _new_diagnostic = cast("Callable[[tuple[Any, ...]], Diagnostic]", partial(tuple.__new__, Diagnostic))
 
 
 def diagnostic_record(d: Diagnostic) -> tuple[Any, ...]:
-    """A diagnostic as a plain tuple (severity as its value)."""
-    return (d.path, d.line, d.column, d.rule, d.severity.value, d.message, d.end_line, d.end_column, d.target, d.field)
+    """A diagnostic as a plain tuple (severity as its value, a fix as nested tuples)."""
+    fix = None if d.fix is None else (tuple(map(tuple, d.fix.edits)), d.fix.safe, d.fix.message)
+    return (
+        d.path, d.line, d.column, d.rule, d.severity.value, d.message, d.end_line, d.end_column, d.target, d.field, fix
+    )  # fmt: skip
 
 
 _NONE: frozenset[Any] = frozenset()  # one empty set for every note without block ids or code
@@ -40,7 +45,8 @@ def diagnostic_from_record(r: tuple[Any, ...], shared: dict[str, str] | None = N
     if shared is not None:
         message = shared.setdefault(message, message)
         target = target if target is None else shared.setdefault(target, target)
-    return _new_diagnostic((r[0], r[1], r[2], r[3], _SEVERITIES[r[4]], message, r[6], r[7], target, r[9]))
+    fix = None if r[10] is None else Fix(tuple(map(_edit_from_fields, r[10][0])), r[10][1], r[10][2])
+    return _new_diagnostic((r[0], r[1], r[2], r[3], _SEVERITIES[r[4]], message, r[6], r[7], target, r[9], fix))
 
 
 def to_record(note: Note) -> NoteRecord:

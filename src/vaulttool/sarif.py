@@ -62,7 +62,31 @@ def result(diag: Diagnostic, repo: RepoContext, index: dict[str, int]) -> dict[s
     out["message"] = {"text": diag.message}
     location = {"uri": artifact_uri(repo.path(diag.path)), "uriBaseId": URI_BASE_ID}
     out["locations"] = [{"physicalLocation": {"artifactLocation": location, "region": region(diag)}}]
+    if diag.fix is not None:
+        out["fixes"] = [fix_object(diag, location)]
     return out
+
+
+def fix_object(diag: Diagnostic, location: dict[str, str]) -> dict[str, Any]:
+    """The SARIF ``fix`` of a diagnostic: one ``artifactChange`` whose replacements are its edits."""
+    assert diag.fix is not None
+    replacements = [
+        {
+            "deletedRegion": {
+                "startLine": edit.line,
+                "startColumn": edit.column,
+                "endLine": edit.end_line,
+                "endColumn": edit.end_column,
+            },
+            "insertedContent": {"text": edit.text},
+        }
+        for edit in diag.fix.edits
+    ]
+    safety = "safe" if diag.fix.safe else "unsafe (applied with --unsafe-fixes)"
+    return {
+        "description": {"text": f"{diag.fix.message} ({safety})"},
+        "artifactChanges": [{"artifactLocation": location, "replacements": replacements}],
+    }
 
 
 def format_sarif(report: Report, repo: RepoContext) -> str:

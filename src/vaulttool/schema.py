@@ -285,12 +285,13 @@ def python_type(spec: FieldSpec) -> Any:
 
 @dataclass(frozen=True)
 class FieldProblem:
-    """One frontmatter field that breaks its schema."""
+    """One frontmatter field that breaks its schema (``item``: the list entry at fault, if one is)."""
 
     field: str
     missing: bool
     message: str
     unquoted_link: bool = False  # the offending item is an ``[[X]]`` written without quotes
+    item: int | None = None  # the list entry at fault, if one is
 
 
 class Schema:
@@ -362,11 +363,10 @@ class Schema:
                 out.append(FieldProblem(key, False, f"'{key}' is not a property of {self.name}; remove or rename it"))
                 continue
             value = frontmatter.get(key)
-            item = (
-                value[where[1]] if len(where) == 2 and isinstance(value, list) and isinstance(where[1], int) else None
-            )
+            index = where[1] if len(where) == 2 and isinstance(where[1], int) else None
+            item = value[index] if index is not None and isinstance(value, list) else None
             message = self._type_message(key, spec, where, error, frontmatter)
-            out.append(FieldProblem(key, False, message, holds_unquoted_link(item)))
+            out.append(FieldProblem(key, False, message, holds_unquoted_link(item), index))
         return out
 
     def _type_message(

@@ -211,12 +211,21 @@ def note_aliases(frontmatter: dict[str, Any] | None) -> tuple[str, ...]:
     return tuple(alias for alias in aliases if isinstance(alias, str))
 
 
-def alias_owners(aliases: Iterable[tuple[str, tuple[str, ...]]]) -> dict[str, str]:
+class AliasOwners(dict[str, str]):
+    """Which note each alias (by ``link_key``) belongs to; ``shared``: the aliases more than one note gives."""
+
+    shared: set[str]
+
+
+def alias_owners(aliases: Iterable[tuple[str, tuple[str, ...]]]) -> AliasOwners:
     """Which note each alias (by ``link_key``) belongs to, from (path, aliases) in vault order: the first wins."""
-    found: dict[str, str] = {}
+    found = AliasOwners()
+    found.shared = set()
     for path, names in aliases:
         for alias in names:
-            found.setdefault(link_key(alias.strip()), path)
+            key = link_key(alias.strip())
+            if found.setdefault(key, path) != path:
+                found.shared.add(key)
     return found
 
 

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from vaulttool.models import Diagnostic, Link, Severity
+
+if TYPE_CHECKING:
+    from vaulttool.lint import RuleContext
 
 
 def link_text(link: Link) -> str:
@@ -43,3 +48,14 @@ def note_diagnostic(
     return Diagnostic(
         path=path, line=line, column=1, rule=rule, severity=severity, message=message, field=field, target=target
     )
+
+
+def written_link(ctx: RuleContext, source: str, link: Link) -> str | None:
+    """The link exactly as written in the body of note ``source`` (None when it spans lines or is not there)."""
+    note = ctx.notes.get(source)
+    if note is None or link.line != link.end_line or link.line < note.body_line:
+        return None
+    index = link.line - note.body_line
+    if index >= len(note.lines):
+        return None
+    return note.lines[index][link.column - 1 : link.end_column - 1]

@@ -9,17 +9,23 @@ and before the next heading of its level or higher). Block ids (``^id``) must st
 end of a block in the target note and match without regard to case, as in Obsidian.
 Same-note links (``[[#Heading]]``) are checked too; anchors into non-Markdown files
 (``#page=3``) are not.
+
+Unsafe fix: a one-part heading anchor of a wiki link that matches exactly one heading of
+the target once case, white space, punctuation and emoji are ignored (and Unicode
+compatibility forms folded) is rewritten to that heading's text.
 """
 
 from __future__ import annotations
 
 import sys
+import unicodedata
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
+from vaulttool.edits import Edit
 from vaulttool.markdown import section_ends
-from vaulttool.models import Diagnostic, Note, Severity
-from vaulttool.rules._util import link_diagnostic, link_text
+from vaulttool.models import Diagnostic, Fix, Link, Note, Severity
+from vaulttool.rules._util import link_diagnostic, link_text, written_link
 from vaulttool.wikilinks import anchor_form
 
 if TYPE_CHECKING:
@@ -84,4 +90,35 @@ def check(ctx: RuleContext) -> Iterator[Diagnostic]:
                 ID,
                 DEFAULT_SEVERITY,
                 f"{link_text(link)}: {missing} not found in {where}; fix the anchor or add it",
-            )
+            )._replace(fix=anchor_fix(ctx, item.source, link, note))
+
+
+def loose_form(text: str) -> str:
+    """A heading or anchor compared more loosely than Obsidian does: its letters and digits alone, case folded.
+
+    Emoji, punctuation and white space drop out and compatibility forms are folded.
+    """
+    return "".join(ch for ch in unicodedata.normalize("NFKC", text).casefold() if ch.isalnum())
+
+
+def anchor_fix(ctx: RuleContext, source: str, link: Link, target: Note) -> Fix | None:
+    """Rewrite a broken one-part heading anchor to the one heading of ``target`` it loosely matches."""
+    written = written_link(ctx, source, link)
+    sub = link.subpath
+    if written is None or link.kind not in ("wiki", "embed") or not sub or "#" in sub or sub.startswith("^"):
+        return None
+    wanted = loose_form(sub)
+    matches = {h.text for h in target.headings if loose_form(h.text) == wanted}
+    if len(matches) != 1 or not wanted:
+        return None
+    heading = matches.pop().strip()
+    if any(ch in heading for ch in "#|[]^") or heading.startswith("%%"):
+        return None
+    hash_at = written.find("#")
+    rest = written[hash_at + 1 :]
+    stop = min((i for i in (rest.find("\\|"), rest.find("|"), rest.find("]]")) if i >= 0), default=-1)
+    if hash_at < 0 or stop < 0 or rest[:stop].strip() != sub.strip():
+        return None
+    new = written[: hash_at + 1] + heading + rest[stop:]
+    edit = Edit(link.line, link.column, link.end_line, link.end_column, new)
+    return Fix((edit,), False, f"Link the heading as written: {new}")

@@ -9,6 +9,9 @@ relative to the note; a unique path suffix such as ``[[house/todo]]``. Aliases n
 resolve a link: when the target is another note's alias the message names that note.
 Links inside code, ``%% comments %%`` and math are not links. Fix by creating the note
 (``vaulttool stub --all``) or correcting the link.
+
+Unsafe fix: a wiki link to an alias that exactly one note gives becomes a link to that
+note showing the alias (``[[Alias]]`` becomes ``[[Real Note|Alias]]``; ``\\|`` in a table).
 """
 
 from __future__ import annotations
@@ -16,9 +19,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from vaulttool.models import Diagnostic, Link, Severity, note_name
-from vaulttool.rules._util import link_diagnostic, link_text
-from vaulttool.vault import link_key
+from vaulttool.edits import Edit
+from vaulttool.models import Diagnostic, Fix, Link, Severity, note_name
+from vaulttool.rules._util import link_diagnostic, link_text, written_link
+from vaulttool.vault import AliasOwners, link_key
 
 if TYPE_CHECKING:
     from vaulttool.lint import RuleContext
@@ -55,7 +59,7 @@ def why_unresolved(link: Link, aliases: dict[str, str], stems: dict[str, str]) -
 
 def check(ctx: RuleContext) -> Iterator[Diagnostic]:
     """Yield one diagnostic per unresolved link that does not name a map of content."""
-    aliases: dict[str, str] | None = None
+    aliases: AliasOwners | None = None
     stems: dict[str, str] = {}
     for item in ctx.unresolved:
         link = item.link
@@ -66,4 +70,25 @@ def check(ctx: RuleContext) -> Iterator[Diagnostic]:
         hint = why_unresolved(link, aliases, stems)
         where = f" in '{link.field}'" if link.field else ""
         message = f"{link_text(link)}{where} resolves to nothing: {hint}"
-        yield link_diagnostic(item.source, link, ID, DEFAULT_SEVERITY, message)
+        owner = aliases.get(link_key(link.target))
+        fix = None
+        if owner is not None and link_key(link.target) not in aliases.shared:
+            fix = alias_fix(ctx, item.source, link, owner)
+        yield link_diagnostic(item.source, link, ID, DEFAULT_SEVERITY, message)._replace(fix=fix)
+
+
+def alias_fix(ctx: RuleContext, source: str, link: Link, owner: str) -> Fix | None:
+    """Point a wiki link at the note owning its alias, showing the alias as the link's text."""
+    written = written_link(ctx, source, link)
+    if written is None or link.kind != "wiki" or link.subpath or not written.startswith("[["):
+        return None
+    name = note_name(owner)
+    if ctx.index.resolve(name, source) != owner:
+        name = owner[:-3] if owner.lower().endswith(".md") else owner
+    note = ctx.notes[source]
+    in_table = note.lines[link.line - note.body_line].lstrip().startswith("|")
+    pipe = "\\|" if in_table else "|"  # a link in a table row escapes its pipe
+    shown = link.alias if link.alias is not None else link.raw
+    new = f"[[{name}{pipe}{shown}]]"
+    edit = Edit(link.line, link.column, link.end_line, link.end_column, new)
+    return Fix((edit,), False, f"Link the note that owns the alias: {new}")

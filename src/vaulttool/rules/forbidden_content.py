@@ -4,16 +4,22 @@ Depending on the schema's ``forbidden`` settings: code blocks (a template of
 "no examples"), sections such as "Example(s)", and phrases such as follow-up offers and
 closing remarks about the note itself ("Would you like…", "Let me know…", "Delivered
 strictly per template…"), matched case-insensitively outside code.
+
+Unsafe fix: the paragraph holding a forbidden phrase is removed with the blank lines after
+it, and at the end of a note also with the blank lines and the thematic break (``---``)
+before it. A phrase inside a list, table, quote, heading or code gets no fix.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Sequence
 from itertools import filterfalse
 from typing import TYPE_CHECKING
 
+from vaulttool.edits import Edit
 from vaulttool.markdown import heading_words
-from vaulttool.models import Diagnostic, Note, Severity
+from vaulttool.models import Diagnostic, Fix, Note, Severity
 from vaulttool.rules._util import note_diagnostic
 
 if TYPE_CHECKING:
@@ -53,7 +59,38 @@ def check_note(nc: NoteContext) -> Iterator[Diagnostic]:
             ID,
             DEFAULT_SEVERITY,
             f"'{shown}…': {schema.name} notes hold no follow-up offers or remarks about the note; remove it",
-        )
+        )._replace(fix=remove_paragraph_fix(note, line))
+
+
+_BLOCK_RE = re.compile(r"^(?: {4}|\t| {0,3}(?:[#|>*+-]|\d+[.)]|```|~~~|\$\$|%%|<))")
+_BREAK_RE = re.compile(r"^ {0,3}([-*_])(?: *\1){2,} *$")
+
+
+def remove_paragraph_fix(note: Note, line: int) -> Fix | None:
+    """Remove the plain paragraph holding file line ``line`` (see the module docstring), or None."""
+    lines, first = note.lines, note.body_line
+    start = end = line - first
+    while start > 0 and lines[start - 1].strip():
+        start -= 1
+    while end + 1 < len(lines) and lines[end + 1].strip():
+        end += 1
+    if any(_BLOCK_RE.match(lines[i]) or i + first in note.code_lines for i in range(start, end + 1)):
+        return None
+    after = end + 1
+    while after < len(lines) and not lines[after].strip():
+        after += 1
+    if after < len(lines):  # more follows: the paragraph and its blank lines go
+        edit = Edit(start + first, 1, after + first, 1, "")
+    else:  # the note's end: so do the blank lines and a thematic break before it
+        keep = start
+        while keep > 0 and not lines[keep - 1].strip():
+            keep -= 1
+        if keep > 0 and _BREAK_RE.match(lines[keep - 1]):
+            keep -= 1
+            while keep > 0 and not lines[keep - 1].strip():
+                keep -= 1
+        edit = Edit(keep + first, 1, len(lines) + first, 1, "")  # whole lines, to the end of the file
+    return Fix((edit,), False, "Remove the paragraph")
 
 
 def phrase_lines(note: Note, phrases: Sequence[str]) -> Iterator[tuple[int, str]]:

@@ -6,6 +6,9 @@ vaulttool can check (no ``missing-moc`` or ``broken-link``). Obsidian's help say
 in text and list properties must be surrounded with quotes. Reported on every note,
 whatever its template, at the link, with the property it sits in; the fix is to quote
 it: ``links: "[[Python MOC]]"`` or ``- "[[Go MOC]]"``.
+
+Safe fix: the link is quoted in place (``- [[Go MOC]]`` becomes ``- "[[Go MOC]]"``);
+comments, spacing and every other property stay as written.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
+from vaulttool.fixes import quote_link_fix
 from vaulttool.models import Diagnostic, Severity
 from vaulttool.notes import unquoted_links
 from vaulttool.rules._util import link_diagnostic
@@ -36,4 +40,4 @@ def check_note(nc: NoteContext) -> Iterator[Diagnostic]:
             DEFAULT_SEVERITY,
             f"{written} in '{link.field}' is not quoted, so YAML reads a nested list and Obsidian no link; "
             f'write "{written}"',
-        )
+        )._replace(fix=quote_link_fix(nc.note, link))

@@ -3,6 +3,9 @@
 The note's schema comes from its ``template:`` property or the first schema whose
 ``match`` holds. Reported on the frontmatter's first line (line 1 when the note has no
 frontmatter at all), with ``field`` set to the missing property.
+
+Unsafe fix: a missing ``created`` date is added as the frontmatter's last property, taken
+from the git commit that added the note, else from the file's modification date.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
+from vaulttool.fixes import created_date, insert_property_fix
 from vaulttool.models import Diagnostic, Severity
 from vaulttool.rules._util import note_diagnostic
 
@@ -25,4 +29,13 @@ def check_note(nc: NoteContext) -> Iterator[Diagnostic]:
     """Yield one diagnostic per required property that is absent."""
     for problem in nc.field_problems:
         if problem.missing:
-            yield note_diagnostic(nc.path, 1, ID, DEFAULT_SEVERITY, problem.message, field=problem.field)
+            diagnostic = note_diagnostic(nc.path, 1, ID, DEFAULT_SEVERITY, problem.message, field=problem.field)
+            spec = nc.schema.spec.fields.get(problem.field) if nc.schema is not None else None
+            if problem.field == "created" and spec is not None and spec.type == "date" and nc.root is not None:
+                try:
+                    day = created_date(nc.root, nc.path)
+                except OSError:
+                    day = None
+                fix = insert_property_fix(nc.note, "created", day, f"Add created: {day}") if day else None
+                diagnostic = diagnostic if fix is None else diagnostic._replace(fix=fix)
+            yield diagnostic

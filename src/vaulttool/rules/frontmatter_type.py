@@ -6,6 +6,11 @@ where a list is wanted (``tags: python, concurrency``), a property the schema do
 allow, ``tags: #foo`` (the ``#`` starts a YAML comment, so the property is empty).
 Reported on the property's line. An item that is an unquoted ``[[link]]`` is left to
 ``frontmatter-link-unquoted``.
+
+Safe fixes: a comma string becomes a YAML list (in the note's own list indentation), a
+bare score ``4`` becomes ``4/5`` on the schema's scale, and an enum value that differs
+only in case takes the schema's spelling. Each changes that value alone; every other
+byte of the note stays as written.
 """
 
 from __future__ import annotations
@@ -13,12 +18,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from vaulttool.models import Diagnostic, Note, Severity
+from vaulttool.fixes import comma_list_fix, replace_value_fix
+from vaulttool.models import Diagnostic, Fix, Note, Severity
 from vaulttool.notes import unquoted_links
 from vaulttool.rules._util import note_diagnostic
 
 if TYPE_CHECKING:
     from vaulttool.notecheck import NoteContext
+    from vaulttool.schema import FieldProblem, FieldSpec
 
 ID = "frontmatter-type"
 DEFAULT_SEVERITY = Severity.ERROR
@@ -59,6 +66,33 @@ def check_note(nc: NoteContext) -> Iterator[Diagnostic]:
         if not problem.missing and not (problem.unquoted_link and problem.field in bare):
             message = commented.pop(problem.field, problem.message)
             line = note.fm_key_lines.get(problem.field, 1)
-            yield note_diagnostic(nc.path, line, ID, DEFAULT_SEVERITY, message, field=problem.field)
+            diagnostic = note_diagnostic(nc.path, line, ID, DEFAULT_SEVERITY, message, field=problem.field)
+            spec = schema.spec.fields.get(problem.field)
+            fix = field_fix(note, problem, spec) if spec is not None and problem.field not in commented else None
+            yield diagnostic if fix is None else diagnostic._replace(fix=fix)
     for key, message in commented.items():
         yield note_diagnostic(nc.path, note.fm_key_lines[key], ID, DEFAULT_SEVERITY, message, field=key)
+
+
+def field_fix(note: Note, problem: FieldProblem, spec: FieldSpec) -> Fix | None:
+    """The safe fix of a wrong property value, when its intent is plain (see the module docstring)."""
+    key, item = problem.field, problem.item
+    value = (note.frontmatter or {}).get(key)
+    if item is not None:
+        if spec.items is None or not isinstance(value, list) or item >= len(value):
+            return None
+        spec, value = spec.items, value[item]
+    if spec.type == "list" and item is None and isinstance(value, str):
+        return comma_list_fix(note, key)
+    if spec.type == "score" and spec.scale is not None:
+        number = value if isinstance(value, int) and not isinstance(value, bool) else None
+        if isinstance(value, str) and value.strip().isdigit():
+            number = int(value)
+        if number is not None and 1 <= number <= spec.scale:
+            score = f"{number}/{spec.scale}"
+            return replace_value_fix(note, key, item, score, f"Write the score on its scale: {score}")
+    if spec.type == "enum" and isinstance(value, str):
+        same = [v for v in spec.values or () if v.casefold() == value.strip().casefold()]
+        if len(same) == 1 and same[0] != value:
+            return replace_value_fix(note, key, item, same[0], f"Write '{same[0]}' as the schema spells it")
+    return None

@@ -4,6 +4,9 @@ Happens when UTF-8 bytes are read as Windows-1252 and saved again. Detected with
 on lines that show the tell-tale characters; reported once per note, on the first such
 line, with the repaired form of the first damaged word. Re-save the note as UTF-8 (ftfy
 can repair it).
+
+Safe fix: every damaged stretch of every line, frontmatter included, is replaced by what
+ftfy decodes it to (``Ã©`` becomes ``é``); nothing else on the line changes.
 """
 
 from __future__ import annotations
@@ -13,8 +16,9 @@ from difflib import SequenceMatcher
 from itertools import chain, filterfalse
 from typing import TYPE_CHECKING
 
+from vaulttool.fixes import line_edits
 from vaulttool.markdown import looks_mojibake, repair_mojibake
-from vaulttool.models import Diagnostic, Note, Severity
+from vaulttool.models import Diagnostic, Fix, Note, Severity
 from vaulttool.rules._util import note_diagnostic
 
 if TYPE_CHECKING:
@@ -31,16 +35,18 @@ def check_note(nc: NoteContext) -> Iterator[Diagnostic]:
     bad = damaged_lines(note)
     if not bad:
         return
-    line, text = bad[0]
-    damaged, repaired = first_change(text, repair_mojibake(text))
+    repaired_lines = [(line, text, repair_mojibake(text)) for line, text in bad]
+    line, text, fixed = repaired_lines[0]
+    damaged, repaired = first_change(text, fixed)
     more = f" ({len(bad)} lines in all)" if len(bad) > 1 else ""
+    edits = tuple(edit for args in repaired_lines if (edit := line_edits(*args)) is not None)
     yield note_diagnostic(
         path,
         line,
         ID,
         DEFAULT_SEVERITY,
         f"double-encoded UTF-8: {damaged!r} should read {repaired!r}{more}; re-save the note as UTF-8",
-    )
+    )._replace(fix=Fix(edits, True, f"Decode the double-encoded text on {len(edits)} line(s)"))
 
 
 def damaged_lines(note: Note) -> list[tuple[int, str]]:
