@@ -181,3 +181,21 @@ def test_sample_vault_note_is_made_from_the_seed_by_the_tool() -> None:
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert SEED.read_bytes() != (REPO / "vault" / "Python Concurrency Patterns.md").read_bytes()
+
+
+def test_genvault_diff_applies_and_fix_leaves_nothing_fixable(genvault_1k: tuple[Path, dict], tmp_path: Path) -> None:
+    vault = tmp_path / "vault"
+    shutil.copytree(genvault_1k[0], vault)  # the generated vault is shared by other tests: fix a copy
+    manifest = genvault_1k[1]
+    diff = run(vault, "--diff", "--unsafe-fixes")
+    assert diff.return_value == 1
+    check_ok = subprocess.run(["git", "apply", "--check", "-"], cwd=vault, input=diff.stdout_bytes, capture_output=True)
+    assert check_ok.returncode == 0, check_ok.stderr
+    before = json.loads(run(vault, "--format", "json", "--unsafe-fixes").stdout)["diagnostics"]
+    fixable = {d["rule"] for d in before if "fix" in d}
+    assert {"mojibake", "frontmatter-link-unquoted"} <= fixable
+    assert {d["path"] for d in before if d["rule"] == "mojibake" and "fix" in d} == set(manifest["mojibake_notes"])
+    run(vault, "--fix", "--unsafe-fixes")
+    after = json.loads(run(vault, "--format", "json", "--unsafe-fixes").stdout)["diagnostics"]
+    assert [d for d in after if "fix" in d] == []
+    assert not [d for d in after if d["rule"] in ("mojibake", "frontmatter-link-unquoted")]
