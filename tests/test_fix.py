@@ -63,7 +63,7 @@ def test_every_fix_byte_for_byte(tmp_path: Path, args: tuple[str, ...], folder: 
     vault = fix_vault(tmp_path)
     result = run(vault, "--fix", *args)
     assert notes(vault) == expected(folder)
-    fixed = 13 if not args else 21
+    fixed = 13 if not args else 22
     changed = 6 if not args else 9
     assert result.output.splitlines()[-1].startswith(f"Fixed {fixed} problems in {changed} notes; ")
     assert result.return_value == 1  # broken links and others remain
@@ -79,10 +79,10 @@ def test_text_marks_what_fix_repairs_and_counts_it(tmp_path: Path) -> None:
     assert any(line.startswith(score) for line in lines)
     remark = "Closing Remarks.md:9:1: error forbidden-content '"
     assert any(line.startswith(remark) for line in lines)  # an unsafe fix: no mark
-    assert lines[-2] == "[*] 13 fixable with --fix (8 more with --unsafe-fixes)."
+    assert lines[-2] == "[*] 13 fixable with --fix (9 more with --unsafe-fixes)."
     unsafe = run(vault, "--unsafe-fixes").output.splitlines()
     assert any(line.startswith("Closing Remarks.md:9:1: error forbidden-content [*] '") for line in unsafe)
-    assert unsafe[-2] == "[*] 21 fixable with --fix --unsafe-fixes."
+    assert unsafe[-2] == "[*] 22 fixable with --fix --unsafe-fixes."
     assert notes(vault) == notes(FIX / "vault")  # checking writes nothing
 
 
@@ -91,7 +91,7 @@ def test_diff_writes_nothing_and_git_applies_it(tmp_path: Path) -> None:
     result = run(vault, "--diff", "--unsafe-fixes")
     assert result.return_value == 1
     assert notes(vault) == notes(FIX / "vault")
-    assert "Would fix 21 problems in 9 notes." in result.stderr
+    assert "Would fix 22 problems in 9 notes." in result.stderr
     patch = result.stdout_bytes  # as written: the text view would turn CRLF lines into LF ones
     subprocess.run(["git", "apply", "--check", "-"], cwd=vault, input=patch, check=True, capture_output=True)
     subprocess.run(["git", "apply", "-"], cwd=vault, input=patch, check=True, capture_output=True)

@@ -86,8 +86,9 @@ def alias_fix(ctx: RuleContext, source: str, link: Link, owner: str) -> Fix | No
     if ctx.index.resolve(name, source) != owner:
         name = owner[:-3] if owner.lower().endswith(".md") else owner
     note = ctx.notes[source]
-    in_table = note.lines[link.line - note.body_line].lstrip().startswith("|")
-    pipe = "\\|" if in_table else "|"  # a link in a table row escapes its pipe
+    line = note.lines[link.line - note.body_line]
+    in_table = "|" in line[: link.column - 1] + line[link.end_column - 1 :]  # a row's outer pipes are optional
+    pipe = "\\|" if in_table else "|"  # in a table row the alias pipe is escaped, or it would split the cell
     shown = link.alias if link.alias is not None else link.raw
     new = f"[[{name}{pipe}{shown}]]"
     edit = Edit(link.line, link.column, link.end_line, link.end_column, new)
