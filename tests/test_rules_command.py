@@ -39,7 +39,7 @@ def test_every_scope_is_explained() -> None:
 def test_a_rules_documentation_is_plain_text() -> None:
     code, out, _ = run("rules", "broken-link")
     assert code == 0
-    assert out.startswith("broken-link: a body wiki link, embed or markdown link that resolves to nothing.\n")
+    assert out.startswith("broken-link: a wiki link, embed or markdown link that resolves to nothing.\n")
     assert "\nDefault severity: error\nScope: links (" in out
     assert "``" not in out
     assert "such as [[house/todo]]" in " ".join(out.split())
@@ -64,7 +64,7 @@ def test_rules_as_json() -> None:
         "id": "broken-link",
         "severity": "error",
         "scope": "links",
-        "summary": "a body wiki link, embed or markdown link that resolves to nothing.",
+        "summary": "a wiki link, embed or markdown link that resolves to nothing.",
     }
     code, out, _ = run("rules", "mojibake", "--format", "json")
     entry = json.loads(out)
