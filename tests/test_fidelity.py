@@ -8,6 +8,7 @@ from click.testing import CliRunner
 
 from tests.test_frontmatter_links import diagnostics, write_vault
 from vaulttool.cli import cli
+from vaulttool.lint import check
 
 
 def test_stub_all_skips_the_alias_of_an_existing_note(tmp_path: Path) -> None:
@@ -28,3 +29,51 @@ def test_stub_all_skips_the_alias_of_an_existing_note(tmp_path: Path) -> None:
     )
     assert "created Locks.md" in result.output
     assert not (vault / "Concurrency.md").exists()
+
+
+TOPICS_ONLY = "---\ntopics: [Rust, Go]\n---\n# Languages\n\nNotes on [[Other]].\n"
+TEMPLATE_RULES = ("frontmatter-missing", "frontmatter-type", "section-missing", "missing-topic", "topics-mismatch")
+
+
+def test_a_topics_key_alone_is_no_sign_of_the_built_in_template(tmp_path: Path) -> None:
+    vault = write_vault(tmp_path, {"Languages.md": TOPICS_ONLY, "Other.md": "[[Languages]]\n"})
+    assert diagnostics(vault, *TEMPLATE_RULES) == []
+
+
+def test_a_note_naming_the_template_follows_it(tmp_path: Path) -> None:
+    named = TOPICS_ONLY.replace("---\ntopics:", "---\ntemplate: topic-overview\ntopics:")
+    vault = write_vault(tmp_path, {"Languages.md": named, "Other.md": "[[Languages]]\n"})
+    assert "frontmatter-missing" in {d.rule for d in diagnostics(vault)}
+
+
+def test_the_configuration_enables_a_built_in_template(tmp_path: Path) -> None:
+    files = {
+        "Languages.md": TOPICS_ONLY,
+        "Other.md": "[[Languages]]\n",
+        ".vaulttool.toml": 'templates = ["topic-overview"]\n',
+    }
+    found = {(d.rule, d.field) for d in diagnostics(write_vault(tmp_path, files), "frontmatter-missing")}
+    assert ("frontmatter-missing", "title") in found
+
+
+def test_a_note_with_every_required_property_follows_the_template(tmp_path: Path) -> None:
+    whole = TOPICS_ONLY.replace(
+        "---\ntopics:",
+        '---\ntitle: L\ntags: [x]\nlinks: ["[[Other]]"]\nimportance: 3/5\nstatus: draft\ncreated: 2026-01-02\ntopics:',
+    )
+    vault = write_vault(tmp_path, {"Languages.md": whole, "Other.md": "[[Languages]]\n"})
+    assert "section-missing" in {d.rule for d in diagnostics(vault)}
+    assert check(vault).context.schema_of["Languages.md"].name == "topic-overview"  # type: ignore[union-attr]
+
+
+def test_an_unknown_template_in_the_configuration_is_a_usage_error(tmp_path: Path) -> None:
+    vault = write_vault(tmp_path, {"A.md": "x\n", ".vaulttool.toml": 'templates = ["topic-overveiw"]\n'})
+    result = CliRunner().invoke(cli, ["check", str(vault)])
+    assert result.exit_code == 2
+    assert "templates names 'topic-overveiw'" in result.output and "topic-overview" in result.output
+
+
+def test_the_raw_seed_alone_follows_topic_overview(seed_vault: Path) -> None:
+    report = check(seed_vault)
+    assert {s.name for s in report.context.schema_of.values()} == {"topic-overview"}  # type: ignore[union-attr]
+    assert "forbidden-content" in {d.rule for d in report.diagnostics}

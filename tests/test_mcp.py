@@ -164,7 +164,9 @@ def test_the_repaired_note_gets_nothing_in_the_sample_vault() -> None:
 def test_hostile_requests_get_clear_errors_and_nothing_is_written(tmp_path: Path) -> None:
     vault = tmp_path / "vault"
     shutil.copytree(SAMPLE_VAULT, vault)
-    (vault / "Hostile.md").write_text("---\ntopics:\n  - ../../escape\n  - /etc/owned\n---\n", encoding="utf-8")
+    (vault / "Hostile.md").write_text(
+        "---\ntemplate: topic-overview\ntopics:\n  - ../../escape\n  - /etc/owned\n---\n", encoding="utf-8"
+    )
     outside = files_of(tmp_path)
 
     async def session() -> None:

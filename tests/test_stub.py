@@ -137,7 +137,9 @@ HOSTILE = ["../../escape", "/tmp/x", "..", "a:b", "con", "x/../../../up", "~/hom
 def test_hostile_topics_create_nothing_and_say_why(tmp_path: Path, topic: str) -> None:
     vault = tmp_path / "vault"
     vault.mkdir()
-    (vault / "Note.md").write_text(f"---\ntopics: [{topic!r}]\n---\n[[Fine Topic]]\n".replace("'", '"'))
+    (vault / "Note.md").write_text(
+        f"---\ntemplate: topic-overview\ntopics: [{topic!r}]\n---\n[[Fine Topic]]\n".replace("'", '"')
+    )
     outside = tree(tmp_path)
     code, output = stub("--topics", "--all", str(vault))
     assert code == 1
@@ -167,7 +169,7 @@ def test_safe_relpath_refuses(target: str, words: str) -> None:
 
 
 def test_case_twin_of_an_existing_note_is_refused(tmp_path: Path) -> None:
-    (tmp_path / "Note.md").write_text("---\ntopics: [threading]\n---\n")
+    (tmp_path / "Note.md").write_text("---\ntemplate: topic-overview\ntopics: [threading]\n---\n")
     (tmp_path / "Sub").mkdir()
     (tmp_path / "Sub" / "Threading.md").write_text("x\n")
     (tmp_path / "Sub" / "Other.md").write_text("[[Sub/threading.md]] [[nfce\u0301]]\n")

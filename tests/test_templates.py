@@ -53,9 +53,14 @@ def test_raw_seed_reports_exactly_its_template_defects(seed_vault: Path) -> None
 
 @pytest.fixture
 def complete_vault(tmp_path: Path) -> Path:
-    """The repaired seed with a note for each of its topics and its MOC: nothing to report."""
+    """The repaired seed with a note for each of its topics and its MOC: nothing to report.
+
+    The vault enables the topic-overview template, so a mutation that removes a property
+    the template requires still leaves the note under it.
+    """
     vault = tmp_path / "vault"
     vault.mkdir()
+    (vault / ".vaulttool.toml").write_text('templates = ["topic-overview"]\n', encoding="utf-8")
     shutil.copy(SAMPLE_VAULT / SEED_NAME, vault / SEED_NAME)
     for name in [*TOPICS, "Python MOC"]:
         (vault / f"{name}.md").write_text(f"# {name}\n\nBack to [[Python Concurrency Patterns]].\n", encoding="utf-8")

@@ -44,6 +44,9 @@ def config_model() -> type[BaseModel]:
 
         schemas: str | None = Field(default=None, description="folder of schema files, relative to the config file")
         schema_order: list[str] = Field(default=[], alias="schema-order")
+        templates: list[str] = Field(
+            default=[], description="built-in templates that apply to every note their match rules select"
+        )
         exclude: list[str] = Field(default=[], description="glob patterns of vault paths to skip")
         select: list[str] = []
         ignore: list[str] = []

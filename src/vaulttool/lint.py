@@ -79,7 +79,7 @@ class Options:
 
     def schema_parts(self) -> list[bytes]:
         """Each schema as bytes (its source and settings), for cache keys."""
-        return [f"{s.source}\0".encode() + s.spec.model_dump_json().encode() for s in self.schemas]
+        return [f"{s.source}\0{s.by_shape}\0".encode() + s.spec.model_dump_json().encode() for s in self.schemas]
 
 
 @dataclass
@@ -456,7 +456,9 @@ def options_for(
     folder = schema_folder(config.schemas, source)
     if config.schemas is not None and not folder.is_dir():
         raise ConfigError(f"{source}: schemas folder '{config.schemas}' does not exist")
-    schemas = load_schemas(folder, config.schema_order) if folder.is_dir() else []
+    builtin = config.schemas is None  # the templates shipped with vaulttool match only where they are meant to
+    enabled = config.templates if builtin else None
+    schemas = load_schemas(folder, config.schema_order, enabled) if folder.is_dir() else []
     severity = {rule: Severity(level) for rule, level in config.severity.items() if level != "off"}
     off = tuple(rule for rule, level in config.severity.items() if level == "off")
     return Options(

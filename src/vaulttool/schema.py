@@ -297,10 +297,13 @@ class FieldProblem:
 class Schema:
     """A schema file compiled for use: its spec, its pydantic model, and matching."""
 
-    def __init__(self, spec: SchemaFile, source: str) -> None:
+    def __init__(self, spec: SchemaFile, source: str, by_shape: bool = False) -> None:
+        """Compile ``spec`` (read from ``source``). ``by_shape``: a built-in template the vault did not
+        enable, which matches a note only when the note also holds every property it requires."""
         self.spec = spec
         self.name = spec.name
         self.source = source
+        self.by_shape = by_shape
         definitions: dict[str, Any] = {}
         for i, (key, field) in enumerate(spec.fields.items()):
             annotation = python_type(field)
@@ -315,15 +318,22 @@ class Schema:
         model_name = "Frontmatter_" + re.sub(r"\W", "_", spec.name)
         self.model: type[BaseModel] = create_model(model_name, __config__=config, **definitions)
 
-    def __reduce__(self) -> tuple[type[Schema], tuple[SchemaFile, str]]:
-        """Pickled as its spec and source: the model is compiled again where it is unpickled."""
-        return Schema, (self.spec, self.source)
+    def __reduce__(self) -> tuple[type[Schema], tuple[SchemaFile, str, bool]]:
+        """Pickled as its spec, source and matching: the model is compiled again where it is unpickled."""
+        return Schema, (self.spec, self.source, self.by_shape)
+
+    @cached_property
+    def required_keys(self) -> tuple[str, ...]:
+        """The properties the template requires."""
+        return tuple(key for key, field in self.spec.fields.items() if field.required)
 
     def matches(self, path: str, frontmatter: dict[str, Any] | None, keys: Iterable[str] = ()) -> bool:
         """Whether a note at ``path`` with ``frontmatter`` falls under this schema by its ``match`` rules.
 
         ``keys`` are property names written in a frontmatter block whose YAML did not parse:
         they still count for ``has_keys``, so the note's body is checked against its template.
+        A built-in template the vault did not enable (``by_shape``) also needs every property
+        it requires to be present: one shared key such as ``topics`` is no sign of the template.
         """
         match = self.spec.match
         if not (match.paths or match.frontmatter or match.has_keys):
@@ -333,6 +343,8 @@ class Schema:
         fm = frontmatter or {}
         present = set(fm) | set(keys)
         if any(key not in present for key in match.has_keys):
+            return False
+        if self.by_shape and any(key not in present for key in self.required_keys):
             return False
         return all(_value_matches(fm.get(key), wanted) for key, wanted in match.frontmatter.items())
 
@@ -527,17 +539,25 @@ def _place(path: Sequence[Any]) -> str:
     return "".join(f" item {part + 1}" if isinstance(part, int) else f".{part}" for part in path).lstrip(".")
 
 
-def load_schemas(folder: Path, order: Iterable[str] = ()) -> list[Schema]:
-    """Every ``*.yaml`` schema in ``folder``: first those named in ``order``, then by priority and name."""
+def load_schemas(folder: Path, order: Iterable[str] = (), enabled: Iterable[str] | None = None) -> list[Schema]:
+    """Every ``*.yaml`` schema in ``folder``: first those named in ``order``, then by priority and name.
+
+    ``enabled``: for the built-in folder, the templates the vault's configuration enables;
+    the others match a note only by their whole shape (see :meth:`Schema.matches`).
+    """
     files = sorted((f for f in folder.iterdir() if f.name.endswith((".yaml", ".yml"))), key=lambda f: f.name)
     schemas = [load_schema_text(f.read_text(encoding="utf-8"), _display(folder, f.name)) for f in files]
     by_name = {s.name: s for s in schemas}
+    for what, names in (("schema order", order), ("templates", enabled or ())):
+        for name in names:
+            if name not in by_name:
+                hint = did_you_mean(name, by_name)
+                raise SchemaError(_display(folder, ""), 1, f"{what} names '{name}', which no schema file defines{hint}")
+    if enabled is not None:
+        on = set(enabled)
+        for schema in schemas:
+            schema.by_shape = schema.name not in on
     wanted = list(order)
-    for name in wanted:
-        if name not in by_name:
-            hint = did_you_mean(name, by_name)
-            problem = f"schema order names '{name}', which no schema file defines{hint}"
-            raise SchemaError(_display(folder, ""), 1, problem)
     rank = {name: i for i, name in enumerate(wanted)}
     return sorted(schemas, key=lambda s: (rank.get(s.name, len(rank)), s.spec.priority, s.source))
 

@@ -4,6 +4,14 @@ The note's schema comes from its ``template:`` property or the first schema whos
 ``match`` holds. Reported on the frontmatter's first line (line 1 when the note has no
 frontmatter at all), with ``field`` set to the missing property.
 
+Which notes follow a template: a note follows the schema its ``template:`` property
+names. Otherwise a schema of your own ``schemas`` folder applies wherever its ``match``
+holds; a template shipped with vaulttool (``topic-overview``, ``stub``, ``moc``) applies
+where its ``match`` holds only when the configuration enables it (``templates =
+["topic-overview"]``), and else only to notes that carry its whole shape: every property
+it requires. So a vault whose notes merely have a ``topics`` property is not held to
+``topic-overview``, and no template rule reports on those notes.
+
 Unsafe fix: a missing ``created`` date is added as the frontmatter's last property, taken
 from the git commit that added the note, else from the file's modification date.
 """
