@@ -266,8 +266,8 @@ def build_tags_comment(vault: Path) -> None:
 
 def build_many_parts(vault: Path) -> None:
     topics = "".join(f"  - t{i}\n" for i in range(50_000))  # file lines 3 to 50002
-    body = "".join(f"## h{i}\n[[#h{i}]]\n" for i in range(20_000)) + "[[#nowhere]]\n"  # the last on line 90004
-    write(vault, "overview.md", f"---\ntopics:\n{topics}---\n{body}")
+    body = "".join(f"## h{i}\n[[#h{i}]]\n" for i in range(20_000)) + "[[#nowhere]]\n"  # the last on line 90005
+    write(vault, "overview.md", f"---\ntopics:\n{topics}template: topic-overview\n---\n{body}")
 
 
 def build_size_option(vault: Path) -> None:
@@ -484,7 +484,7 @@ HAZARDS: dict[str, Hazard] = {
         (
             Expect("overview.md", 3, "missing-topic", "'t0'"),
             Expect("overview.md", 50_002, "missing-topic", "'t49999'"),
-            Expect("overview.md", 90_004, "broken-anchor", "heading 'nowhere'"),
+            Expect("overview.md", 90_005, "broken-anchor", "heading 'nowhere'"),
         ),
     ),
     "max-file-size-option": Hazard(

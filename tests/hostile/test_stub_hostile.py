@@ -56,7 +56,7 @@ RISKY = ["~/escape-4", "Linked/escape-10", "Dangling", "Folder", "Good Topic"]
 def topics_note(topics: list[str]) -> str:
     """A note listing ``topics`` in its frontmatter (JSON strings are YAML double-quoted scalars)."""
     items = "".join(f"  - {json.dumps(t)}\n" for t in topics)
-    return f"---\ntopics:\n{items}---\n# Overview\n"
+    return f"---\ntopics:\n{items}template: topic-overview\n---\n# Overview\n"
 
 
 @pytest.fixture
