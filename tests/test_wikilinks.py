@@ -217,8 +217,20 @@ def hang_guard() -> Iterator[None]:
         "<!--" * 50_000 + " -->",
         "%%" * 50_000,
         "a $$ " * 100_000,
+        "> " * 100_000 + "```",
     ],
-    ids=["wiki-open", "md-open", "embed-open", "backticks", "dollars", "md-dest", "comments", "percent", "displays"],
+    ids=[
+        "wiki-open",
+        "md-open",
+        "embed-open",
+        "backticks",
+        "dollars",
+        "md-dest",
+        "comments",
+        "percent",
+        "displays",
+        "quoted-fence",
+    ],
 )
 def test_scanner_is_linear_on_hostile_lines(line: str, hang_guard: None) -> None:
     scan = scan_body([line, "[[after]]"], 1)
