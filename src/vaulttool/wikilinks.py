@@ -324,7 +324,7 @@ class _DisplayMath:
             if "$$" in line:
                 self.marks.append(idx)
             body = line.lstrip(" \t>")
-            if not body or body.isspace() or _opens_fence(body):
+            if not body or body.isspace() or ((body[0] == "`" or body[0] == "~") and _opens_fence(body)):
                 self.breaks.append(idx)
 
     def closes(self, idx: int) -> bool:
@@ -375,9 +375,15 @@ def scan_body(lines: Sequence[str], first_line: int) -> BodyScan:
         if carry is None:
             indent = len(line) - len(lead)
             head = first[0]
-            if head == "`" or head == "~" or lead[0] == ">" or (in_list and (lead[0] == "`" or lead[0] == "~")):
+            marker = lead[0]
+            if (
+                head == "`"
+                or head == "~"
+                or (marker == ">" and ("```" in line or "~~~" in line))
+                or (in_list and (marker == "`" or marker == "~"))
+            ):
                 # a fence: at most 3 spaces in, or anywhere under a list item, or inside a quote
-                quotes, body = _quote_prefix(line) if lead[0] == ">" else (0, line)
+                quotes, body = _quote_prefix(line) if marker == ">" else (0, line)
                 opener = body.lstrip(" \t")
                 inset = len(body) - len(opener)
                 fence = _fence(opener) if quotes or in_list or inset <= 3 else None
@@ -406,7 +412,6 @@ def scan_body(lines: Sequence[str], first_line: int) -> BodyScan:
                 headings.append(_heading(1 if head == "=" else 2, text, first_line + idx - 1))
                 prev_blank, prev_para = False, False
                 continue
-            marker = lead[0]
             if (marker in "-+*" or marker.isdecimal()) and (item := _LIST_RE.match(line)):
                 in_list = True
                 if "``" in line or "~~" in line:  # a list item that starts with a code fence
