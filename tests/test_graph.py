@@ -229,7 +229,7 @@ def test_output_file_and_refusal_to_overwrite_a_vault_file(tmp_path: Path, capsy
     assert main(["graph", str(vault), "-o", str(note)]) == 2
     assert main(["graph", str(vault), "--html", str(note)]) == 2
     assert main(["stats", str(vault), "-o", str(note)]) == 2
-    assert "refusing to overwrite" in capsys.readouterr().err
+    assert "it is inside the vault" in capsys.readouterr().err
     assert note.read_text(encoding="utf-8") == "[[Other]]\n"
     assert main(["graph", str(vault), "--html", str(tmp_path / "a.html"), "-o", str(tmp_path / "b")]) == 2
 

@@ -99,6 +99,6 @@ def test_output_file_holds_sarif(tmp_path: Path) -> None:
 def test_unwritable_output_file_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["check", str(FIXTURES / "links"), "--format", "sarif", "-o", str(tmp_path / "no" / "r.sarif")]) == 2
     err = capsys.readouterr().err
-    assert "Could not open file" in err
+    assert "cannot write the report to" in err
     assert "No such file or directory" in err
     assert "internal error" not in err

@@ -7,12 +7,13 @@ Exit codes (every command): 0 clean; 1 problems found; 2 usage or configuration 
 from __future__ import annotations
 
 import contextlib
+import errno
 import gc
 import os
 import signal
 import sys
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, NamedTuple, NoReturn
@@ -56,22 +57,19 @@ def resolve_format(fmt: str) -> str:
     return "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
 
 
-_WRITE_CHUNK = 1 << 20  # characters written at a time: a large report is never encoded whole
+def emit(text: str | Iterable[str], target: Path | None) -> None:
+    """Write ``text`` (or its parts in order) to ``target`` (see :func:`vaulttool.output.output_target`)
+    or, when None, to standard output."""
+    from vaulttool.output import write_output
+
+    write_output(text, target)
 
 
-def emit(text: str | Iterable[str], output: Path | None) -> None:
-    """Write ``text`` (or its parts, one after the other) to ``output`` (a file) or standard output."""
-    parts = [text] if isinstance(text, str) else text
-    pieces = (part[i : i + _WRITE_CHUNK] for part in parts for i in range(0, len(part), _WRITE_CHUNK))
-    if output is None:
-        sys.stdout.writelines(pieces)
-        sys.stdout.flush()
-    else:
-        try:
-            with output.open("w", encoding="utf-8") as out:
-                out.writelines(pieces)
-        except OSError as exc:
-            raise click.FileError(os.fspath(output), exc.strerror) from exc
+def output_file(output: Path | None, vault: Path | None) -> Path | None:
+    """The file ``-o``/``--html`` names (None: standard output); one that would touch the vault is refused."""
+    from vaulttool.output import output_target
+
+    return output_target(output, vault)
 
 
 class Choice(click.Choice):  # type: ignore[type-arg]
@@ -89,6 +87,8 @@ class Choice(click.Choice):  # type: ignore[type-arg]
 
 
 CONFIG_PATH = click.Path(exists=True, dir_okay=False, path_type=Path)
+# checked by output_file, which refuses a folder or a vault file in one line
+OUTPUT_PATH = click.Path(path_type=Path)
 
 
 def configured_options(
@@ -123,18 +123,25 @@ def _open_cache(vault: Path, cache_dir: Path | None) -> VaultCache | None:
 
     if cache_dir is None:
         return VaultCache.outside(default_cache_dir(), vault)
+    if cache_dir.exists() and not cache_dir.is_dir():
+        raise click.UsageError(f"--cache-dir '{cache_dir}' is a file, not a folder")
     cache = VaultCache.outside(cache_dir, vault)
     if cache is None:
         raise click.UsageError(f"--cache-dir '{cache_dir}' is inside the vault: vaulttool never writes its cache there")
     return cache
 
 
-CACHE_DIR_OPTION = click.option(
-    "--cache-dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    envvar="VAULTTOOL_CACHE_DIR",
-    help="Keep the cache here (default: the platform's cache folder, never inside the vault).",
-)
+def cache_dir_option(file_okay: bool = False) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """``--cache-dir`` (or ``VAULTTOOL_CACHE_DIR``); ``file_okay``: a file is refused only when the cache is used."""
+    return click.option(
+        "--cache-dir",
+        type=click.Path(file_okay=file_okay, path_type=Path),
+        envvar="VAULTTOOL_CACHE_DIR",
+        help="Keep the cache here (default: the platform's cache folder, never inside the vault).",
+    )
+
+
+CACHE_DIR_OPTION = cache_dir_option()
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -156,7 +163,7 @@ def cli(debug: bool) -> None:
     show_default=True,
     help="Output format; auto is github under GitHub Actions, text elsewhere.",
 )
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write the report to FILE.")
+@click.option("-o", "--output", type=OUTPUT_PATH, help="Write the report to FILE (-: standard output).")
 @click.option("--select", multiple=True, metavar="RULES", help="Only these rules (comma-separated; repeatable).")
 @click.option("--ignore", multiple=True, metavar="RULES", help="Skip these rules (comma-separated; repeatable).")
 @click.option("--strict", is_flag=True, help="Warnings fail the check too (exit 1).")
@@ -181,8 +188,8 @@ def cli(debug: bool) -> None:
     show_default=True,
     help="Processes that parse a large vault (0: one per CPU; 1: no worker processes).",
 )
-@click.option("--no-cache", is_flag=True, help="Neither read nor write the cache.")
-@CACHE_DIR_OPTION
+@click.option("--no-cache", is_flag=True, help="Neither read nor write the cache (--cache-dir is then ignored).")
+@cache_dir_option(file_okay=True)  # --no-cache ignores it, whatever it names
 @click.option(
     "--stdin-filename",
     metavar="PATH",
@@ -228,9 +235,10 @@ def check_command(
         failing = errors + (warnings if strict else 0)
         return EXIT_PROBLEMS if failing and not exit_zero else EXIT_OK
 
+    target = output_file(output, vault)
     cache = None if no_cache else _open_cache(vault, cache_dir)
     fmt = resolve_format(fmt)
-    color = fmt == "text" and output is None and use_color(sys.stdout)
+    color = fmt == "text" and target is None and use_color(sys.stdout)
     replay, stored = None, None
     if fix and diff:
         raise click.UsageError("--fix writes the fixes and --diff only shows them: choose one")
@@ -240,7 +248,7 @@ def check_command(
         replay = _replay_key(cache, vault, config_file, settings)
         stored = cache.load_output() if replay is not None else None
         if replay is not None and stored is not None and stored[0].key == replay.key:
-            emit(stored[1], output)
+            emit(stored[1], target)
             return exit_code(stored[0].errors, stored[0].warnings)
     # imported only now: a re-run answered from the cache never loads the rules and schemas
     import dataclasses
@@ -273,7 +281,7 @@ def check_command(
                     vault, options, jobs=jobs, cache=cache, progress=progress, walked=walked, keep_context=False
                 )
                 if fix or diff:
-                    done = _fix_vault(vault, report, options, fixing, started, diff, output)
+                    done = _fix_vault(vault, report, options, fixing, started, diff, target)
                     if diff:
                         return EXIT_PROBLEMS if done[1] and not exit_zero else EXIT_OK
                     if done[1]:  # what remains; the cache learns every written note here
@@ -287,12 +295,12 @@ def check_command(
         from vaulttool import ci
 
         repo = ci.RepoContext.detect(vault, changed_from)
-        emit(ci.format_github(report, repo), output)
+        emit(ci.format_github(report, repo), target)
         problem = ci.append_step_summary(report, repo)
         if problem:
             click.echo(f"vaulttool: {problem}", err=True)
     elif fmt not in ("text", "json"):
-        emit(FORMATTERS[fmt](report, color), output)
+        emit(FORMATTERS[fmt](report, color), target)
     else:
         from vaulttool.formatters import Printed, print_report
 
@@ -301,7 +309,7 @@ def check_command(
             previous = Printed([stored[1]], stored[0].spans, stored[0].state)
         stored = None  # the old text can go once the new one is made
         printed = print_report(fmt, report, color, previous)
-        emit(printed.parts, output)  # part by part: a large report is never joined whole
+        emit(printed.parts, target)  # part by part: a large report is never joined whole
         if cache is not None and replay is not None:
             from vaulttool.cache import Output
 
@@ -310,7 +318,7 @@ def check_command(
             cache.save_output(kept, printed.parts)
     if done is not None:
         line = f"Fixed {plural(done[0], 'problem')} in {plural(done[1], 'note')}; {len(report.diagnostics)} remain."
-        if fmt == "text" and output is None:
+        if fmt == "text" and target is None:
             click.echo(line)
         else:
             click.echo(line, err=True)
@@ -318,9 +326,9 @@ def check_command(
 
 
 def _fix_vault(
-    vault: Path, report: Report, options: Options, fixing: FixSettings, started: int, diff: bool, output: Path | None
+    vault: Path, report: Report, options: Options, fixing: FixSettings, started: int, diff: bool, target: Path | None
 ) -> tuple[int, int]:
-    """Fix what ``report`` found (with ``diff``, print the diff to ``output`` instead); problems and notes fixed.
+    """Fix what ``report`` found (with ``diff``, print the diff to ``target`` instead); problems and notes fixed.
 
     Notes left alone are named on stderr with the reason.
     """
@@ -336,7 +344,7 @@ def _fix_vault(
     fixed = [note for note in plan.notes if note.path not in skipped]
     problems = sum(sum(note.fixed.values()) for note in fixed)
     if diff:
-        emit([note.diff() for note in fixed], output)
+        emit([note.diff() for note in fixed], target)
         click.echo(f"Would fix {plural(problems, 'problem')} in {plural(len(fixed), 'note')}.", err=True)
     return problems, len(fixed)
 
@@ -531,11 +539,12 @@ def schema_group() -> None:
     help="Vault whose configuration picks the schemas (default: the current folder).",
 )
 @click.option("--config", "config_file", type=CONFIG_PATH, help="Use this configuration file.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to FILE.")
+@click.option("-o", "--output", type=OUTPUT_PATH, help="Write to FILE (-: standard output).")
 def schema_export_command(name: str, vault: Path, config_file: Path | None, output: Path | None) -> int:
     """Write the JSON Schema of schema NAME's frontmatter (for editors)."""
     import json
 
+    target = output_file(output, vault)
     options = configured_options(vault, config_file)
     schema = next((s for s in options.schemas if s.name == name), None)
     if schema is None:
@@ -545,18 +554,8 @@ def schema_export_command(name: str, vault: Path, config_file: Path | None, outp
         hint = did_you_mean(name, names)
         raise click.UsageError(f"no schema named '{name}'{hint}; the schemas are {', '.join(names) or 'none'}")
     document = schema.model.model_json_schema(by_alias=True)
-    emit(json.dumps(document, indent=2, ensure_ascii=False) + "\n", output)
+    emit(json.dumps(document, indent=2, ensure_ascii=False) + "\n", target)
     return EXIT_OK
-
-
-def _refuse_vault_file(vault: Path, output: Path | None) -> None:
-    """Refuse to write over an existing file inside the vault (a note or attachment would be lost)."""
-    if output is None or not output.exists():
-        return
-    from vaulttool.vault import is_inside
-
-    if is_inside(os.path.realpath(output), os.path.realpath(vault)):
-        raise click.UsageError(f"refusing to overwrite '{output}': it is a file inside the vault")
 
 
 @cli.command("graph")
@@ -564,10 +563,10 @@ def _refuse_vault_file(vault: Path, output: Path | None) -> None:
 @click.option(
     "--format", "fmt", type=Choice(GRAPH_FORMAT_NAMES), default="json", show_default=True, help="Export format."
 )
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write the export to FILE.")
+@click.option("-o", "--output", type=OUTPUT_PATH, help="Write the export to FILE (-: standard output).")
 @click.option(
     "--html",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=OUTPUT_PATH,
     help="Write an interactive, self-contained HTML page to FILE instead of an export.",
 )
 @click.option("--no-attachments", is_flag=True, help="Leave attachments out.")
@@ -593,7 +592,7 @@ def graph_command(
         raise click.UsageError("--html writes the page to its own FILE: leave out --format and -o/--output")
     if around is None and given("depth") is not ParameterSource.DEFAULT:
         raise click.UsageError("--depth needs --around NOTE")
-    _refuse_vault_file(vault, html or output)
+    target = output_file(html or output, vault)
     options = configured_options(vault, None)
     rules = enabled_rules(options) if html is not None else []
     ctx = load_vault(vault, options, rules=rules)
@@ -602,11 +601,11 @@ def graph_command(
     except GraphSelectionError as exc:
         raise click.UsageError(str(exc)) from exc
     if html is None:
-        emit(GRAPH_FORMATS[fmt](data), output)
+        emit(GRAPH_FORMATS[fmt](data), target)
         return EXIT_OK
     from vaulttool.graph_html import render_page
 
-    emit(render_page(data, run_rules(ctx, rules, options), os.fspath(vault)), html)
+    emit(render_page(data, run_rules(ctx, rules, options), os.fspath(vault)), target)
     return EXIT_OK
 
 
@@ -615,7 +614,7 @@ def graph_command(
 @click.option(
     "--format", "fmt", type=Choice(STATS_FORMAT_NAMES), default="text", show_default=True, help="Output format."
 )
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write the statistics to FILE.")
+@click.option("-o", "--output", type=OUTPUT_PATH, help="Write the statistics to FILE (-: standard output).")
 def stats_command(vault: Path, fmt: str, output: Path | None) -> int:
     """Count the notes, links, orphans, hubs and components of VAULT (default: the current folder)."""
     import shutil
@@ -623,14 +622,14 @@ def stats_command(vault: Path, fmt: str, output: Path | None) -> int:
     from vaulttool.lint import load_vault
     from vaulttool.stats import stats_json, stats_text, vault_stats
 
-    _refuse_vault_file(vault, output)
+    target = output_file(output, vault)
     stats = vault_stats(load_vault(vault, configured_options(vault, None)), os.fspath(vault))
     if fmt == "json":
-        emit(stats_json(stats), output)
+        emit(stats_json(stats), target)
     else:
-        terminal = output is None and sys.stdout.isatty()
+        terminal = target is None and sys.stdout.isatty()
         width = shutil.get_terminal_size((120, 24)).columns if terminal else 120
-        emit(stats_text(stats, output is None and use_color(sys.stdout), width), output)
+        emit(stats_text(stats, target is None and use_color(sys.stdout), width), target)
     return EXIT_OK
 
 
@@ -645,9 +644,15 @@ _add_mcp_command()
 
 def main(argv: list[str] | None = None) -> int:
     """Run the command line and return its exit code; the one error boundary of the program."""
+    from vaulttool.output import OutputError, ensure_stdout
+
     args = sys.argv[1:] if argv is None else argv
+    ensure_stdout()
     try:
         result = cli.main(args=args, prog_name="vaulttool", standalone_mode=False)
+        sys.stdout.flush()  # what is still buffered fails here, not unseen at exit
+    except SystemExit:  # click's answer to a closed pipe (``| head``): the reader has all it wanted
+        return EXIT_OK
     except click.exceptions.Exit as exc:
         return int(exc.exit_code)
     except click.ClickException as exc:
@@ -663,19 +668,42 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:
         sys.stderr.close()
         return EXIT_OK
+    except OutputError as exc:
+        return _fail(str(exc))
+    except OSError as exc:
+        if exc.filename is None and exc.errno in _OUTPUT_ERRNOS:  # standard output is full, closed or failing
+            return _fail(f"cannot write the report: {exc.strerror or exc}")
+        return _internal_error(exc, args)
+    except MemoryError:
+        command = next((arg for arg in args if not arg.startswith("-")), "")
+        return _fail(f"out of memory while running 'vaulttool {command}'; free some memory or check less at once")
     except Exception as exc:  # the error boundary: anything else is a bug
-        if "--debug" in args:
-            raise
-        from vaulttool.formatters import escape_text, inert_line
-
-        reason = inert_line(escape_text(f"{type(exc).__name__}: {exc}"))
-        click.echo(
-            f"vaulttool: internal error ({reason}); this is a bug, "
-            "please report it (rerun with --debug for the traceback)",
-            err=True,
-        )
-        return EXIT_INTERNAL
+        return _internal_error(exc, args)
     return result if isinstance(result, int) else EXIT_OK
+
+
+# errors of a write to standard output (file names are not involved)
+_OUTPUT_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO, errno.EBADF})
+
+
+def _fail(message: str) -> int:
+    """One line on standard error for a run that could not do its job, and the usage exit code."""
+    click.echo(f"vaulttool: error: {message}", err=True)
+    return EXIT_USAGE
+
+
+def _internal_error(exc: BaseException, args: list[str]) -> int:
+    """A bug: one line on standard error (the traceback with ``--debug``), exit 3."""
+    if "--debug" in args:
+        raise exc
+    from vaulttool.formatters import escape_text, inert_line
+
+    reason = inert_line(escape_text(f"{type(exc).__name__}: {exc}"))
+    click.echo(
+        f"vaulttool: internal error ({reason}); this is a bug, please report it (rerun with --debug for the traceback)",
+        err=True,
+    )
+    return EXIT_INTERNAL
 
 
 def _interrupted() -> int:
