@@ -228,15 +228,16 @@ ANCHOR_CASES = [
     pytest.param("## See [[Page#Part|shown words]]", "See Page Part shown words", True, id="heading-link-whole"),
     pytest.param("## See [[Page#Part|shown words]]", "See shown words", False, id="heading-link-alias-only"),
     pytest.param("## About [[Other Note]]", "About Other Note", True, id="heading-link-plain"),
-    # heading paths: each part inside the section of the one before it
+    # heading paths: each part after a heading of the one before it
     pytest.param("# A\n## B", "A#B", True, id="path-child"),
     pytest.param("# A\n## X\n### B", "A#B", True, id="path-grandchild"),
-    pytest.param("# A\n# C\n## B", "A#B", False, id="path-after-section-ends"),
-    pytest.param("## A\n# C\n### B", "A#B", False, id="path-ended-by-higher-level"),
+    # a table of contents in a real vault links ### A#B to a #### B under a later ## heading
+    pytest.param("### A\n## M\n#### B", "A#B", True, id="path-past-the-section"),
     pytest.param("## B\n# A", "A#B", False, id="path-before"),
+    pytest.param("## B\n# A\n## C", "A#B", False, id="path-only-before"),
     pytest.param("# A\n## X\n# A\n## B", "A#B", True, id="path-second-parent"),
     pytest.param("# A\n## B\n### C\n## D", "A#B#C", True, id="path-three"),
-    pytest.param("# A\n## B\n## D\n### C", "A#B#C", False, id="path-three-wrong-branch"),
+    pytest.param("# C\n# A\n## B", "A#B#C", False, id="path-three-last-before"),
     # math: a stray $$ hides nothing; what closed math holds is no target
     pytest.param("Pay DO $$ now\n\n## Later", "Later", True, id="heading-after-stray-display-math"),
     pytest.param("Cost $$ and\nmore ^after-stray", "^after-stray", True, id="block-after-stray-display-math"),

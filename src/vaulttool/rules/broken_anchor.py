@@ -4,8 +4,8 @@ Headings compare the way Obsidian compares them (its heading sanitiser): each of
 ``!"#$%&()*+,.:;<=>?@^`{|}~/[]\\`` counts as a space, runs of white space as one, case is
 ignored; so ``[[Functions#hasTag]]`` finds ``### `hasTag()` `` and ``[[Note#D D Rules]]``
 finds ``# D&D Rules``, but ``#inboxmd`` does not find ``### Inbox.md``. In a heading path
-``[[Note#A#B]]`` each heading must lie inside the section of the one before it (after it,
-and before the next heading of its level or higher). Block ids (``^id``) must stand at the
+``[[Note#A#B]]`` each heading must come after a heading named by the part before it (a
+stricter reading, B inside A's section, would flag working links in real vaults). Block ids (``^id``) must stand at the
 end of a block in the target note and match without regard to case, as in Obsidian.
 Same-note links (``[[#Heading]]``) are checked too; anchors into non-Markdown files
 (``#page=3``) are not.
@@ -17,13 +17,11 @@ compatibility forms folded) is rewritten to that heading's text.
 
 from __future__ import annotations
 
-import sys
 import unicodedata
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from vaulttool.edits import Edit
-from vaulttool.markdown import section_ends
 from vaulttool.models import Diagnostic, Fix, Link, Note, Severity
 from vaulttool.rules._util import link_diagnostic, link_text, written_link
 from vaulttool.wikilinks import anchor_form
@@ -37,37 +35,36 @@ SCOPE = "links"
 
 
 class AnchorIndex:
-    """What a note offers to anchors: its headings by anchor form, with their sections, and its block ids."""
+    """What a note offers to anchors: the lines of its headings by anchor form, and its block ids."""
 
     __slots__ = ("blocks", "headings")
 
     def __init__(self, note: Note) -> None:
-        self.headings: dict[str, list[tuple[int, int]]] = {}
-        # the last section runs to the end of the note; its length is not needed (nor read)
-        for heading, end in zip(note.headings, section_ends(note.headings, sys.maxsize), strict=True):
-            self.headings.setdefault(heading.anchor, []).append((heading.line, end))
+        self.headings: dict[str, list[int]] = {}
+        for heading in note.headings:
+            self.headings.setdefault(heading.anchor, []).append(heading.line)
         # Obsidian keys a note's blocks by their lowercased id and looks links up the same way
         self.blocks = frozenset(block.lower() for block in note.block_ids)
 
     def missing(self, subpath: str) -> str | None:
         """What of ``subpath`` the note lacks (a heading or ``^block``), or None when it resolves.
 
-        Each ``#`` part of a heading path must be a heading inside the section of the
-        part before it; any chain of such headings will do.
+        Each ``#`` part of a heading path must be a heading that comes after some heading
+        named by the part before it. Obsidian is not documented to ask more, and real vaults
+        rely on no more: a table of contents linking ``#A#B`` where B follows A's section
+        under another heading works there.
         """
         if subpath.startswith("^"):
             return None if subpath[1:].lower() in self.blocks else f"block ^{subpath[1:]}"
-        scopes: list[tuple[int, int]] | None = None  # sections the next part must lie in (None: anywhere)
+        after = 0  # the next part must be a heading below this line
         for part in subpath.split("#"):
             wanted = anchor_form(part)
             if not wanted:
                 continue
-            found = self.headings.get(wanted, [])
-            if scopes is not None:
-                found = [h for h in found if any(start < h[0] <= end for start, end in scopes)]
+            found = [line for line in self.headings.get(wanted, []) if line > after]
             if not found:
                 return f"heading '{part.strip()}'"
-            scopes = found
+            after = found[0]
         return None
 
 
