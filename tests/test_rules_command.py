@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from vaulttool.cli import main
-from vaulttool.rules import ALL_RULES, SCOPE_WORDS, SCOPES, rule_scope
+from vaulttool.rules import ALL_RULES, SCOPE_WORDS, SCOPES, describe, rule_named, rule_scope
 
 
 def run(*args: str) -> tuple[int, str, str]:
@@ -39,7 +39,7 @@ def test_every_scope_is_explained() -> None:
 def test_a_rules_documentation_is_plain_text() -> None:
     code, out, _ = run("rules", "broken-link")
     assert code == 0
-    assert out.startswith("broken-link: a wiki link, embed or markdown link that resolves to nothing.\n")
+    assert out.startswith(f"broken-link: {describe(rule_named('broken-link'))[0]}\n")
     assert "\nDefault severity: error\nScope: links (" in out
     assert "``" not in out
     assert "such as [[house/todo]]" in " ".join(out.split())
@@ -64,7 +64,7 @@ def test_rules_as_json() -> None:
         "id": "broken-link",
         "severity": "error",
         "scope": "links",
-        "summary": "a wiki link, embed or markdown link that resolves to nothing.",
+        "summary": describe(rule_named("broken-link"))[0],
     }
     code, out, _ = run("rules", "mojibake", "--format", "json")
     entry = json.loads(out)

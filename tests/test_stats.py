@@ -83,3 +83,11 @@ def test_text_colour_and_escaping(tmp_path: Path) -> None:
     assert "\x1bc" not in text
     assert "\x1b[" in text  # coloured on request
     assert "\x1b[" not in run_stats(str(SAMPLE_VAULT), env={"FORCE_COLOR": "1", "NO_COLOR": "1"})
+
+
+def test_a_note_that_links_only_to_missing_targets_is_a_dead_end(tmp_path: Path) -> None:
+    (tmp_path / "Start.md").write_text("[[Nowhere]] [[Also nowhere#Part]] [[Start]]\n", encoding="utf-8")
+    (tmp_path / "Next.md").write_text("[[Start]] [[Nowhere]]\n", encoding="utf-8")
+    doc = json.loads(run_stats(str(tmp_path), "--format", "json"))
+    assert (doc["dead_ends"], doc["missing_targets"]) == (1, 2)  # Start.md leads nowhere; Next.md leads to it
+    assert "Dead ends (no link to another existing file)" in run_stats(str(tmp_path))

@@ -136,6 +136,7 @@ def cache_dir_option(file_okay: bool = False) -> Callable[[Callable[..., Any]], 
     return click.option(
         "--cache-dir",
         type=click.Path(file_okay=file_okay, path_type=Path),
+        metavar="DIR",
         envvar="VAULTTOOL_CACHE_DIR",
         help="Keep the cache here (default: the platform's cache folder, never inside the vault).",
     )
@@ -163,12 +164,12 @@ def cli(debug: bool) -> None:
     show_default=True,
     help="Output format; auto is github under GitHub Actions, text elsewhere.",
 )
-@click.option("-o", "--output", type=OUTPUT_PATH, help="Write the report to FILE (-: standard output).")
+@click.option("-o", "--output", type=OUTPUT_PATH, metavar="FILE", help="Write the report to FILE (-: standard output).")
 @click.option("--select", multiple=True, metavar="RULES", help="Only these rules (comma-separated; repeatable).")
 @click.option("--ignore", multiple=True, metavar="RULES", help="Skip these rules (comma-separated; repeatable).")
 @click.option("--strict", is_flag=True, help="Warnings fail the check too (exit 1).")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when problems are found.")
-@click.option("--config", "config_file", type=CONFIG_PATH, help="Use this configuration file.")
+@click.option("--config", "config_file", type=CONFIG_PATH, metavar="FILE", help="Use this configuration file.")
 @click.option(
     "--changed-from",
     metavar="REF",
@@ -183,6 +184,7 @@ def cli(debug: bool) -> None:
 @click.option(
     "-j",
     "--jobs",
+    metavar="N",
     type=click.IntRange(min=0),
     default=0,
     show_default=True,
@@ -387,9 +389,15 @@ def _replay_key(cache: VaultCache, vault: Path, config_file: Path | None, settin
 @click.option("--dry-run", is_flag=True, help="Print the plan; write nothing.")
 @click.option("--diff", is_flag=True, help="Print the new files as a diff; write nothing.")
 @click.option("--check", "check_only", is_flag=True, help="Write nothing; exit 1 when a stub would be created.")
-@click.option("--date", "created", type=click.DateTime(["%Y-%m-%d"]), help="Date for 'created' (default: today).")
+@click.option(
+    "--date",
+    "created",
+    type=click.DateTime(["%Y-%m-%d"]),
+    metavar="YYYY-MM-DD",
+    help="Date for 'created' (default: today).",
+)
 @click.option("--dir", "folder", metavar="FOLDER", help="Create stubs in this vault folder, not beside their notes.")
-@click.option("--config", "config_file", type=CONFIG_PATH, help="Use this configuration file.")
+@click.option("--config", "config_file", type=CONFIG_PATH, metavar="FILE", help="Use this configuration file.")
 def stub_command(
     vault: Path,
     topics: bool,
@@ -534,12 +542,13 @@ def schema_group() -> None:
 @click.argument("name")
 @click.option(
     "--vault",
+    metavar="VAULT",
     type=click.Path(exists=True, file_okay=False, path_type=Path),
     default=".",
     help="Vault whose configuration picks the schemas (default: the current folder).",
 )
-@click.option("--config", "config_file", type=CONFIG_PATH, help="Use this configuration file.")
-@click.option("-o", "--output", type=OUTPUT_PATH, help="Write to FILE (-: standard output).")
+@click.option("--config", "config_file", type=CONFIG_PATH, metavar="FILE", help="Use this configuration file.")
+@click.option("-o", "--output", type=OUTPUT_PATH, metavar="FILE", help="Write to FILE (-: standard output).")
 def schema_export_command(name: str, vault: Path, config_file: Path | None, output: Path | None) -> int:
     """Write the JSON Schema of schema NAME's frontmatter (for editors)."""
     import json
@@ -563,16 +572,19 @@ def schema_export_command(name: str, vault: Path, config_file: Path | None, outp
 @click.option(
     "--format", "fmt", type=Choice(GRAPH_FORMAT_NAMES), default="json", show_default=True, help="Export format."
 )
-@click.option("-o", "--output", type=OUTPUT_PATH, help="Write the export to FILE (-: standard output).")
+@click.option("-o", "--output", type=OUTPUT_PATH, metavar="FILE", help="Write the export to FILE (-: standard output).")
 @click.option(
     "--html",
     type=OUTPUT_PATH,
+    metavar="FILE",
     help="Write an interactive, self-contained HTML page to FILE instead of an export.",
 )
 @click.option("--no-attachments", is_flag=True, help="Leave attachments out.")
 @click.option("--folder", metavar="PATH", help="Keep only the files under this vault folder.")
 @click.option("--around", metavar="NOTE", help="Keep only the nodes within --depth links of NOTE.")
-@click.option("--depth", type=click.IntRange(min=0), default=1, show_default=True, help="Link distance for --around.")
+@click.option(
+    "--depth", type=click.IntRange(min=0), default=1, metavar="N", show_default=True, help="Link distance for --around."
+)
 def graph_command(
     vault: Path,
     fmt: str,
@@ -614,7 +626,9 @@ def graph_command(
 @click.option(
     "--format", "fmt", type=Choice(STATS_FORMAT_NAMES), default="text", show_default=True, help="Output format."
 )
-@click.option("-o", "--output", type=OUTPUT_PATH, help="Write the statistics to FILE (-: standard output).")
+@click.option(
+    "-o", "--output", type=OUTPUT_PATH, metavar="FILE", help="Write the statistics to FILE (-: standard output)."
+)
 def stats_command(vault: Path, fmt: str, output: Path | None) -> int:
     """Count the notes, links, orphans, hubs and components of VAULT (default: the current folder)."""
     import shutil

@@ -162,10 +162,13 @@ class LinkGraph:
         return set(nx.single_source_shortest_path_length(view, start, cutoff=depth))
 
     def dead_ends(self) -> Iterator[str]:
-        """Notes with no link to another file (links to themselves do not count), in path order."""
-        graph = self.graph
+        """Notes with no link to another file that exists, in path order: links to missing targets
+        and to the note itself lead nowhere."""
+        graph, nodes = self.graph, self.graph.nodes
         for node in sorted(graph.nodes):
-            if graph.nodes[node]["kind"] == "note" and all(dst == node for dst in graph.successors(node)):
+            if nodes[node]["kind"] == "note" and all(
+                dst == node or not nodes[dst]["exists"] for dst in graph.successors(node)
+            ):
                 yield node
 
     def note_components(self) -> list[int]:

@@ -338,4 +338,3 @@ def _move_steps(plan: MovePlan) -> Iterable[tuple[str, str]]:
 
 def _undo_rewrites(plan: MovePlan, done: list[str]) -> None:
     replace_files(plan.root, {path: Replacement(plan.texts[path][1], plan.texts[path][0]) for path in done})
-

@@ -74,7 +74,7 @@ _COUNTS = (
     ("attachments", "Attachments"),
     ("missing_targets", "Missing targets"),
     ("orphans", "Orphans (no backlinks)"),
-    ("dead_ends", "Dead ends (no outgoing links)"),
+    ("dead_ends", "Dead ends (no link to another existing file)"),
     ("components", "Connected components"),
     ("largest_component", "Largest component (notes)"),
 )
