@@ -433,7 +433,13 @@ def stub_command(
 @cli.command("mv")
 @click.argument("source", metavar="SRC")
 @click.argument("destination", metavar="DST")
-@click.option("--vault", default=".", type=click.Path(exists=True, file_okay=False, path_type=Path), help="The vault.")
+@click.option(
+    "--vault",
+    default=".",
+    metavar="VAULT",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="The vault.",
+)
 @click.option("--dry-run", is_flag=True, help="Print the renames and link rewrites; write nothing.")
 @click.option("--diff", is_flag=True, help="Print the move as a git diff; write nothing.")
 def mv_command(source: str, destination: str, vault: Path, dry_run: bool, diff: bool) -> int:
