@@ -15,7 +15,11 @@ INSTALL_HINT = "pip install 'vaulttool[mcp]'"
 @click.argument("vault", default=".", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--allow-write", is_flag=True, help="Let the create_stubs tool create stub notes in VAULT.")
 @click.option(
-    "--config", "config_file", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="Configuration."
+    "--config",
+    "config_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    metavar="FILE",
+    help="Configuration.",
 )
 def mcp_command(vault: Path, allow_write: bool, config_file: Path | None) -> int:
     """Serve VAULT (default: the current folder) to MCP clients over standard input and output.
