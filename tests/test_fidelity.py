@@ -77,3 +77,51 @@ def test_the_raw_seed_alone_follows_topic_overview(seed_vault: Path) -> None:
     report = check(seed_vault)
     assert {s.name for s in report.context.schema_of.values()} == {"topic-overview"}  # type: ignore[union-attr]
     assert "forbidden-content" in {d.rule for d in report.diagnostics}
+
+
+OVERVIEW = """---
+template: topic-overview
+title: Langs
+tags: [lang]
+topics:
+  - Rust
+  - Go
+links: ["[[Other]]"]
+importance: 3/5
+status: draft
+created: 2026-01-02
+---
+## Overview (Mentor Advice)
+
+Learn one language well before the next.
+
+## Topics Table (Clickable Wiki-Style)
+
+|Topic|Brief Description|
+|---|---|
+|**[[Rust]]**|Rust is a systems language.|
+
+### Keywords
+
+Rust, language, lifetimes
+"""
+
+
+def test_a_topic_the_note_links_is_reported_once_by_its_link(tmp_path: Path) -> None:
+    vault = write_vault(tmp_path, {"Langs.md": OVERVIEW, "Other.md": "[[Langs]]\n"})
+    found = [d for d in diagnostics(vault, "broken-link", "missing-topic")]
+    assert [(d.rule, d.target, d.line, d.column) for d in found] == [
+        ("missing-topic", "Go", 7, 5),  # no link names Go: the list item, at the topic
+        ("broken-link", "Rust", 21, 4),  # the table's link is the one report for Rust
+    ]
+    assert "vaulttool stub --topics" in found[1].message
+
+
+def test_columns_point_at_the_offending_text(tmp_path: Path) -> None:
+    note = OVERVIEW.replace("importance: 3/5", "importance: 7/5").replace("title: Langs", "title: Langs â€“ all")
+    vault = write_vault(tmp_path, {"Langs.md": note, "Other.md": "[[Langs]]\n", "Rust.md": "x\n", "Go.md": "x\n"})
+    by_rule = {d.rule: d for d in diagnostics(vault, "frontmatter-type", "mojibake", "keyword-not-in-text")}
+    assert (by_rule["frontmatter-type"].line, by_rule["frontmatter-type"].column) == (9, 13)
+    assert (by_rule["mojibake"].line, by_rule["mojibake"].column) == (3, 14)
+    assert by_rule["keyword-not-in-text"].target == "lifetimes"
+    assert (by_rule["keyword-not-in-text"].line, by_rule["keyword-not-in-text"].column) == (25, 17)

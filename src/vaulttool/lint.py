@@ -199,6 +199,21 @@ class RuleContext:
             if schema.spec.table is not None
         }
 
+    @cached_property
+    def topic_keys(self) -> dict[str, frozenset[str]]:
+        """The topics each template note names (frontmatter topic list and topics table), by ``link_key``."""
+        from vaulttool.template import frontmatter_list
+        from vaulttool.vault import link_key
+
+        found: dict[str, frozenset[str]] = {}
+        for path, schema in self.schema_of.items():
+            field = schema.spec.topics_field
+            topics = frontmatter_list(self.notes[path], field) if field is not None else []
+            rows = [row.target for row in self.topic_rows.get(path, []) if row.target is not None]
+            if topics or rows:
+                found[path] = frozenset(link_key(topic) for topic in (*topics, *rows))
+        return found
+
     def suppressions(self, path: str) -> Suppressions:
         """The suppression settings and comments of note ``path``."""
         found = self.findings.get(path)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from vaulttool.models import Diagnostic, Link, Severity
+from vaulttool.models import Diagnostic, Link, Note, Severity
 
 if TYPE_CHECKING:
     from vaulttool.lint import RuleContext
@@ -43,11 +43,45 @@ def note_diagnostic(
     *,
     field: str | None = None,
     target: str | None = None,
+    column: int = 1,
 ) -> Diagnostic:
-    """A diagnostic on one line of a note (column 1)."""
+    """A diagnostic on one line of a note (at ``column``, 1 when the offending text has no place)."""
     return Diagnostic(
-        path=path, line=line, column=1, rule=rule, severity=severity, message=message, field=field, target=target
+        path=path, line=line, column=column, rule=rule, severity=severity, message=message, field=field, target=target
     )
+
+
+def file_line(note: Note, line: int) -> str:
+    """The text of file line ``line`` of ``note`` (frontmatter or body), or "" when it has none."""
+    if line >= note.body_line:
+        index = line - note.body_line
+        return note.lines[index] if index < len(note.lines) else ""
+    fm_lines = (note.raw_frontmatter or "").split("\n")
+    return fm_lines[line - 2] if 0 <= line - 2 < len(fm_lines) else ""
+
+
+def column_of(note: Note, line: int, text: str) -> int:
+    """The 1-based column where ``text`` first stands on file line ``line`` of ``note`` (1 when it is not there).
+
+    On a property's own line the search starts after the key, so a value is not found in its name."""
+    written = file_line(note, line)
+    start = 0
+    if line < note.body_line:
+        key_end = written.find(":")
+        start = key_end + 1 if key_end >= 0 and not written.lstrip().startswith("-") else 0
+    found = written.find(text, start) if text else -1
+    return found + 1 if found >= 0 else 1
+
+
+def value_column(note: Note, line: int) -> int:
+    """The column where the value of the property on file line ``line`` begins (1 when it begins on a later line)."""
+    written = file_line(note, line)
+    key_end = written.find(":")
+    if key_end < 0:
+        return 1
+    rest = written[key_end + 1 :]
+    value = rest.strip()
+    return key_end + 2 + (len(rest) - len(rest.lstrip())) if value else 1
 
 
 def written_link(ctx: RuleContext, source: str, link: Link) -> str | None:

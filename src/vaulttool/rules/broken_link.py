@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 ID = "broken-link"
 DEFAULT_SEVERITY = Severity.ERROR
 SCOPE = "links"
+NO_NOTE = "no note has that name; create it or fix the link"
 
 
 def attachment_stems(ctx: RuleContext) -> dict[str, str]:
@@ -54,7 +55,7 @@ def why_unresolved(link: Link, aliases: dict[str, str], stems: dict[str, str]) -
         return f"attachments need their extension: did you mean '{stems[key].rsplit('/', 1)[-1]}'?"
     if link.kind == "embed" or "." in link.target.rsplit("/", 1)[-1]:
         return "no file has that name; add the file or fix the link"
-    return "no note has that name; create it or fix the link"
+    return NO_NOTE
 
 
 def check(ctx: RuleContext) -> Iterator[Diagnostic]:
@@ -68,6 +69,10 @@ def check(ctx: RuleContext) -> Iterator[Diagnostic]:
         if aliases is None:
             aliases, stems = ctx.alias_owners, attachment_stems(ctx)
         hint = why_unresolved(link, aliases, stems)
+        if hint == NO_NOTE and link_key(link.target) in ctx.topic_keys.get(item.source, ()):
+            hint = (
+                "it is a topic of this note with no note yet: create it with 'vaulttool stub --topics' or fix the link"
+            )
         where = f" in '{link.field}'" if link.field else ""
         message = f"{link_text(link)}{where} resolves to nothing: {hint}"
         owner = aliases.get(link_key(link.target))

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 from vaulttool.fixes import comma_list_fix, replace_value_fix
 from vaulttool.models import Diagnostic, Fix, Note, Severity
 from vaulttool.notes import unquoted_links
-from vaulttool.rules._util import note_diagnostic
+from vaulttool.rules._util import note_diagnostic, value_column
 
 if TYPE_CHECKING:
     from vaulttool.notecheck import NoteContext
@@ -66,12 +66,15 @@ def check_note(nc: NoteContext) -> Iterator[Diagnostic]:
         if not problem.missing and not (problem.unquoted_link and problem.field in bare):
             message = commented.pop(problem.field, problem.message)
             line = note.fm_key_lines.get(problem.field, 1)
-            diagnostic = note_diagnostic(nc.path, line, ID, DEFAULT_SEVERITY, message, field=problem.field)
+            diagnostic = note_diagnostic(
+                nc.path, line, ID, DEFAULT_SEVERITY, message, field=problem.field, column=value_column(note, line)
+            )
             spec = schema.spec.fields.get(problem.field)
             fix = field_fix(note, problem, spec) if spec is not None and problem.field not in commented else None
             yield diagnostic if fix is None else diagnostic._replace(fix=fix)
     for key, message in commented.items():
-        yield note_diagnostic(nc.path, note.fm_key_lines[key], ID, DEFAULT_SEVERITY, message, field=key)
+        line = note.fm_key_lines[key]
+        yield note_diagnostic(nc.path, line, ID, DEFAULT_SEVERITY, message, field=key, column=value_column(note, line))
 
 
 def field_fix(note: Note, problem: FieldProblem, spec: FieldSpec) -> Fix | None:

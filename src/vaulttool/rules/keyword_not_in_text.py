@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from vaulttool.markdown import word_set, words
 from vaulttool.models import Diagnostic, Note, Severity
 from vaulttool.notes import iter_strings
-from vaulttool.rules._util import note_diagnostic
+from vaulttool.rules._util import column_of, note_diagnostic
 from vaulttool.schema import KeywordsSpec
 from vaulttool.template import keyword_list
 
@@ -121,4 +121,5 @@ def check_note(nc: NoteContext) -> Iterator[Diagnostic]:
             DEFAULT_SEVERITY,
             f"keyword '{keyword}' is not in the note's text; {schema.name} wants keywords taken from the note",
             target=keyword,
+            column=column_of(note, line, keyword),
         )

@@ -1,7 +1,9 @@
 """missing-topic: a topic in the frontmatter topic list that has no note in the vault.
 
 Topics resolve like links (case-insensitive, any folder). Reported on the topic's line
-with ``target`` set to the topic; ``vaulttool stub --topics`` creates the missing notes.
+and column with ``target`` set to the topic; ``vaulttool stub --topics`` creates the
+missing notes. One cause gets one report: a topic that a link of the same note names
+(the topics table's ``[[Threading]]``) is reported by that link's ``broken-link``, not here.
 """
 
 from __future__ import annotations
@@ -10,8 +12,9 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from vaulttool.models import Diagnostic, Severity
-from vaulttool.rules._util import note_diagnostic
+from vaulttool.rules._util import column_of, note_diagnostic
 from vaulttool.template import frontmatter_list, item_lines
+from vaulttool.vault import link_key
 
 if TYPE_CHECKING:
     from vaulttool.lint import RuleContext
@@ -24,6 +27,7 @@ SCOPE = "links"
 def check(ctx: RuleContext) -> Iterator[Diagnostic]:
     """Yield one diagnostic per listed topic without a note."""
     resolve = ctx.index.resolver()
+    linked = {(item.source, link_key(item.link.target)) for item in ctx.unresolved}
     for path, schema in ctx.schema_of.items():
         field = schema.spec.topics_field
         note = ctx.notes[path]
@@ -33,7 +37,7 @@ def check(ctx: RuleContext) -> Iterator[Diagnostic]:
         if all(resolve(topic, path) is not None for topic in topics):
             continue
         for topic, line in zip(topics, item_lines(note, field, topics), strict=True):
-            if resolve(topic, path) is None:
+            if resolve(topic, path) is None and (path, link_key(topic)) not in linked:
                 yield note_diagnostic(
                     path,
                     line,
@@ -42,4 +46,5 @@ def check(ctx: RuleContext) -> Iterator[Diagnostic]:
                     f"topic '{topic}' has no note; create it with 'vaulttool stub --topics'",
                     field=field,
                     target=topic,
+                    column=column_of(note, line, topic),
                 )

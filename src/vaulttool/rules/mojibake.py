@@ -46,6 +46,7 @@ def check_note(nc: NoteContext) -> Iterator[Diagnostic]:
         ID,
         DEFAULT_SEVERITY,
         f"double-encoded UTF-8: {damaged!r} should read {repaired!r}{more}; re-save the note as UTF-8",
+        column=text.find(damaged) + 1 if damaged in text else 1,
     )._replace(fix=Fix(edits, True, f"Decode the double-encoded text on {len(edits)} line(s)"))
 
 
