@@ -92,7 +92,7 @@ def test_text_format_is_ruff_like_and_uncoloured_off_a_terminal(seed_vault: Path
     result = CliRunner().invoke(cli, ["check", str(seed_vault)])
     lines = result.output.splitlines()
     assert "python-concurrency-patterns.md:36:4: error broken-link [[Threading]] resolves to nothing" in result.output
-    assert lines[-1] == "Checked 1 note, 8 links: 18 errors, 0 warnings, 1 info."
+    assert lines[-1] == "Checked 1 note, 8 links: 11 errors, 0 warnings, 1 info."
     assert "\x1b[" not in result.output
 
 
@@ -137,7 +137,7 @@ def test_output_file_and_env_format(seed_vault: Path, tmp_path: Path) -> None:
         cli, ["check", str(seed_vault), "-o", str(out)], env={"VAULTTOOL_OUTPUT_FORMAT": "json"}
     )
     assert result.output == ""
-    assert json.loads(out.read_text())["summary"]["error"] == 18
+    assert json.loads(out.read_text())["summary"]["error"] == 11
 
 
 @pytest.mark.parametrize(

@@ -75,7 +75,7 @@ def test_every_fix_byte_for_byte(tmp_path: Path, args: tuple[str, ...], folder: 
 def test_text_marks_what_fix_repairs_and_counts_it(tmp_path: Path) -> None:
     vault = fix_vault(tmp_path)
     lines = run(vault).output.splitlines()
-    score = "Score And Enum.md:4:1: error frontmatter-type [*] 'importance' is 4; note wants a score k/5"
+    score = "Score And Enum.md:4:13: error frontmatter-type [*] 'importance' is 4; note wants a score k/5"
     assert any(line.startswith(score) for line in lines)
     remark = "Closing Remarks.md:9:1: error forbidden-content '"
     assert any(line.startswith(remark) for line in lines)  # an unsafe fix: no mark

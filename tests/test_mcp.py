@@ -81,8 +81,8 @@ def test_every_tool_on_the_raw_seed(seed_vault: Path) -> None:
 
             page = await call(s, "check_vault", limit=5)
             assert page["diagnostics"] == expected["diagnostics"][:5] and page["next_offset"] == 5
-            assert page["total"] == len(expected["diagnostics"]) and page["by_rule"]["missing-topic"] == 7
-            rest = await call(s, "check_vault", limit=200, offset=5, rules=["missing-topic"])
+            assert page["total"] == len(expected["diagnostics"]) and page["by_rule"]["broken-link"] == 7
+            rest = await call(s, "check_vault", limit=200, offset=5, rules=["broken-link"])
             assert rest["total"] == 7 and len(rest["diagnostics"]) == 2 and rest["next_offset"] is None
 
             wanted = await call(s, "next_notes")
@@ -125,7 +125,7 @@ def test_the_loop_draft_check_repair_write_next(seed_vault: Path, tmp_path: Path
     async def session() -> None:
         async with server(seed_vault, "--allow-write") as s:
             raw = await call(s, "check_note", path=SEED.name, text=SEED.read_text(encoding="utf-8"))
-            assert raw["summary"]["error"] == 18
+            assert raw["summary"]["error"] == 11  # each topic without a note once, by its link
             made = await call(s, "create_stubs", kind=["topics", "mocs"])
             assert made["written"] and all(r["created"] for r in made["results"]) and len(made["results"]) == 8
             assert files_of(seed_vault) == files_of(by_command)

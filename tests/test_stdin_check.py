@@ -46,7 +46,7 @@ def test_the_seed_on_stdin_gets_the_report_of_the_file(seed_vault: Path, fmt: st
     draft = run("--stdin-filename", name, "-", str(seed_vault), "--format", fmt, stdin=SEED.read_bytes())
     assert expected[0] == draft[0] == 1
     assert draft[1] == expected[1]
-    assert "missing-topic" in draft[1] and "orphan-note" in draft[1]
+    assert "broken-link" in draft[1] and "orphan-note" in draft[1]
 
 
 def test_echo_into_check_matches_checking_the_file(sample_with_raw_seed: Path) -> None:
