@@ -61,14 +61,18 @@ def file_line(note: Note, line: int) -> str:
 
 
 def column_of(note: Note, line: int, text: str) -> int:
-    """The 1-based column where ``text`` first stands on file line ``line`` of ``note`` (1 when it is not there).
+    """The 1-based column where ``text`` first stands on file line ``line`` of ``note`` (1 when it is not there)."""
+    return column_in(file_line(note, line), text, line < note.body_line)
 
-    On a property's own line the search starts after the key, so a value is not found in its name."""
-    written = file_line(note, line)
+
+def column_in(written: str, text: str, frontmatter: bool = False) -> int:
+    """The 1-based column where ``text`` first stands in the line ``written`` (1 when it is not there).
+
+    On a property's own line (``frontmatter``) the search starts after the key, so a value
+    is not found in its name."""
     start = 0
-    if line < note.body_line:
-        key_end = written.find(":")
-        start = key_end + 1 if key_end >= 0 and not written.lstrip().startswith("-") else 0
+    if frontmatter and not written.lstrip().startswith("-"):
+        start = written.find(":") + 1
     found = written.find(text, start) if text else -1
     return found + 1 if found >= 0 else 1
 

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from vaulttool.models import Diagnostic, Severity
-from vaulttool.rules._util import column_of, note_diagnostic
+from vaulttool.rules._util import column_in, note_diagnostic
 from vaulttool.template import frontmatter_list, item_lines
 from vaulttool.vault import link_key
 
@@ -36,6 +36,7 @@ def check(ctx: RuleContext) -> Iterator[Diagnostic]:
         topics = frontmatter_list(note, field)
         if all(resolve(topic, path) is not None for topic in topics):
             continue
+        fm_lines = (note.raw_frontmatter or "").split("\n")
         for topic, line in zip(topics, item_lines(note, field, topics), strict=True):
             if resolve(topic, path) is None and (path, link_key(topic)) not in linked:
                 yield note_diagnostic(
@@ -46,5 +47,5 @@ def check(ctx: RuleContext) -> Iterator[Diagnostic]:
                     f"topic '{topic}' has no note; create it with 'vaulttool stub --topics'",
                     field=field,
                     target=topic,
-                    column=column_of(note, line, topic),
+                    column=column_in(fm_lines[line - 2], topic, True) if 2 <= line < len(fm_lines) + 2 else 1,
                 )
