@@ -68,12 +68,16 @@ def files_of(folder: Path) -> dict[str, bytes]:
     return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
-def test_every_tool_on_the_raw_seed(seed_vault: Path) -> None:
+def test_every_tool_on_the_raw_seed(seed_vault: Path, tmp_path: Path) -> None:
     before = files_of(seed_vault)
     expected = check_json(seed_vault)
+    cache = tmp_path / "cache"  # the cache `check` keeps: the server reads it and never writes it
+    CliRunner().invoke(cli, ["check", str(seed_vault), "--cache-dir", str(cache)], standalone_mode=False)
+    stored = files_of(cache)
+    assert stored
 
     async def session() -> None:
-        async with server(seed_vault) as s:
+        async with server(seed_vault, "--cache-dir", str(cache)) as s:
             assert {tool.name for tool in (await s.list_tools()).tools} == TOOLS
             draft = await call(s, "check_note", path=SEED.name, text=SEED.read_text(encoding="utf-8"))
             assert draft["diagnostics"] == expected["diagnostics"]
@@ -113,6 +117,7 @@ def test_every_tool_on_the_raw_seed(seed_vault: Path) -> None:
 
     anyio.run(session)
     assert files_of(seed_vault) == before
+    assert files_of(cache) == stored
 
 
 def test_the_loop_draft_check_repair_write_next(seed_vault: Path, tmp_path: Path) -> None:

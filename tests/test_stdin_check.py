@@ -84,6 +84,22 @@ def test_the_draft_replaces_the_file_and_nothing_is_written(tmp_path: Path) -> N
     assert code == 1 and "section-missing" in out
 
 
+def test_a_warm_cache_is_read_for_the_other_notes_and_never_written(tmp_path: Path) -> None:
+    vault, cache = tmp_path / "vault", tmp_path / "cache"
+    shutil.copytree(SAMPLE_VAULT, vault)
+    assert run("--cache-dir", str(cache), str(vault))[0] == 0
+    stored = files_of(cache)
+    assert stored
+    draft = (vault / NOTE).read_bytes().replace(b"[[Threading]]", b"[[Threads]]")
+    args = ("--cache-dir", str(cache), "--stdin-filename", NOTE, "-", str(vault), "--format", "json")
+    with_cache = run(*args, stdin=draft)
+    without = run("--no-cache", *args[2:], stdin=draft)
+    assert with_cache == without and "[[Threads]] resolves to nothing" in with_cache[1]
+    assert files_of(cache) == stored
+    # and the draft never stands in for the file: the next check of the vault is clean again
+    assert run("--cache-dir", str(cache), str(vault))[0] == 0
+
+
 def test_a_new_note_joins_the_vault_and_links_resolve_against_it(tmp_path: Path) -> None:
     vault = tmp_path / "vault"
     shutil.copytree(SAMPLE_VAULT, vault)

@@ -230,8 +230,6 @@ def check_command(
     vault, draft = check_sources(sources, stdin_filename)
     if draft is not None and (fix or diff):
         raise click.UsageError("--fix and --diff repair the vault's files, not a note read from standard input")
-    if draft is not None:
-        no_cache = True  # a draft is never cached as the file's content, nor its report replayed
 
     def exit_code(errors: int, warnings: int) -> int:
         failing = errors + (warnings if strict else 0)
@@ -244,7 +242,8 @@ def check_command(
     replay, stored = None, None
     if fix and diff:
         raise click.UsageError("--fix writes the fixes and --diff only shows them: choose one")
-    if cache is not None and fmt in ("text", "json") and not (fix or diff):
+    # a draft's report is never replayed (nor stored): it is not the file's
+    if cache is not None and fmt in ("text", "json") and not (fix or diff) and draft is None:
         settings = (fmt, str(color), os.fspath(vault), *select, "\0", *ignore, "\0", str(max_file_size))
         settings += ("\0", str(unsafe_fixes), *fixable, "\0", *unfixable)
         replay = _replay_key(cache, vault, config_file, settings)
@@ -275,7 +274,8 @@ def check_command(
     done: tuple[int, int] | None = None  # problems and notes fixed
     try:
         if draft is not None:
-            report = check_draft(vault, draft.path, draft.read(options.max_file_size), options, jobs=jobs)
+            data = draft.read(options.max_file_size)
+            report = check_draft(vault, draft.path, data, options, jobs=jobs, cache=cache)  # the cache only read
         else:
             with progress_bar(fmt == "text") as progress:
                 started = time.time_ns()

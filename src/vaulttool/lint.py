@@ -297,6 +297,7 @@ def load_vault(
     rules: Iterable[ModuleType] = (),
     lean: bool = False,
     drafts: Mapping[str, Note] | None = None,
+    cache_writes: bool = True,
 ) -> RuleContext:
     """Walk, read, parse and resolve the whole vault once; run the per-note ones of ``rules`` on each note.
 
@@ -305,10 +306,11 @@ def load_vault(
     the per-note rules found in them is reused. ``lean``: keep of each note's links only the
     unresolved and anchored ones (all the vault-wide rules read), not its ``links``: most
     of a large vault's memory. ``drafts``: notes of ``walked`` taken as given instead of read
-    from their files (no ``cache`` then: a draft must never be cached as the file's content).
+    from their files; a draft must never be cached as its file's content, so with drafts the
+    ``cache`` is only read (for the other notes), as it is without ``cache_writes``.
     """
-    if drafts and cache is not None:
-        raise ValueError("drafts are never checked with a cache")
+    cache_writes = cache_writes and not drafts
+    drafts = drafts or {}
     walked = walked or walk_vault(root, options.exclude)
     base, cap = os.fspath(root), options.max_file_size
     index = VaultIndex(walked.notes, walked.attachments)
@@ -330,37 +332,41 @@ def load_vault(
                 note = dataclasses.replace(note, links=())
             notes[path] = note
 
-        for path, note in (drafts or {}).items():
+        for path, note in drafts.items():
             keep(path, note, resolver.targets(path, note))
             if checker is not None:
                 findings[path] = built(checker(note), shared)
         if cache is not None:
             key, files = notes_key(options, checked), cache.files_key(walked)
             known = cache.load_resolved(files)
-            for path, record, found in cache.load_notes(key, cache.stamps(walked.notes)):
+            stamps = cache.stamps(walked.notes)
+            if drafts:  # the files at the drafts' paths are not what is checked
+                stamps = {path: stamp for path, stamp in stamps.items() if path not in drafts}
+            for path, record, found in cache.load_notes(key, stamps):
                 with contextlib.suppress(Exception):  # a damaged entry: parse the note again
                     note = from_record(record, base, cap)
                     keep(path, note, resolver.targets(path, note, known.get(path)))
                     if found is not None:
                         findings[path] = built(found, shared)
         missing = [path for path in walked.notes if path not in notes]
-        chunks = parse_chunks(base, missing, cap, jobs, progress, packed=cache is not None, checker=checker)
+        writes = cache if cache is not None and cache_writes else None
+        chunks = parse_chunks(base, missing, cap, jobs, progress, packed=writes is not None, checker=checker)
         for entries, blob in chunks:
             for path, _, record, found in entries:  # built, resolved and stored here while workers parse on
                 note = from_record(record, base, cap)
                 keep(path, note, resolver.targets(path, note))
                 if found is not None:
                     findings[path] = built(found, shared)
-            if cache is not None:
-                cache.add_notes(key, entries, blob)
+            if writes is not None:
+                writes.add_notes(key, entries, blob)
         notes = {path: notes[path] for path in walked.notes}
         found_targets = {path: found_targets[path] for path in walked.notes}
-        if cache is not None:
-            cache.save_notes(key)
-            stamps = cache.stamps(walked.notes)
+        if writes is not None:
+            writes.save_notes(key)
+            stamps = writes.stamps(walked.notes)
             # notes changed too recently to be cached are read again next time anyway
-            if len(known) != len(notes) or any(cache.settled(stamps.get(path)) for path in missing):
-                cache.save_resolved(files, found_targets)
+            if len(known) != len(notes) or any(writes.settled(stamps.get(path)) for path in missing):
+                writes.save_resolved(files, found_targets)
         if checker is not None:
             findings = {path: findings[path] for path in walked.notes}
     ctx = RuleContext(
@@ -546,14 +552,23 @@ def check(
     return dataclasses.replace(report, state=kept.id)
 
 
-def check_draft(root: Path, path: str, data: bytes, options: Options | None = None, *, jobs: int = 0) -> Report:
+def check_draft(
+    root: Path,
+    path: str,
+    data: bytes,
+    options: Options | None = None,
+    *,
+    jobs: int = 0,
+    cache: VaultCache | None = None,
+) -> Report:
     """Check ``data`` as if it were the note at vault path ``path`` (the rest of the vault as it is).
 
     The draft replaces the file at ``path`` (or joins the vault as a new note): it follows
     its template, its links resolve against the vault, and the vault-wide rules see it in
-    the file's place. Nothing is written, not even to a cache. The report holds the
-    diagnostics of ``path`` alone and counts that one note and its links. ``path`` must be
-    a note path inside the vault (see :func:`~vaulttool.vault.note_path`), else ValueError.
+    the file's place. Nothing is written: a ``cache`` only saves reading the other notes
+    again. The report holds the diagnostics of ``path`` alone and counts that one note and
+    its links. ``path`` must be a note path inside the vault (see
+    :func:`~vaulttool.vault.note_path`), else ValueError.
     """
     path = note_path(path)
     options = options or options_for(root)
@@ -563,7 +578,7 @@ def check_draft(root: Path, path: str, data: bytes, options: Options | None = No
     problems = tuple(d for d in walked.problems if d.path != path)  # the file at path is not read
     walked = WalkResult(notes, walked.attachments, problems)
     draft = note_from_bytes(path, data, options.max_file_size)
-    ctx = load_vault(root, options, jobs=jobs, walked=walked, rules=rules, drafts={path: draft})
+    ctx = load_vault(root, options, jobs=jobs, cache=cache, walked=walked, rules=rules, drafts={path: draft})
     found = [diag for diag in run_rules(ctx, rules, options) if diag.path == path]
     return Report(os.fspath(root), 1, len(ctx.targets[path]), tuple(found), context=ctx)
 

@@ -21,7 +21,13 @@ INSTALL_HINT = "pip install 'vaulttool[mcp]'"
     metavar="FILE",
     help="Configuration.",
 )
-def mcp_command(vault: Path, allow_write: bool, config_file: Path | None) -> int:
+@click.option(
+    "--cache-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    envvar="VAULTTOOL_CACHE_DIR",
+    help="Read the cache 'vaulttool check' keeps here (default: the platform's); it is never written.",
+)
+def mcp_command(vault: Path, allow_write: bool, config_file: Path | None, cache_dir: Path | None) -> int:
     """Serve VAULT (default: the current folder) to MCP clients over standard input and output.
 
     Tools: check_note, check_vault, template, next_notes, resolve, create_stubs. Nothing is
@@ -30,9 +36,9 @@ def mcp_command(vault: Path, allow_write: bool, config_file: Path | None) -> int
     if importlib.util.find_spec("mcp") is None:
         raise click.ClickException(f"the MCP server needs the official MCP SDK: {INSTALL_HINT}")
     from vaulttool.cli import configured_options
-    from vaulttool.mcp_server import serve
+    from vaulttool.mcp_server import VaultTools, serve
 
     configured_options(vault, config_file)  # a broken configuration is a usage error now, not at the first request
     gc.enable()  # a server lives long: unlike a single check, it needs the cycle collector
-    serve(vault, config_file, allow_write)
+    serve(VaultTools(vault, config_file, allow_write, cache_dir))
     return 0

@@ -18,7 +18,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any, Literal, TypeVar
+from types import ModuleType
+from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeVar
 
 from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
@@ -27,8 +28,11 @@ from pydantic import BaseModel, Field, ValidationError
 from pydantic_core import ErrorDetails
 
 from vaulttool import __version__
-from vaulttool.lint import Options, RuleContext, check, check_draft, load_vault, options_for
+from vaulttool.lint import Options, Report, RuleContext, check_draft, enabled_rules, load_vault, options_for, run_rules
 from vaulttool.models import Diagnostic
+
+if TYPE_CHECKING:
+    from vaulttool.cache import VaultCache
 
 MAX_TEXT_BYTES = 4 * 1024 * 1024  # the largest draft check_note takes (UTF-8 bytes)
 MAX_ANSWER_CHARS = 256 * 1024  # no answer is longer than this as JSON
@@ -189,21 +193,35 @@ def _path(path: str, note: bool = True) -> str:
 class VaultTools:
     """The tools, bound to one vault."""
 
-    def __init__(self, vault: Path, config_file: Path | None = None, allow_write: bool = False) -> None:
-        """Serve ``vault`` (its configuration from ``config_file`` when given); write stubs only when allowed."""
+    def __init__(
+        self, vault: Path, config_file: Path | None = None, allow_write: bool = False, cache_dir: Path | None = None
+    ) -> None:
+        """Serve ``vault`` (its configuration from ``config_file`` when given); write stubs only when allowed.
+
+        ``cache_dir``: the cache ``vaulttool check`` keeps (default: the platform's), only
+        ever read here, to save parsing notes that have not changed since it was written.
+        """
         self.vault = vault
         self.config_file = config_file
         self.allow_write = allow_write
+        self.cache_dir = cache_dir
+
+    def cache(self) -> VaultCache | None:
+        """The vault's cache for one request (file stamps are taken once per request)."""
+        from vaulttool.cache import VaultCache, default_cache_dir
+
+        return VaultCache.outside(self.cache_dir or default_cache_dir(), self.vault)
 
     def options(self, select: tuple[str, ...] = ()) -> Options:
         """The vault's options, read again for every request (the configuration may change)."""
         with _tool_errors():
             return options_for(self.vault, self.config_file, select)
 
-    def context(self, options: Options) -> RuleContext:
-        """The vault loaded in this process (the server never starts worker processes)."""
+    def context(self, options: Options, rules: list[ModuleType] | None = None) -> RuleContext:
+        """The vault loaded in this process (the server never starts worker processes), ``rules`` run on
+        each note; the cache is read, never written."""
         with _tool_errors():
-            return load_vault(self.vault, options, jobs=1)
+            return load_vault(self.vault, options, jobs=1, cache=self.cache(), rules=rules or (), cache_writes=False)
 
     def check_note(self, path: str, text: str) -> NoteReport:
         """Check a draft as if it were the note at vault path `path`: the diagnostics `vaulttool check` would
@@ -220,7 +238,7 @@ class VaultTools:
             raise ToolError(f"text is {len(data)} bytes as UTF-8; check_note takes at most {MAX_TEXT_BYTES}")
         options = self.options()
         with _tool_errors():
-            report = check_draft(self.vault, path, data, options, jobs=1)
+            report = check_draft(self.vault, path, data, options, jobs=1, cache=self.cache())
         from vaulttool.formatters import summary
 
         diagnostics, truncated = _diagnostics(report.diagnostics)
@@ -238,8 +256,11 @@ class VaultTools:
         wanted = [_path(p, note=False) for p in paths or ()]
         options = self.options(tuple(rules or ()))
         with _tool_errors():
-            report = check(self.vault, options, jobs=1, keep_context=False)
-        found = [d for d in report.diagnostics if not wanted or any(_under(d.path, p) for p in wanted)]
+            enabled = enabled_rules(options)
+            ctx = self.context(options, enabled)
+            found_all = run_rules(ctx, enabled, options)
+        report = Report(str(self.vault), len(ctx.notes), ctx.link_count, tuple(found_all))
+        found = [d for d in found_all if not wanted or any(_under(d.path, p) for p in wanted)]
         from vaulttool.formatters import summary
 
         page = _diagnostics(found[offset : offset + limit])[0]  # a page cut short: next_offset goes on from there
@@ -441,8 +462,8 @@ async def _serve_stdio(server: MCPServer) -> None:
             await lowlevel.run(relay_out, write_stream, lowlevel.create_initialization_options())
 
 
-def serve(vault: Path, config_file: Path | None = None, allow_write: bool = False) -> None:
-    """Serve ``vault`` over standard input and output until the client closes the connection."""
+def serve(tools: VaultTools) -> None:
+    """Serve ``tools`` over standard input and output until the client closes the connection."""
     import anyio
 
-    anyio.run(_serve_stdio, build_server(VaultTools(vault, config_file, allow_write)))
+    anyio.run(_serve_stdio, build_server(tools))
