@@ -60,7 +60,7 @@ class NoteReport(BaseModel):
 
     path: str
     summary: Summary
-    diagnostics: list[dict[str, Any]] = Field(description="as in `vaulttool check --format json`")
+    diagnostics: list[dict[str, Any]] = Field(description="as in `vaulttool check --format json`, fixes included")
     truncated: bool = Field(description="true when diagnostics were left out to keep the answer small")
 
 
@@ -165,8 +165,14 @@ def _diagnostic(d: Diagnostic) -> dict[str, Any]:
     return diagnostic_json(d)
 
 
-def _diagnostics(found: list[Diagnostic] | tuple[Diagnostic, ...]) -> tuple[list[dict[str, Any]], bool]:
-    return _capped([_diagnostic(d) for d in found], lambda item: len(json.dumps(item)) + 2)
+def _diagnostics(
+    found: list[Diagnostic] | tuple[Diagnostic, ...], options: Options
+) -> tuple[list[dict[str, Any]], bool]:
+    """``found`` as JSON items (within the answer's caps), with the fixes ``check`` would offer."""
+    from vaulttool.fixer import FixSettings, offered
+
+    shown = offered(found, FixSettings(options.unsafe_fixes, options.fixable, options.unfixable))[0]
+    return _capped([_diagnostic(d) for d in shown], lambda item: len(json.dumps(item)) + 2)
 
 
 @contextmanager
@@ -241,7 +247,7 @@ class VaultTools:
             report = check_draft(self.vault, path, data, options, jobs=1, cache=self.cache())
         from vaulttool.formatters import summary
 
-        diagnostics, truncated = _diagnostics(report.diagnostics)
+        diagnostics, truncated = _diagnostics(report.diagnostics, options)
         return NoteReport(path=path, summary=Summary(**summary(report)), diagnostics=diagnostics, truncated=truncated)
 
     def check_vault(
@@ -263,7 +269,7 @@ class VaultTools:
         found = [d for d in found_all if not wanted or any(_under(d.path, p) for p in wanted)]
         from vaulttool.formatters import summary
 
-        page = _diagnostics(found[offset : offset + limit])[0]  # a page cut short: next_offset goes on from there
+        page = _diagnostics(found[offset : offset + limit], options)[0]  # cut short: next_offset goes on
         end = offset + len(page)
         return VaultReport(
             summary=Summary(**summary(report)),
