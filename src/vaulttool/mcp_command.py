@@ -23,6 +23,7 @@ INSTALL_HINT = "pip install 'vaulttool[mcp]'"
 )
 @click.option(
     "--cache-dir",
+    metavar="DIR",
     type=click.Path(file_okay=False, path_type=Path),
     envvar="VAULTTOOL_CACHE_DIR",
     help="Read the cache 'vaulttool check' keeps here (default: the platform's); it is never written.",
