@@ -428,7 +428,8 @@ class VaultCache:
                 self._packs[name] = (0, set())
                 continue
             live = {entry[0] for entry in index if stamps.get(entry[0]) == entry[1]}
-            live.difference_update(path for path in _wanted(live, wanted) if path not in {f[0] for f in found})
+            read = {f[0] for f in found}
+            live.difference_update(path for path in _wanted(live, wanted) if path not in read)
             self._packs[name] = (len(live), None if len(live) == len(index) else live)
             for path, _, inner in found:
                 try:
