@@ -299,7 +299,7 @@ class VaultCache:
     def _write(self, name: str, payload: bytes) -> None:
         self._write_parts(name, [_MAGIC + zlib.crc32(payload).to_bytes(_CRC_BYTES, "little"), payload])
 
-    def _write_parts(self, name: str, parts: Iterable[bytes]) -> None:
+    def _write_parts(self, name: str, parts: Iterable[bytes | memoryview]) -> None:
         """Write file ``name`` whole: ``parts`` to a temporary file, then renamed over it."""
         target = self.folder / name
         temp = self.folder / f".{name}.{os.getpid()}.{time.monotonic_ns()}.tmp"
@@ -473,7 +473,7 @@ class VaultCache:
         found: list[Stored] = []
         for (path, stamp, _, length, crc), blob in zip(chosen, blobs, strict=True):
             if len(blob) == length and zlib.crc32(blob) == crc:
-                found.append((path, stamp, bytes(blob)))
+                found.append((path, stamp, blob))
         return index, found
 
     def add_notes(self, key: str, entries: list[Entry], blob: bytes | None) -> None:

@@ -39,7 +39,7 @@ _STOP_GRACE = 0.2  # seconds an interrupted run waits for its terminated workers
 Progress = Callable[[int, int], None]  # (notes done so far, notes to do in all)
 # a note's path, its file's stamp when read, its record, and what the per-note rules found (None: not run)
 Entry = tuple[str, "Stamp | None", NoteRecord, "Findings | None"]
-Stored = tuple[str, "Stamp | None", bytes]  # an entry as packs hold it: record and findings marshalled
+Stored = tuple[str, "Stamp | None", "bytes | memoryview"]  # an entry as packs hold it: record and findings marshalled
 
 _checker: NoteChecker | None = None  # a worker's per-note rules, set when it starts
 
