@@ -30,16 +30,22 @@ plain data several times faster than JSON and, unlike pickle, never runs code wh
 loading; the checksum keeps truncated or corrupt files away from it. A file that does
 not check out, or holds something unexpected, is ignored and replaced: the cache can
 make a run faster, never make it fail. Writing is best effort for the same reason.
+Only a regular file of a sane size is read, never through a symlink and never waiting on
+a FIFO (:func:`open_file`): anything else in a file's place counts as missing. A run
+killed while writing leaves a temporary file named after its process id; the next run
+removes it once that process is gone (:mod:`vaulttool.tempfiles`).
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import marshal
 import os
 import re
 import shutil
+import stat
 import sys
 import time
 import zlib
@@ -47,9 +53,10 @@ from collections.abc import Container, Iterable, Iterator, Mapping
 from functools import lru_cache
 from itertools import islice
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple, TypeAlias
+from typing import TYPE_CHECKING, Any, BinaryIO, NamedTuple, TypeAlias
 
 from vaulttool import __version__
+from vaulttool.tempfiles import remove_stale
 from vaulttool.vault import WalkResult, is_inside
 
 if TYPE_CHECKING:  # for annotations only: a re-run answered from the cache never imports the parser
@@ -80,6 +87,13 @@ MAX_AGE_DAYS = 30
 MAX_BYTES = 1 << 30
 _VAULT_FILE = "vault.txt"
 _ENTRY_NAME = re.compile(r"[0-9a-f]{32}")  # only folders named like this are ever removed
+_TEMP_NAME = re.compile(r"\..+\.(\d+)\.\d+\.tmp")  # a file being written: .NAME.PID.NANOSECONDS.tmp
+
+# Only a regular file of at most this size is read from the cache (the largest a 50,000-note
+# vault's cache holds is about 170 MB); it is opened without following a symlink or waiting
+# on a FIFO. Anything else in its place is as good as absent.
+MAX_FILE_BYTES = 1 << 31
+_READ_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
 
 Pack: TypeAlias = "tuple[int, set[str] | None]"  # live entries in the pack, and their paths (None: all live)
 
@@ -124,6 +138,27 @@ class CacheEntry(NamedTuple):
     used: float  # when a check last wrote or read it (seconds since the epoch)
 
 
+def open_file(path: Path) -> tuple[BinaryIO, int]:
+    """The cache file ``path`` open for reading, and its size; raises :class:`OSError` unless it is
+    a regular file (a symlink is not followed) of at most :data:`MAX_FILE_BYTES`."""
+    fd = os.open(path, _READ_FLAGS | getattr(os, "O_CLOEXEC", 0))
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode) or st.st_size > MAX_FILE_BYTES:
+            raise OSError(errno.EINVAL, "not a regular file of a cache's size", os.fspath(path))
+        return open(fd, "rb"), st.st_size
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def read_file(path: Path) -> bytes:
+    """The bytes of the cache file ``path`` (see :func:`open_file`), no more than its size when opened."""
+    handle, size = open_file(path)
+    with handle:
+        return handle.read(size)
+
+
 def cache_entries(base: Path) -> list[CacheEntry]:
     """The vault folders under ``base``, least recently used first (none when ``base`` does not exist)."""
     entries = []
@@ -138,7 +173,7 @@ def cache_entries(base: Path) -> list[CacheEntry]:
                 if item.is_file(follow_symlinks=False):
                     st = item.stat(follow_symlinks=False)
                     size, used = size + st.st_size, max(used, st.st_mtime)
-            vault = Path(folder.path, _VAULT_FILE).read_text(encoding="utf-8", errors="surrogateescape")
+            vault = read_file(Path(folder.path, _VAULT_FILE)).decode("utf-8", "surrogateescape")
         entries.append(CacheEntry(Path(folder.path), vault, size, used))
     return sorted(entries, key=lambda entry: (entry.used, entry.folder.name))
 
@@ -230,7 +265,10 @@ class VaultCache:
     """The cache entries of one vault, for one run (file stamps are taken once)."""
 
     def __init__(self, base: Path, root: Path) -> None:
-        """Use ``base/<digest of root's real path>``; nothing is created until something is saved."""
+        """Use ``base/<digest of root's real path>``; nothing is created until something is saved.
+
+        Temporary files that runs killed while writing left in it are removed.
+        """
         self.root = os.fspath(root)
         real = os.path.realpath(root)
         self.base = Path(base)
@@ -243,6 +281,7 @@ class VaultCache:
         self._files: tuple[WalkResult, str] | None = None
         self._packs: dict[str, Pack] = {}  # pack file name: loaded pack
         self._leftovers: list[Stored] = []  # entries to store that are not in a pack of their own
+        remove_stale(self.folder, _TEMP_NAME)
 
     @classmethod
     def outside(cls, base: Path, root: Path) -> VaultCache | None:
@@ -283,7 +322,7 @@ class VaultCache:
 
     def _read(self, name: str) -> Any:
         """The value in file ``name``; raises when it is missing, damaged or foreign."""
-        data = (self.folder / name).read_bytes()
+        data = read_file(self.folder / name)
         head = len(_MAGIC)
         payload = memoryview(data)[head + _CRC_BYTES :]  # not a copy: files can be tens of megabytes
         if data[:head] != _MAGIC or zlib.crc32(payload) != int.from_bytes(data[head : head + _CRC_BYTES], "little"):
@@ -320,9 +359,7 @@ class VaultCache:
     def _first_write(self) -> None:
         """Before a run's first write: prune other vaults' folders, then create this one and record the vault."""
         prune(self.base, self.folder)
-        with contextlib.suppress(OSError):
-            self.folder.mkdir(parents=True, exist_ok=True)
-            (self.folder / _VAULT_FILE).write_text(self.real, encoding="utf-8", errors="surrogateescape")
+        self._write_parts(_VAULT_FILE, [self.real.encode("utf-8", "surrogateescape")])
 
     def _save(self, name: str, value: Any) -> None:
         with contextlib.suppress(ValueError):  # a value marshal cannot store: not cached
@@ -335,7 +372,7 @@ class VaultCache:
     def load_state(self, key: str) -> tuple[Any, ...] | None:
         """The state of the last check stored under ``key`` (see :mod:`vaulttool.recheck`), or None."""
         try:
-            data = memoryview((self.folder / "state.bin").read_bytes())
+            data = memoryview(read_file(self.folder / "state.bin"))
             start = len(_STATE_MAGIC)
             if data[:start] != _STATE_MAGIC or zlib.crc32(data[start:-_CRC_BYTES]) != int.from_bytes(
                 data[-_CRC_BYTES:], "little"
@@ -378,7 +415,7 @@ class VaultCache:
     def load_output(self) -> tuple[Output, str] | None:
         """The last printed report and its text (see :meth:`save_output`), or None."""
         try:
-            data = memoryview((self.folder / "output.bin").read_bytes())
+            data = memoryview(read_file(self.folder / "output.bin"))
             start = len(_OUTPUT_MAGIC) + _CRC_BYTES
             crc = int.from_bytes(data[-_CRC_BYTES:], "little")
             if data[: len(_OUTPUT_MAGIC)] != _OUTPUT_MAGIC or zlib.crc32(data[start:-_CRC_BYTES]) != crc:
@@ -389,7 +426,7 @@ class VaultCache:
         except Exception:  # missing, damaged or foreign: as good as absent
             return None
         with contextlib.suppress(OSError):  # a re-run served from here counts as a use (see :func:`prune`)
-            os.utime(self.folder / "output.bin")
+            os.utime(self.folder / "output.bin", follow_symlinks=False)
         kinds = (str, str, int, int, dict, str)
         if type(value) is not tuple or len(value) != len(kinds):
             return None
@@ -447,9 +484,12 @@ class VaultCache:
         Raises when the pack is missing, damaged, foreign or stored under another key.
         """
         head = len(_PACK_MAGIC) + 2 * _CRC_BYTES
-        with open(self.folder / name, "rb") as pack:
+        pack, total = open_file(self.folder / name)
+        with pack:
             start = pack.read(head)
             size = int.from_bytes(start[-_CRC_BYTES:], "little")
+            if head + size > total:
+                raise ValueError(f"not a vaulttool pack: {name}")
             header = pack.read(size)
             crc = int.from_bytes(start[len(_PACK_MAGIC) : len(_PACK_MAGIC) + _CRC_BYTES], "little")
             if start[: len(_PACK_MAGIC)] != _PACK_MAGIC or len(header) != size or zlib.crc32(header) != crc:
@@ -463,7 +503,7 @@ class VaultCache:
                 if (stamps is None or stamps.get(entry[0]) == entry[1]) and (wanted is None or entry[0] in wanted)
             ]
             if len(chosen) * 4 > len(index):  # most of it: read it whole
-                data = memoryview(pack.read())
+                data = memoryview(pack.read(total - head - size))
                 blobs = [data[offset : offset + length] for _, _, offset, length, _ in chosen]
             else:
                 blobs = []

@@ -8,7 +8,8 @@ name, so a killed run never leaves a half-written note behind. :func:`create_fil
 hard-links it to its name, which fails when the name exists: an existing file is never
 overwritten. :func:`replace_files` renames it over a note only while the note still
 holds exactly the bytes it was read with: a note someone changed in the meantime is
-left alone.
+left alone. A temporary file is named after the process writing it, and each writing
+run first removes those of processes that are gone (killed runs), in every folder.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ import stat
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import NamedTuple, TypeVar
+
+from vaulttool.tempfiles import stale
 
 # Characters Obsidian or Windows refuse in a note name, or that break a [[link]].
 FORBIDDEN_CHARS = frozenset('*"\\/<>:|?#^[]')
@@ -111,22 +114,17 @@ def _open_dir(parent_fd: int, name: str, create: bool) -> int:
         return os.open(name, flags, dir_fd=parent_fd)
 
 
-def _running(pid: int) -> bool:
-    """Whether process ``pid`` still runs (its temporary files are then in use)."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:
-        return True  # it exists but belongs to someone else
-    return True
-
-
-def _cleanup_stale(dir_fd: int) -> None:
-    """Remove temporary files that an earlier, killed run left in this folder (a live run's are kept)."""
-    for name in os.listdir(dir_fd):
-        match = _TEMP_RE.fullmatch(name)
-        if match and not _running(int(match.group(1))):
+def _remove_stale_temps(root_fd: int) -> None:
+    """Remove the temporary files that killed runs left in the vault's folders (hidden ones
+    aside), walked by descriptor without following symlinks; a live run's are kept."""
+    if not hasattr(os, "fwalk"):  # no walking by descriptor here: the top folder only
+        for name in stale(os.listdir(root_fd), _TEMP_RE):
+            with contextlib.suppress(OSError):
+                os.unlink(name, dir_fd=root_fd)
+        return
+    for _, folders, names, dir_fd in os.fwalk(".", dir_fd=root_fd):
+        folders[:] = [folder for folder in folders if not folder.startswith(".")]
+        for name in stale(names, _TEMP_RE):
             with contextlib.suppress(OSError):
                 os.unlink(name, dir_fd=dir_fd)
 
@@ -140,7 +138,7 @@ def _write_all(fd: int, data: bytes) -> None:
 
 
 def _temp_name() -> str:
-    """A hidden temporary name that says which process made it (see :func:`_cleanup_stale`)."""
+    """A hidden temporary name that says which process made it (see :func:`_remove_stale_temps`)."""
     return f"{TEMP_PREFIX}{os.getpid()}-{secrets.token_hex(6)}.tmp"
 
 
@@ -243,8 +241,8 @@ def _write_each(
     """
     results: list[WriteResult] = []
     root_fd = os.open(root, os.O_RDONLY | _O_DIRECTORY | _O_CLOEXEC)
-    cleaned: set[str] = set()
     try:
+        _remove_stale_temps(root_fd)
         for path, content in files.items():
             *folders, name = path.split("/")
             fds: list[int] = []
@@ -254,10 +252,6 @@ def _write_each(
                 for folder in folders:
                     dir_fd = _open_dir(dir_fd, folder, create=make_folders)
                     fds.append(dir_fd)
-                folder_key = "/".join(folders)
-                if folder_key not in cleaned:
-                    _cleanup_stale(dir_fd)
-                    cleaned.add(folder_key)
                 write(dir_fd, name, content)
                 results.append(WriteResult(path, True))
             except FileExistsError:

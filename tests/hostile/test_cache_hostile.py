@@ -1,11 +1,17 @@
-"""A hostile or large cache folder: linear time in its size, never a hang, never a flood of memory."""
+"""A hostile or large cache folder: time linear in its size, never a hang, never a flood of memory."""
 
 from __future__ import annotations
 
 import gc
+import os
+import shutil
 import time
 from pathlib import Path
 
+import pytest
+
+from tests.hostile.harness import add_normal_note, run_once
+from vaulttool import cache
 from vaulttool.cache import VaultCache
 from vaulttool.pool import Entry, pack, parse_entries
 from vaulttool.records import NoteRecord
@@ -57,3 +63,67 @@ def test_loading_a_pack_is_linear_in_its_entries(tmp_path: Path) -> None:
             timings[count] = min(timings.get(count, elapsed), elapsed)
     ratio = timings[40_000] / timings[10_000]
     assert ratio < 5, f"4 times the entries took {ratio:.1f} times as long ({timings})"
+
+
+def cache_folder(base: Path) -> Path:
+    """The one vault folder under the cache folder ``base``."""
+    (folder,) = [entry for entry in base.iterdir() if entry.is_dir()]
+    return folder
+
+
+def planted(vault: Path, base: Path, kind: str) -> None:
+    """Put a FIFO or a symlink to /dev/zero in place of every file of the vault's cache."""
+    folder = cache_folder(base)
+    for entry in list(folder.iterdir()):
+        entry.unlink()
+        if kind == "fifo":
+            os.mkfifo(entry)
+        else:
+            entry.symlink_to("/dev/zero")
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo") or not Path("/dev/zero").exists(), reason="needs FIFOs and /dev/zero")
+@pytest.mark.parametrize("kind", ["fifo", "zero"])
+def test_a_fifo_or_a_device_in_the_cache_folder_costs_under_a_second(tmp_path: Path, kind: str) -> None:
+    vault, base, work = tmp_path / "vault", tmp_path / "cache", tmp_path / "work"
+    vault.mkdir()
+    work.mkdir()
+    add_normal_note(vault)
+    for i in range(20):
+        (vault / f"n{i}.md").write_text(f"# N{i}\n[[n{i + 1}]]\n", encoding="utf-8")
+    check = ("check", str(vault), "--format", "json", "--cache-dir", str(base))
+    expected = run_once(*check[:-2], "--no-cache", cwd=work)
+    assert run_once(*check, cwd=work) == expected  # fills the cache
+    seconds: dict[str, float] = {}
+    for how in ("empty", kind) * 2:  # alternately: the drift of a busy machine hits both
+        if how == "empty":
+            shutil.rmtree(base)
+            base.mkdir()
+            (base / cache_folder_name(vault)).mkdir()
+        else:
+            planted(vault, base, kind)
+        start = time.perf_counter()
+        assert run_once(*check, cwd=work) == expected
+        took = time.perf_counter() - start
+        seconds[how] = min(seconds.get(how, took), took)
+    assert seconds[kind] < seconds["empty"] + 1, seconds
+
+
+def cache_folder_name(vault: Path) -> str:
+    """The name of ``vault``'s folder in a cache."""
+    return VaultCache(Path("base"), vault).folder.name
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs")
+def test_only_regular_files_of_a_sane_size_are_opened(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    os.mkfifo(tmp_path / "fifo")
+    (tmp_path / "folder").mkdir()
+    (tmp_path / "file").write_bytes(b"12345")
+    (tmp_path / "link").symlink_to(tmp_path / "file")
+    for name in ("fifo", "folder", "link", "missing"):
+        with pytest.raises(OSError):
+            cache.open_file(tmp_path / name)
+    assert cache.read_file(tmp_path / "file") == b"12345"
+    monkeypatch.setattr(cache, "MAX_FILE_BYTES", 4)
+    with pytest.raises(OSError):
+        cache.open_file(tmp_path / "file")
