@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import concurrent.futures
 from pathlib import Path
 
 import pytest
@@ -41,10 +40,10 @@ def test_notes_are_parsed_here_when_workers_cannot_start(
     vault = generated_vault
     expected = format_json(check(vault, jobs=1))
 
-    def refuse(*args: object, **kwargs: object) -> None:
+    def refuse() -> None:
         raise OSError(38, "function not implemented")
 
-    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", refuse)
+    monkeypatch.setattr(pool, "_context", refuse)
     assert format_json(check(vault, jobs=2)) == expected
 
 
