@@ -247,3 +247,37 @@ def test_killed_run_leaves_no_partial_file(tmp_path: Path) -> None:
 
 def test_needs_a_kind_of_target(tmp_path: Path) -> None:
     assert main(["stub", str(tmp_path)]) == 2
+
+
+@pytest.mark.parametrize("absolute", [False, True], ids=["relative", "absolute"])
+def test_dir_inside_the_vault_is_used_as_is(seed_vault: Path, absolute: bool) -> None:
+    folder = str(seed_vault / "Inbox" / "New") if absolute else "Inbox/New"
+    code, output = stub("--topics", "--dir", folder, str(seed_vault))
+    assert code == 0, output
+    created = set(tree(seed_vault)) - {SEED}
+    assert created == {f"Inbox/New/{t}.md" for t in TOPICS}
+
+
+@pytest.mark.parametrize("folder", ["../outside", "Inbox/../../outside", "/elsewhere/Inbox"])
+def test_dir_outside_the_vault_is_one_usage_error(
+    seed_vault: Path, folder: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["stub", "--topics", "--dir", folder, str(seed_vault)]) == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert f"--dir '{folder}' is outside the vault" in err
+    assert err.count("outside the vault") == 1
+    assert set(tree(seed_vault)) == {SEED}
+    assert not (seed_vault.parent / "outside").exists()
+
+
+@pytest.mark.parametrize(
+    "flags",
+    [["--dry-run", "--diff"], ["--diff", "--check"], ["--dry-run", "--check"], ["--dry-run", "--diff", "--check"]],
+)
+def test_conflicting_modes_are_a_usage_error(
+    seed_vault: Path, flags: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["stub", "--topics", *flags, str(seed_vault)]) == 2
+    assert "cannot be combined" in capsys.readouterr().err
+    assert set(tree(seed_vault)) == {SEED}

@@ -415,7 +415,12 @@ def stub_command(
 
     if not (topics or mocs or all_links):
         raise click.UsageError("say what to create stubs for: --topics, --mocs and/or --all")
+    modes = [flag for flag, given in (("--dry-run", dry_run), ("--diff", diff), ("--check", check_only)) if given]
+    if len(modes) > 1:
+        raise click.UsageError(f"{' and '.join(modes)} cannot be combined: give one of --dry-run, --diff, --check")
     mode: Mode = "check" if check_only else "diff" if diff else "dry-run" if dry_run else "write"
+    if folder is not None:
+        folder = _vault_folder(vault, folder)
     options = configured_options(vault, config_file)
     return run_stub(
         vault,
@@ -428,6 +433,28 @@ def stub_command(
         folder=folder,
         color=use_color(sys.stdout),
     )
+
+
+def _vault_folder(vault: Path, folder: str) -> str:
+    """The vault-relative path of ``--dir FOLDER``: a vault folder, or an absolute path inside the vault."""
+    import posixpath
+
+    from vaulttool.vault import is_inside
+    from vaulttool.writers import UnsafeName, safe_relpath
+
+    root = os.path.realpath(vault)
+    if os.path.isabs(folder):
+        relative = os.path.relpath(os.path.realpath(folder), root).replace(os.sep, "/")
+    else:
+        relative = posixpath.normpath(folder.replace(os.sep, "/"))
+    if relative == ".." or relative.startswith("../") or not is_inside(os.path.realpath(vault / relative), root):
+        raise click.UsageError(f"--dir '{folder}' is outside the vault: stubs are only created inside it")
+    if relative == ".":
+        return ""
+    try:
+        return safe_relpath(relative)
+    except UnsafeName as exc:
+        raise click.UsageError(f"--dir '{folder}': {exc.reason}") from exc
 
 
 @cli.command("mv")

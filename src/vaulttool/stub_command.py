@@ -61,7 +61,9 @@ def prepare_stubs(
     ``ctx``: the vault loaded already with ``options`` (else it is loaded here).
     """
     ctx = ctx or load_vault(vault, options)
-    plan: StubPlan = plan_stubs(ctx, topics=topics, mocs=mocs, links=links, folder=folder or options.stub_dir)
+    plan: StubPlan = plan_stubs(
+        ctx, topics=topics, mocs=mocs, links=links, folder=options.stub_dir if folder is None else folder
+    )
     failed = [(d.path, d.line, d.message) for d in plan.refused]
     ready: list[PlannedStub] = []
     templates = {name: load_template(options.schema_dir, name) for name in ("stub.md", "moc-stub.md")}
