@@ -353,3 +353,30 @@ def test_file_names_that_are_not_utf8_do_not_break_the_log(tmp_path: Path) -> No
     assert code == 1, err
     errors = [c for c in processed_commands(out) if c.name == "error"]
     assert [c.properties["file"] for c in errors] == ["caf\\xe9.md", "caf\\xe9.md"]  # bad name, broken link
+
+
+def test_a_base_git_cannot_resolve_is_a_usage_error_but_a_shallow_clone_under_actions_says_how_to_fetch(
+    tmp_path: Path,
+) -> None:
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    git(repo, "init", "-q", "-b", "main")
+    git(repo, "config", "user.email", "t@example.invalid")
+    git(repo, "config", "user.name", "t")
+    for n in range(2):
+        (repo / f"N{n}.md").write_text("[[Nowhere]]\n")
+        git(repo, "add", ".")
+        git(repo, "commit", "-q", "-m", f"commit {n}")
+    path = {"PATH": os.environ["PATH"]}
+    code, out, err = run_cli("check", str(repo), "--format", "github", "--changed-from", "nonsense-ref", env=path)
+    assert (code, out) == (2, "")
+    assert "git cannot resolve 'nonsense-ref'" in err and "Traceback" not in err
+    code, out, err = run_cli("check", str(repo), "--format", "github", "--changed-from", "main~1", env=path)
+    assert (code, err) == (1, "")
+    git(tmp_path, "clone", "-q", "--depth", "1", f"file://{repo}", "shallow")  # as actions/checkout leaves it
+    shallow = tmp_path / "shallow"
+    args = ("check", str(shallow), "--format", "github", "--changed-from", "origin/main~1")
+    assert run_cli(*args, env=path)[0] == 2
+    code, out, err = run_cli(*args, env={**path, "GITHUB_ACTIONS": "true", "GITHUB_WORKSPACE": str(shallow)})
+    assert code == 1 and "::error file=N0.md" in out
+    assert err.count("\n") == 1 and "fetch-depth: 0" in err and "origin/main~1" in err

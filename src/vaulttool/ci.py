@@ -95,6 +95,39 @@ def changed_files(root: Path, ref: str) -> frozenset[str]:
     return frozenset(os.fsdecode(name) for name in done.stdout.split(b"\0") if name)
 
 
+def base_problem(
+    vault: str | os.PathLike[str], ref: str, env: Mapping[str, str] | None = None
+) -> tuple[str, bool] | None:
+    """Why git cannot give the files changed since ``ref`` (``--changed-from``), and whether that
+    must stop the run; None when it can.
+
+    Under GitHub Actions a shallow clone (``actions/checkout``'s default) lacks the base: the
+    run goes on without ranking changed files first, and the message says how to fetch it.
+    """
+    env = os.environ if env is None else env
+    root = find_repo_root(Path(vault).resolve(), env.get("GITHUB_WORKSPACE"))
+    if root is None:
+        return f"--changed-from {ref}: the vault is not in a git repository", True
+    if not ref.startswith("-") and _git(root, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}") is not None:
+        return None
+    if env.get("GITHUB_ACTIONS") == "true" and _git(root, "rev-parse", "--is-shallow-repository") == b"true\n":
+        return (
+            f"--changed-from {ref}: this shallow clone lacks it, so changed files are not annotated first; "
+            "fetch the base (actions/checkout with fetch-depth: 0, or git fetch origin BRANCH)",
+            False,
+        )
+    return f"--changed-from: git cannot resolve '{ref}' to a commit", True
+
+
+def _git(root: Path, *args: str) -> bytes | None:
+    """The output of ``git -C root ARGS``, or None when it fails."""
+    try:
+        done = subprocess.run(["git", "-C", os.fspath(root), *args], capture_output=True, timeout=GIT_TIMEOUT)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return done.stdout if done.returncode == 0 else None
+
+
 def rank(diagnostics: Iterable[Diagnostic], repo: RepoContext) -> list[Diagnostic]:
     """Most important first: errors, then warnings, then info; within each, changed files first."""
     return sorted(diagnostics, key=lambda d: (d.severity.rank, repo.path(d.path) not in repo.changed))

@@ -236,6 +236,14 @@ def check_command(
         return EXIT_PROBLEMS if failing and not exit_zero else EXIT_OK
 
     target = output_file(output, vault)
+    if changed_from is not None:
+        from vaulttool.ci import base_problem
+
+        unresolved = base_problem(vault, changed_from)
+        if unresolved is not None and unresolved[1]:
+            raise click.UsageError(unresolved[0])
+        if unresolved is not None:
+            click.echo(f"vaulttool: warning: {unresolved[0]}", err=True)
     cache = None if no_cache else _open_cache(vault, cache_dir)
     fmt = resolve_format(fmt)
     color = fmt == "text" and target is None and use_color(sys.stdout)
