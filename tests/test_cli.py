@@ -124,6 +124,42 @@ def test_severity_is_coloured_on_a_terminal(tmp_path: Path) -> None:
     assert f"{click.style('info', fg='blue')} orphan-note" in result.output
 
 
+def test_statistics_count_each_rule_as_ruff_does(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    vault = severity_vault(tmp_path)
+    (vault / "C.md").write_text("[[Gone]] [[Alone]]\n")
+    assert main(["check", str(vault), "--statistics"]) == 1
+    assert capsys.readouterr().out.splitlines() == [
+        "2  broken-link  warning",
+        "2  orphan-note  info",
+        "1  missing-moc  error",
+        "Checked 4 notes, 6 links: 1 error, 2 warnings, 2 info.",
+    ]
+    assert main(["check", str(vault), "--statistics", "--format", "json"]) == 1
+    first = json.loads(capsys.readouterr().out)[0]
+    assert first == {"rule": "broken-link", "severity": "warning", "count": 2, "fixable": 0}
+    assert main(["check", str(vault), "--statistics", "--format", "sarif"]) == 2
+
+
+@pytest.mark.parametrize("kind", ["empty folder", "no notes", "everything excluded"])
+def test_empty_input_warns_on_stderr_and_exits_zero(
+    tmp_path: Path, kind: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    vault = tmp_path / "vault"
+    vault.mkdir()
+    if kind == "no notes":
+        (vault / "image.png").write_bytes(b"\x89PNG")
+        (vault / "sub").mkdir()
+    elif kind == "everything excluded":
+        (vault / "A.md").write_text("[[B]]\n")
+        (vault / ".vaulttool.toml").write_text('exclude = ["*"]\n')
+    for _ in range(2):  # the second run is answered from the cache
+        assert main(["check", str(vault)]) == 0
+        out, err = capsys.readouterr()
+        assert out == "Checked 0 notes, 0 links: 0 errors, 0 warnings, 0 info.\n"
+        assert err.startswith(f"vaulttool: warning: no notes found under '{vault}'")
+        assert err.count("\n") == 1
+
+
 def test_force_color_and_no_color(seed_vault: Path) -> None:
     coloured = CliRunner().invoke(cli, ["check", str(seed_vault)], env={"FORCE_COLOR": "1", "NO_COLOR": ""})
     assert "\x1b[" in coloured.output

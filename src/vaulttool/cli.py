@@ -169,6 +169,7 @@ def cli(debug: bool) -> None:
 @click.option("--ignore", multiple=True, metavar="RULES", help="Skip these rules (comma-separated; repeatable).")
 @click.option("--strict", is_flag=True, help="Warnings fail the check too (exit 1).")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when problems are found.")
+@click.option("--statistics", is_flag=True, help="Print how many problems each rule found, not the problems.")
 @click.option("--config", "config_file", type=CONFIG_PATH, metavar="FILE", help="Use this configuration file.")
 @click.option(
     "--changed-from",
@@ -210,6 +211,7 @@ def check_command(
     ignore: tuple[str, ...],
     strict: bool,
     exit_zero: bool,
+    statistics: bool,
     config_file: Path | None,
     changed_from: str | None,
     max_file_size: int | None,
@@ -250,13 +252,17 @@ def check_command(
     replay, stored = None, None
     if fix and diff:
         raise click.UsageError("--fix writes the fixes and --diff only shows them: choose one")
+    if statistics and fmt not in ("text", "json"):
+        raise click.UsageError("--statistics is printed as text or json, not as " + fmt)
     # a draft's report is never replayed (nor stored): it is not the file's
-    if cache is not None and fmt in ("text", "json") and not (fix or diff) and draft is None:
+    if cache is not None and fmt in ("text", "json") and not (fix or diff or statistics) and draft is None:
         settings = (fmt, str(color), os.fspath(vault), *select, "\0", *ignore, "\0", str(max_file_size))
         settings += ("\0", str(unsafe_fixes), *fixable, "\0", *unfixable)
         replay = _replay_key(cache, vault, config_file, settings)
         stored = cache.load_output() if replay is not None else None
         if replay is not None and stored is not None and stored[0].key == replay.key:
+            if not replay.walked.notes:
+                _no_notes(vault, replay.exclude)
             emit(stored[1], target)
             return exit_code(stored[0].errors, stored[0].warnings)
     # imported only now: a re-run answered from the cache never loads the rules and schemas
@@ -301,7 +307,13 @@ def check_command(
     shown, hidden = offered(report.diagnostics, fixing)
     report = dataclasses.replace(report, diagnostics=tuple(shown), unsafe_fixes=fixing.unsafe, hidden_fixes=hidden)
     errors, warnings = report.count(Severity.ERROR), report.count(Severity.WARNING)
-    if fmt == "github":
+    if not report.notes:
+        _no_notes(vault, options.exclude)
+    if statistics:
+        from vaulttool.formatters import format_statistics
+
+        emit(format_statistics(report, fmt, color), target)
+    elif fmt == "github":
         from vaulttool import ci
 
         repo = ci.RepoContext.detect(vault, changed_from)
@@ -333,6 +345,12 @@ def check_command(
         else:
             click.echo(line, err=True)
     return exit_code(errors, warnings)
+
+
+def _no_notes(vault: Path, exclude: tuple[str, ...]) -> None:
+    """Warn that the vault holds no note (an empty folder, a wrong path, everything excluded)."""
+    hint = f" (the configuration excludes {', '.join(exclude)})" if exclude else ""
+    click.echo(f"vaulttool: warning: no notes found under '{vault}'{hint}", err=True)
 
 
 def _fix_vault(

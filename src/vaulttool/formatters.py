@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import partial
@@ -191,6 +192,33 @@ def format_text(report: Report, color: bool = False) -> str:
     """ruff-like lines ``path:line:col: severity rule message`` (``rule [*] message`` when ``--fix``
     repairs it) and a closing summary."""
     return print_report("text", report, color).text
+
+
+def format_statistics(report: Report, fmt: str = "text", color: bool = False) -> str:
+    """How many diagnostics each rule found, most first, as ruff's ``--statistics`` prints them:
+    count, rule, severity and ``[*]`` when ``--fix`` repairs some; then the summary line.
+    ``fmt`` ``json`` gives a list of ``{rule, severity, count, fixable}`` instead."""
+    counts: Counter[tuple[str, Severity]] = Counter()
+    fixable: Counter[tuple[str, Severity]] = Counter()
+    for d in report.diagnostics:
+        counts[d.rule, d.severity] += 1
+        fixable[d.rule, d.severity] += applicable(d, report.unsafe_fixes)
+    ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0][1].rank, item[0][0]))
+    if fmt == "json":
+        rows = [{"rule": r, "severity": sev.value, "count": n, "fixable": fixable[r, sev]} for (r, sev), n in ranked]
+        return json.dumps(rows, ensure_ascii=True, indent=2) + "\n"
+    import click
+
+    width = max((len(str(n)) for n in counts.values()), default=1)
+    rule_width = max((len(rule) for rule, _ in counts), default=0)
+    lines = []
+    for (rule, severity), n in ranked:
+        shown = severity.value
+        if color:
+            shown = click.style(shown, fg=_COLORS[severity], bold=severity is Severity.ERROR or None)
+        mark = " [*]" if fixable[rule, severity] else ""
+        lines.append(f"{n:>{width}}  {rule:<{rule_width}}  {shown}{mark}\n")
+    return "".join(lines) + _text_summary(report)
 
 
 def format_github(report: Report, color: bool = False) -> str:
