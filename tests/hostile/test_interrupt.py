@@ -43,12 +43,18 @@ def _running(pid: int) -> bool:
 def test_ctrl_c_stops_a_cold_check_with_workers_at_once(tmp_path: Path, group: bool) -> None:
     """SIGINT to the parent alone (``kill -INT``), or to every process of the group (Ctrl-C on a terminal)."""
     vault = make_vault(tmp_path / "vault", notes=5000)
+    # longer notes, so that the workers are still parsing a second after the start on a fast machine
+    padding = "".join(f"\nLine {i}: words, more words and a [[Note {i}]] link to parse." for i in range(200))
+    for note in vault.rglob("Note *.md"):
+        with note.open("a", encoding="utf-8") as out:
+            out.write(padding)
     cache = tmp_path / "cache"
     command = [sys.executable, "-m", "vaulttool", "check", str(vault), "--format", "json", "-j", "2"]
+    report = (tmp_path / "stdout").open("w+b")  # a file, not a pipe nobody reads: the check never blocks on it
     proc = subprocess.Popen(
         [*command, "--cache-dir", str(cache)],
         env=cli_env(),
-        stdout=subprocess.PIPE,
+        stdout=report,
         stderr=subprocess.PIPE,
         start_new_session=True,
     )
@@ -72,7 +78,10 @@ def test_ctrl_c_stops_a_cold_check_with_workers_at_once(tmp_path: Path, group: b
     left = [pid for pid in workers if _running(pid)]
     for pid in left:  # they would hold the output pipes open
         os.kill(pid, signal.SIGKILL)
-    out, err = proc.communicate()
+    _, err = proc.communicate()
+    report.seek(0)
+    out = report.read()
+    report.close()
     assert left == []
     assert proc.returncode == 130
     assert took < STOP_WITHIN, f"stopped {took:.2f} s after SIGINT"
