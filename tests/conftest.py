@@ -57,8 +57,8 @@ def genvault_1k(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
 
 @pytest.fixture(autouse=True)
 def outside_github_actions(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Tests see no GitHub Actions environment unless they set one (CI itself may run under Actions)."""
-    for name in ("GITHUB_ACTIONS", "GITHUB_STEP_SUMMARY", "GITHUB_BASE_REF", "GITHUB_WORKSPACE", "GITHUB_OUTPUT"):
+    """Tests see no GitHub Actions or CI environment unless they set one (CI itself may run under Actions)."""
+    for name in ("CI", "GITHUB_ACTIONS", "GITHUB_STEP_SUMMARY", "GITHUB_BASE_REF", "GITHUB_WORKSPACE", "GITHUB_OUTPUT"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.delenv("VAULTTOOL_OUTPUT_FORMAT", raising=False)
 

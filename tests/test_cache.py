@@ -54,9 +54,9 @@ def reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     seen: list[str] = []
     real = pool.read_note_stamped
 
-    def counting(root: str, path: str, max_bytes: int) -> object:
+    def counting(root: str, path: str, max_bytes: int, content: bool = False) -> object:
         seen.append(path)
-        return real(root, path, max_bytes)
+        return real(root, path, max_bytes, content)
 
     monkeypatch.setattr(pool, "read_note_stamped", counting)
     return seen

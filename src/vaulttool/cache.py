@@ -1,15 +1,17 @@
 """The cache between runs: parsed notes, link resolutions and the last result, outside the vault.
 
-One folder per vault (named by a digest of the vault's real path) under the platform's
-cache folder. Every file in it is written whole (temporary file, then ``os.replace``),
-so concurrent runs never see half a file:
+One folder per vault (named by a digest of the vault's real path, or with content stamps
+of where it sits in its work tree) under the platform's cache folder. Every file in it
+is written whole (temporary file, then ``os.replace``), so concurrent runs never see
+half a file:
 
 * ``notes-*.bin``: packs of parsed notes, each entry a note's path, the stamp (size,
-  mtime, ctime) of its file when it was read, and its record and findings (marshalled on
-  their own). An index (path, stamp, offset, length, CRC-32 of each entry) comes first, so
-  a run that needs a few notes reads just those. A pack is stored as the
-  worker that parsed it packed it; a run that changes a few notes writes a small pack
-  for them and rewrites only the packs that held their old entries.
+  mtime and ctime, or size and content digest: :mod:`vaulttool.stamps`) of its file when
+  it was read, and its record and findings (marshalled on their own). An index (path,
+  stamp, offset, length, CRC-32 of each entry) comes first, so a run that needs a few
+  notes reads just those. A pack is stored as the worker that parsed it packed it; a run
+  that changes a few notes writes a small pack for them and rewrites only the packs that
+  held their old entries.
 * ``resolved.bin``: what each note's links resolved to, valid while the vault holds the
   same files (names, not contents).
 * ``state.bin``: what the last check leaves for the next (:mod:`vaulttool.recheck`): its
@@ -24,6 +26,11 @@ so concurrent runs never see half a file:
 The first write of a run prunes the other vaults' folders (:func:`prune`): those of
 vaults not checked for :data:`MAX_AGE_DAYS` days, then the least recently checked ones
 while the whole cache is larger than :data:`MAX_BYTES`.
+
+No key holds a path on this machine, a file time or more of the Python version than its
+minor version: with content stamps, whose folder is named by where the vault sits in its
+git work tree (else by its folder's name), a cache carried to another checkout or
+machine (CI restoring it) stays valid there.
 
 Files are ``marshal`` data behind a magic line and a CRC-32: ``marshal`` reads and writes
 plain data several times faster than JSON and, unlike pickle, never runs code while
@@ -56,12 +63,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, NamedTuple, TypeAlias
 
 from vaulttool import __version__
+from vaulttool.stamps import Stamp, read_stamp, stat_stamp
 from vaulttool.tempfiles import remove_stale
 from vaulttool.vault import WalkResult, is_inside
 
 if TYPE_CHECKING:  # for annotations only: a re-run answered from the cache never imports the parser
     from vaulttool.notecheck import Findings
-    from vaulttool.notes import Stamp
     from vaulttool.pool import Entry, Stored
     from vaulttool.records import NoteRecord
 
@@ -118,15 +125,18 @@ def default_cache_dir() -> Path:
 
 @lru_cache(maxsize=1)
 def code_stamp() -> bytes:
-    """Name, size and mtime of every module of vaulttool: a changed module invalidates the cache."""
+    """A digest of the name and bytes of every module of vaulttool: a changed module invalidates
+    the cache (bytes, not file times: an installation on another machine or run has new times)."""
     package = Path(__file__).resolve().parent
-    parts = []
+    digest = hashlib.blake2b(digest_size=32)
     for folder in (package, *(p for p in package.iterdir() if p.is_dir() and p.name != "__pycache__")):
         for entry in sorted(os.scandir(folder), key=lambda e: e.name):
             if entry.name.endswith(".py"):
-                st = entry.stat()
-                parts.append(f"{folder.name}/{entry.name}:{st.st_size}:{st.st_mtime_ns}")
-    return "\n".join(parts).encode()
+                with open(entry.path, "rb") as module:
+                    data = module.read()
+                name = f"{folder.name}/{entry.name}:{len(data)}:".encode()
+                digest.update(len(name).to_bytes(8, "little") + name + data)
+    return digest.digest()
 
 
 class CacheEntry(NamedTuple):
@@ -239,43 +249,62 @@ def _wanted(paths: set[str], wanted: Container[str] | None) -> list[str]:
 
 
 def fingerprint(*parts: bytes) -> str:
-    """A digest of the tool version, its code, the Python version and ``parts``."""
+    """A digest of the tool version, its code, the Python implementation and minor version,
+    the ``marshal`` format and ``parts``: what cached data depends on, and nothing tied to
+    this machine (a Python patch release changes neither)."""
     digest = hashlib.sha256()
-    header = f"{FORMAT}\0{__version__}\0{sys.version}\0{marshal.version}\0".encode()
+    header = f"{FORMAT}\0{__version__}\0{sys.implementation.cache_tag}\0{marshal.version}\0".encode()
     for part in (header, code_stamp(), *parts):
         digest.update(len(part).to_bytes(8, "little"))
         digest.update(part)
     return digest.hexdigest()
 
 
-def stamp_files(root: str, paths: Iterable[str]) -> dict[str, Stamp]:
-    """The stamp of each path that can be stat'ed (symlinks followed, as reading does)."""
+def stamp_files(root: str, paths: Iterable[str], content: bool = False) -> dict[str, Stamp]:
+    """The stamp of each path that can be stat'ed, or read when ``content`` (symlinks followed, as reading does)."""
     stamps: dict[str, Stamp] = {}
     join, stat = os.path.join, os.stat
     for path in paths:
         try:
-            st = stat(join(root, path))
+            stamps[path] = read_stamp(join(root, path)) if content else stat_stamp(stat(join(root, path)))
         except OSError:
             continue
-        stamps[path] = (st.st_size, st.st_mtime_ns, st.st_ctime_ns)
     return stamps
+
+
+def portable_location(root: str) -> str:
+    """Where the vault at ``root`` sits, in terms that hold in every checkout of it: its path
+    below the top of its git work tree (with that folder's name), else its own folder's name."""
+    real = os.path.realpath(root)
+    folder = real
+    while True:
+        if os.path.lexists(os.path.join(folder, ".git")):
+            return os.path.join(os.path.basename(folder), os.path.relpath(real, folder)).replace(os.sep, "/")
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            return os.path.basename(real)
+        folder = parent
 
 
 class VaultCache:
     """The cache entries of one vault, for one run (file stamps are taken once)."""
 
-    def __init__(self, base: Path, root: Path) -> None:
-        """Use ``base/<digest of root's real path>``; nothing is created until something is saved.
+    def __init__(self, base: Path, root: Path, content: bool = False) -> None:
+        """Use ``base/<digest of root's real path>``, or with ``content`` stamps
+        ``base/<digest of its portable location>``; nothing is created until something is saved.
 
         Temporary files that runs killed while writing left in it are removed.
         """
         self.root = os.fspath(root)
+        self.content = content
         real = os.path.realpath(root)
         self.base = Path(base)
         self.real = real
-        self.folder = self.base / hashlib.sha256(os.fsencode(real)).hexdigest()[:32]
+        where = b"content\0" + os.fsencode(portable_location(real)) if content else os.fsencode(real)
+        self.folder = self.base / hashlib.sha256(where).hexdigest()[:32]
         self._written = False  # whether this run wrote to the cache yet (the first write prunes)
         self.started_ns = time.time_ns()
+        self._moved = False  # content stamps: a note read for parsing differed from its stamp
         self._stamps: dict[str, Stamp] | None = None
         self._stamped: tuple[str, ...] = ()
         self._files: tuple[WalkResult, str] | None = None
@@ -284,27 +313,49 @@ class VaultCache:
         remove_stale(self.folder, _TEMP_NAME)
 
     @classmethod
-    def outside(cls, base: Path, root: Path) -> VaultCache | None:
+    def outside(cls, base: Path, root: Path, content: bool = False) -> VaultCache | None:
         """A cache under ``base``, or None when ``base`` lies inside the vault (check never writes there)."""
         if is_inside(os.path.realpath(base), os.path.realpath(root)):
             return None
-        return cls(base, root)
+        return cls(base, root, content)
 
     def stamps(self, notes: tuple[str, ...]) -> dict[str, Stamp]:
-        """The stamp of every note that can be stat'ed, taken on first use."""
+        """The stamp of every note that can be stat'ed (or read, for content stamps), taken on first use."""
         if self._stamps is None or self._stamped != notes:
-            self._stamps, self._stamped = stamp_files(self.root, notes), notes
+            self._stamps, self._stamped = stamp_files(self.root, notes, self.content), notes
         return self._stamps
 
     def settled(self, stamp: Stamp | None) -> bool:
-        """Whether a file with ``stamp`` changed long enough before this run to be cached safely."""
+        """Whether a file with ``stamp`` changed long enough before this run to be cached safely
+        (a content stamp always is: it names the bytes, not a moment)."""
+        if stamp is None:
+            return False
+        if len(stamp) == 2:
+            return True
+        _, mtime, ctime = stamp
         limit = self.started_ns - RACY_NS
-        return stamp is not None and stamp[1] < limit and stamp[2] < limit
+        return mtime < limit and ctime < limit
 
     def all_settled(self) -> bool:
         """Whether every note was stamped and is settled, so a whole result may be stored."""
         stamps = self._stamps
-        return stamps is not None and len(stamps) == len(self._stamped) and all(map(self.settled, stamps.values()))
+        if stamps is None or self._moved or len(stamps) != len(self._stamped):
+            return False
+        return all(map(self.settled, stamps.values()))
+
+    def _note_read(self, entries: list[Entry]) -> None:
+        """Content stamps: a note whose bytes changed between its stamp and its reading keeps the
+        stamp of what was read, and the run's result is not stored whole."""
+        stamps = self._stamps
+        if not self.content or stamps is None:
+            return
+        for path, stamp, _, _ in entries:
+            if path in stamps and stamps[path] != stamp:
+                self._moved = True
+                if stamp is None:
+                    del stamps[path]
+                else:
+                    stamps[path] = stamp
 
     def files_key(self, walked: WalkResult) -> str:
         """A digest of which files the vault holds: what link resolution depends on (worked out once per walk)."""
@@ -520,6 +571,7 @@ class VaultCache:
         """Store a chunk just parsed (one item of ``parse_chunks``), in its own pack when it can."""
         from vaulttool.pool import pack
 
+        self._note_read(entries)
         if blob is not None and all(self.settled(entry[1]) for entry in entries):
             self._write_pack(key, marshal.loads(blob))
         else:  # leave out files changed too recently to be trusted (and values marshal cannot store)

@@ -34,6 +34,7 @@ EXIT_INTERRUPTED = 130
 FORMAT_NAMES = ("auto", "text", "json", "github", "sarif")
 STATS_FORMAT_NAMES = ("text", "json")
 GRAPH_FORMAT_NAMES = ("json", "graphml", "gexf", "dot", "mermaid")
+STAMP_KINDS = ("auto", "content", "mtime")  # see vaulttool.stamps (not imported here: it loads hashlib)
 
 
 def _split_rules(values: tuple[str, ...]) -> tuple[str, ...]:
@@ -116,16 +117,16 @@ class SettingsError(click.ClickException):
         click.echo(f"vaulttool: error: {self.format_message()}", err=True)
 
 
-def _open_cache(vault: Path, cache_dir: Path | None) -> VaultCache | None:
+def _open_cache(vault: Path, cache_dir: Path | None, content: bool) -> VaultCache | None:
     """The vault's cache: under ``cache_dir`` when given (refused inside the vault), else the platform's
-    (unless inside the vault)."""
+    (unless inside the vault); ``content``: stamp notes by their bytes (see :mod:`vaulttool.stamps`)."""
     from vaulttool.cache import VaultCache, default_cache_dir
 
     if cache_dir is None:
-        return VaultCache.outside(default_cache_dir(), vault)
+        return VaultCache.outside(default_cache_dir(), vault, content)
     if cache_dir.exists() and not cache_dir.is_dir():
         raise click.UsageError(f"--cache-dir '{cache_dir}' is a file, not a folder")
-    cache = VaultCache.outside(cache_dir, vault)
+    cache = VaultCache.outside(cache_dir, vault, content)
     if cache is None:
         raise click.UsageError(f"--cache-dir '{cache_dir}' is inside the vault: vaulttool never writes its cache there")
     return cache
@@ -203,6 +204,12 @@ def cli(debug: bool) -> None:
 @click.option("--unsafe-fixes", is_flag=True, default=None, help="Apply unsafe fixes too (they may change meaning).")
 @click.option("--fixable", multiple=True, metavar="RULES", help="Only these rules' fixes apply (comma-separated).")
 @click.option("--unfixable", multiple=True, metavar="RULES", help="These rules' fixes never apply (comma-separated).")
+@click.option(
+    "--stamp",
+    type=click.Choice(STAMP_KINDS),
+    help="How the cache tells a note is unchanged: content (its bytes; survives checkouts), "
+    "mtime (file times; cheaper) or auto (content when CI is set) [default: the stamp setting, else auto].",
+)
 def check_command(
     sources: tuple[str, ...],
     fmt: str,
@@ -224,6 +231,7 @@ def check_command(
     unsafe_fixes: bool | None,
     fixable: tuple[str, ...],
     unfixable: tuple[str, ...],
+    stamp: str | None,
 ) -> int:
     """Check every note of VAULT (default: the current folder), or with '-' one note read from standard input;
     with --fix or --diff, repair what can be repaired."""
@@ -246,7 +254,12 @@ def check_command(
             raise click.UsageError(unresolved[0])
         if unresolved is not None:
             click.echo(f"vaulttool: warning: {unresolved[0]}", err=True)
-    cache = None if no_cache else _open_cache(vault, cache_dir)
+    cache = None
+    if not no_cache:
+        from vaulttool.config import stamp_setting
+        from vaulttool.stamps import wants_content
+
+        cache = _open_cache(vault, cache_dir, wants_content(stamp or stamp_setting(vault, config_file)))
     fmt = resolve_format(fmt)
     color = fmt == "text" and target is None and use_color(sys.stdout)
     replay, stored = None, None
@@ -256,7 +269,7 @@ def check_command(
         raise click.UsageError("--statistics is printed as text or json, not as " + fmt)
     # a draft's report is never replayed (nor stored): it is not the file's
     if cache is not None and fmt in ("text", "json") and not (fix or diff or statistics) and draft is None:
-        settings = (fmt, str(color), os.fspath(vault), *select, "\0", *ignore, "\0", str(max_file_size))
+        settings = (fmt, str(color), *select, "\0", *ignore, "\0", str(max_file_size))
         settings += ("\0", str(unsafe_fixes), *fixable, "\0", *unfixable)
         replay = _replay_key(cache, vault, config_file, settings)
         stored = cache.load_output() if replay is not None else None
@@ -378,8 +391,8 @@ def _fix_vault(
 
 
 class _Replay(NamedTuple):
-    key: str  # the settings and the stamp of every file
-    settings: str  # the settings alone
+    key: str  # the settings, the vault's path as given (the JSON report names it) and the stamp of every file
+    settings: str  # the settings alone: a report printed under them has the same text for each file
     walked: WalkResult
     exclude: tuple[str, ...]
 
@@ -400,7 +413,8 @@ def _replay_key(cache: VaultCache, vault: Path, config_file: Path | None, settin
     digest, exclude = found
     walked = walk_vault(vault, exclude)
     settings_key = fingerprint(b"output", digest.encode())
-    return _Replay(cache.result_key(settings_key, walked), settings_key, walked, exclude)
+    key = cache.result_key(f"{settings_key}\0{os.fspath(vault)}", walked)
+    return _Replay(key, settings_key, walked, exclude)
 
 
 @cli.command("stub")

@@ -61,6 +61,9 @@ def config_model() -> type[BaseModel]:
         fixable: list[str] = Field(default=[], description="rules whose fixes apply (default: all)")
         unfixable: list[str] = Field(default=[], description="rules whose fixes never apply")
         unsafe_fixes: bool = Field(default=False, alias="unsafe-fixes", description="apply unsafe fixes too")
+        stamp: Literal["auto", "content", "mtime"] = Field(
+            default="auto", description="how the cache tells a note is unchanged (auto: content when CI is set)"
+        )
 
     return Config
 
@@ -141,10 +144,29 @@ def schema_folder(schemas: str | None, source: Path | None) -> Path:
     return (source.parent if source else Path.cwd()) / schemas
 
 
+def _from_vault(vault: Path, path: Path) -> str:
+    """``path`` relative to ``vault`` (the same in every checkout), else absolute (another drive)."""
+    try:
+        return os.path.relpath(os.path.realpath(path), os.path.realpath(vault))
+    except ValueError:
+        return os.path.abspath(path)
+
+
+def stamp_setting(vault: Path, explicit: Path | None) -> str:
+    """The ``stamp`` setting of the configuration for ``vault``, read without validating it:
+    ``auto`` when there is none or it cannot be read (loading the configuration reports why)."""
+    try:
+        path = explicit or find_config(vault)
+        value = (_table(path) or {}).get("stamp", "auto") if path is not None else "auto"
+    except ConfigError:
+        return "auto"
+    return value if value in ("content", "mtime") else "auto"
+
+
 def settings_digest(vault: Path, explicit: Path | None, *extra: str) -> tuple[str, tuple[str, ...]] | None:
     """A digest of every setting a check of ``vault`` depends on, and the configured ``exclude`` patterns.
 
-    The digest covers the configuration file (its path and bytes), every file of the
+    The digest covers the configuration file (its path from the vault and its bytes), every file of the
     schemas folder it names (or of the built-in one) and ``extra``. Nothing is validated,
     so it only serves to recognise settings a completed run already accepted. None when
     the files cannot be read or hold something a valid configuration cannot.
@@ -158,7 +180,7 @@ def settings_digest(vault: Path, explicit: Path | None, *extra: str) -> tuple[st
         if not all(isinstance(pattern, str) for pattern in exclude):
             return None
         digest = hashlib.sha256()
-        parts = [os.fsencode(os.path.abspath(path)) if path else b"", path.read_bytes() if path else b""]
+        parts = [os.fsencode(_from_vault(vault, path)) if path else b"", path.read_bytes() if path else b""]
         folder = schema_folder(schemas, path)
         if folder.is_dir():
             for entry in sorted(os.scandir(folder), key=lambda e: e.name):

@@ -78,8 +78,11 @@ class Options:
         return fingerprint(options, *self.schema_parts(), *extra)
 
     def schema_parts(self) -> list[bytes]:
-        """Each schema as bytes (its source and settings), for cache keys."""
-        return [f"{s.source}\0{s.by_shape}\0".encode() + s.spec.model_dump_json().encode() for s in self.schemas]
+        """Each schema as bytes (its file name, not where the file is, and its settings), for cache keys."""
+        return [
+            f"{os.path.basename(s.source)}\0{s.by_shape}\0".encode() + s.spec.model_dump_json().encode()
+            for s in self.schemas
+        ]
 
 
 @dataclass
@@ -350,7 +353,8 @@ def load_vault(
                         findings[path] = built(found, shared)
         missing = [path for path in walked.notes if path not in notes]
         writes = cache if cache is not None and cache_writes else None
-        chunks = parse_chunks(base, missing, cap, jobs, progress, packed=writes is not None, checker=checker)
+        content = cache is not None and cache.content
+        chunks = parse_chunks(base, missing, cap, jobs, progress, writes is not None, checker, content)
         for entries, blob in chunks:
             for path, _, record, found in entries:  # built, resolved and stored here while workers parse on
                 note = from_record(record, base, cap)

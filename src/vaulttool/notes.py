@@ -21,10 +21,10 @@ from typing import Any, overload
 import yaml
 
 from vaulttool.models import Diagnostic, Link, Note, Severity
+from vaulttool.stamps import Stamp, content_stamp, read_stamp, stat_stamp
 from vaulttool.wikilinks import WIKI_RE, scan_body, split_wiki
 
 DEFAULT_MAX_BYTES = 16 * 1024 * 1024
-Stamp = tuple[int, int, int]  # size, mtime_ns, ctime_ns: a file unchanged since keeps all three
 MAX_YAML_NODES = 100_000
 MAX_YAML_DEPTH = 64
 _NESTING_INDICATORS = "[{-?:"
@@ -630,7 +630,7 @@ def _body_lines(root: str, path: str, skip: int, max_bytes: int) -> tuple[str, .
         st = os.stat(full)
     except OSError:
         return ()
-    return _read_body_lines(full, path, skip, max_bytes, (st.st_size, st.st_mtime_ns, st.st_ctime_ns))
+    return _read_body_lines(full, path, skip, max_bytes, stat_stamp(st))
 
 
 @lru_cache(maxsize=16)
@@ -693,15 +693,27 @@ class BodyLines(Sequence[str]):
         return f"BodyLines({self._path!r}, after line {self._skip})"
 
 
-def read_note_stamped(root: str, path: str, max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[Note, Stamp | None]:
-    """``read_note``, and the stamp of the file as it was read (None when it could not be opened)."""
+def read_note_stamped(
+    root: str, path: str, max_bytes: int = DEFAULT_MAX_BYTES, content: bool = False
+) -> tuple[Note, Stamp | None]:
+    """``read_note``, and the stamp of the file as it was read (None when it could not be opened):
+    its content stamp when ``content``, else its mtime stamp (see :mod:`vaulttool.stamps`)."""
+    full = os.path.join(root, path)
     try:
-        data, st = _read(os.path.join(root, path), max_bytes)
+        data, st = _read(full, max_bytes)
     except FileNotFoundError:
         return _unreadable(path, "file vanished while the vault was being checked"), None
     except OSError as exc:
         return _unreadable(path, f"cannot read: {exc.strerror or exc}"), None
-    return note_from_bytes(path, data, max_bytes), (st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+    note = note_from_bytes(path, data, max_bytes)
+    if not content:
+        return note, stat_stamp(st)
+    if len(data) <= max_bytes:
+        return note, content_stamp(data)
+    try:
+        return note, read_stamp(full)  # the whole file, not the part read
+    except OSError:
+        return note, None
 
 
 def note_from_bytes(path: str, data: bytes, max_bytes: int = DEFAULT_MAX_BYTES) -> Note:

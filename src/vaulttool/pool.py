@@ -27,8 +27,9 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, TypeAlias
 
-from vaulttool.notes import Stamp, read_note_stamped
+from vaulttool.notes import read_note_stamped
 from vaulttool.records import NoteRecord, to_record
+from vaulttool.stamps import Stamp
 
 if TYPE_CHECKING:
     import multiprocessing.context
@@ -53,7 +54,7 @@ Progress = Callable[[int, int], None]  # (notes done so far, notes to do in all)
 # a note's path, its file's stamp when read, its record, and what the per-note rules found (None: not run)
 Entry = tuple[str, "Stamp | None", NoteRecord, "Findings | None"]
 Stored = tuple[str, "Stamp | None", "bytes | memoryview"]  # an entry as packs hold it: record and findings marshalled
-Task = tuple[str, Sequence[str], int]  # a chunk to parse: the vault's root, the paths, the size cap
+Task = tuple[str, Sequence[str], int, bool]  # a chunk to parse: root, paths, size cap, content stamps
 Context: TypeAlias = "multiprocessing.context.DefaultContext | multiprocessing.context.ForkContext"
 Inbox: TypeAlias = "queue.SimpleQueue[tuple[_Worker, bytes | None]]"  # what workers send back (None: it ended)
 
@@ -74,11 +75,13 @@ def worker_count(jobs: int, notes: int) -> int:
     return max(1, min(wanted, notes // _MIN_CHUNK))
 
 
-def parse_entries(root: str, paths: Sequence[str], max_bytes: int, checker: NoteChecker | None = None) -> list[Entry]:
+def parse_entries(
+    root: str, paths: Sequence[str], max_bytes: int, checker: NoteChecker | None = None, content: bool = False
+) -> list[Entry]:
     """Read and parse ``paths`` here, running ``checker`` on each note: one entry per path."""
     entries: list[Entry] = []
     for path in paths:
-        note, stamp = read_note_stamped(root, path, max_bytes)
+        note, stamp = read_note_stamped(root, path, max_bytes, content)
         entries.append((path, stamp, to_record(note), None if checker is None else checker(note)))
     return entries
 
@@ -155,7 +158,7 @@ def _work(tasks: Connection, results: Connection, checker: NoteChecker | None, p
             if task is None:
                 return
             try:
-                answer = pickle.dumps(pack(parse_entries(*task, checker)), pickle.HIGHEST_PROTOCOL)
+                answer = pickle.dumps(pack(parse_entries(*task[:3], checker, task[3])), pickle.HIGHEST_PROTOCOL)
             except Exception:
                 answer = b""
             results.send_bytes(answer)
@@ -233,7 +236,12 @@ def _ctrl_c_held() -> Iterator[None]:
 
 
 def _in_workers(
-    root: str, left: dict[int, Sequence[str]], max_bytes: int, count: int, checker: NoteChecker | None
+    root: str,
+    left: dict[int, Sequence[str]],
+    max_bytes: int,
+    count: int,
+    checker: NoteChecker | None,
+    content: bool = False,
 ) -> Iterator[tuple[list[Entry], bytes]]:
     """Parse the chunks in ``left`` in ``count`` worker processes: yield each chunk's entries and
     packed bytes, and take it out of ``left``. What they do not parse stays in ``left``.
@@ -252,7 +260,7 @@ def _in_workers(
     def give(worker: _Worker) -> None:
         for start, chunk in todo:
             try:
-                worker.give(start, (root, chunk, max_bytes), chunk_deadline(root, chunk, max_bytes))
+                worker.give(start, (root, chunk, max_bytes, content), chunk_deadline(root, chunk, max_bytes))
             except OSError:  # it died: this chunk is left to the caller
                 worker.stop(kill=True)
                 busy.remove(worker)
@@ -331,12 +339,14 @@ def parse_chunks(
     progress: Progress | None = None,
     packed: bool = False,
     checker: NoteChecker | None = None,
+    content: bool = False,
 ) -> Iterator[tuple[list[Entry], bytes | None]]:
     """Yield each chunk's entries (chunks in no particular order) and, when ``packed`` or
     when they come from a worker, their :func:`pack` bytes (None otherwise).
 
     ``checker`` runs the per-note rules on each note where it is parsed (workers get it
-    once, when they start). ``progress`` is called after each chunk. When worker processes
+    once, when they start); ``content``: stamp each note by its bytes (see :mod:`vaulttool.stamps`).
+    ``progress`` is called after each chunk. When worker processes
     cannot be started, die or stall, the chunks they had not returned are parsed here instead.
     """
     total, done = len(paths), 0
@@ -344,13 +354,13 @@ def parse_chunks(
     size = max(_MIN_CHUNK, min(_MAX_CHUNK, total // (workers * _CHUNKS_PER_WORKER) or 1))
     left: dict[int, Sequence[str]] = {start: paths[start : start + size] for start in range(0, total, size)}
     if workers > 1:
-        for entries, blob in _in_workers(root, left, max_bytes, workers, checker):
+        for entries, blob in _in_workers(root, left, max_bytes, workers, checker, content):
             yield entries, blob
             done += len(entries)
             if progress is not None:
                 progress(done, total)
     for chunk in left.values():
-        entries = parse_entries(root, chunk, max_bytes, checker)
+        entries = parse_entries(root, chunk, max_bytes, checker, content)
         yield entries, pack(entries)[0] if packed else None
         done += len(entries)
         if progress is not None:

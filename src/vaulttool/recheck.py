@@ -40,7 +40,7 @@ from vaulttool.vault import VaultIndex, WalkResult, alias_owners, note_aliases
 
 if TYPE_CHECKING:
     from vaulttool.cache import VaultCache
-    from vaulttool.notes import Stamp
+    from vaulttool.stamps import Stamp
 
 MAX_SHARE = 20  # check again only what changed when at most one note in this many did
 Records = tuple[tuple[Any, ...], ...]
@@ -160,7 +160,8 @@ def recheck(
         return None
     base, cap = vault, options.max_file_size
     checked = tuple(rule.ID for rule in rules if is_note_rule(rule))
-    entries = parse_entries(base, changed, cap, NoteChecker(options.schemas, checked, base) if checked else None)
+    checker = NoteChecker(options.schemas, checked, base) if checked else None
+    entries = parse_entries(base, changed, cap, checker, cache.content)
     fresh = {path: from_record(record, base, cap) for path, _, record, _ in entries}
     if any(note_aliases(note.frontmatter) != state.aliases.get(path, ()) for path, note in fresh.items()):
         return None

@@ -79,14 +79,14 @@ def test_files_vanishing_between_walk_and_read(
 ) -> None:
     real_read = vaulttool.pool.read_note_stamped
 
-    def read_after_someone_deleted(root: str, path: str, max_bytes: int) -> Any:
+    def read_after_someone_deleted(root: str, path: str, max_bytes: int, content: bool = False) -> Any:
         if path == "gone.md":
             os.remove(os.path.join(root, path))
         if path == "sub/inner.md":  # the folder is replaced by a file
             os.remove(os.path.join(root, path))
             os.rmdir(os.path.join(root, "sub"))
             Path(root, "sub").write_text("now a file\n", encoding="utf-8")
-        return real_read(root, path, max_bytes)
+        return real_read(root, path, max_bytes, content)
 
     monkeypatch.setattr(vaulttool.pool, "read_note_stamped", read_after_someone_deleted)
     code, found = check_json(vault, capsys)

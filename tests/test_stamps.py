@@ -1,0 +1,198 @@
+"""Content stamps: a cache carried to a fresh checkout (new path, new file times) still knows its notes."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from tests.test_cache import NOTES
+from vaulttool import cache, lint, pool
+from vaulttool.cache import VaultCache, portable_location
+from vaulttool.cli import cli, main
+from vaulttool.formatters import format_json
+from vaulttool.lint import Options, check
+
+
+def make_vault(root: Path) -> Path:
+    for rel, text in NOTES.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    return root
+
+
+@pytest.fixture
+def vault(tmp_path: Path) -> Path:
+    return make_vault(tmp_path / "first" / "vault")
+
+
+@pytest.fixture
+def reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The notes read from disk and parsed, in order."""
+    seen: list[str] = []
+    real = pool.read_note_stamped
+
+    def counting(root: str, path: str, max_bytes: int, content: bool = False) -> object:
+        seen.append(path)
+        return real(root, path, max_bytes, content)
+
+    monkeypatch.setattr(pool, "read_note_stamped", counting)
+    return seen
+
+
+def fresh_checkout(vault: Path, where: Path) -> Path:
+    """A copy of ``vault`` elsewhere, every file written anew (new mtime and ctime), as a CI checkout is."""
+    copy = where / vault.name
+    shutil.copytree(vault, copy, copy_function=shutil.copyfile)
+    return copy
+
+
+def report(vault: Path, folder: Path | None, options: Options | None = None) -> str:
+    """The JSON report of ``vault`` with content stamps and a cache under ``folder`` (None: no cache)."""
+    return format_json(check(vault, options, cache=None if folder is None else VaultCache(folder, vault, True)))
+
+
+def test_a_fresh_checkout_reads_no_unchanged_note(vault: Path, tmp_path: Path, reads: list[str]) -> None:
+    first = report(vault, tmp_path / "cache")  # files written just now: content stamps trust them at once
+    copy = fresh_checkout(vault, tmp_path / "second")
+    reads.clear()
+    again = check(copy, cache=VaultCache(tmp_path / "cache", copy, True))
+    assert reads == []
+    assert again.since is not None  # worked out from the stored state
+    assert format_json(again) == report(copy, None)
+    assert format_json(again).replace(os.fspath(copy), os.fspath(vault)) == first
+
+
+def test_a_fresh_checkout_with_one_change_reads_only_what_it_affects(
+    vault: Path, tmp_path: Path, reads: list[str]
+) -> None:
+    report(vault, tmp_path / "cache")
+    copy = fresh_checkout(vault, tmp_path / "second")
+    (copy / "B.md").write_text("## Intro\nSee [[A]] and [[Nowhere else]].\n", encoding="utf-8")
+    reads.clear()
+    changed = report(copy, tmp_path / "cache")
+    assert reads == ["B.md"]
+    assert changed == report(copy, None)
+    assert '"target": "Nowhere else"' in changed
+
+
+def test_same_size_and_file_times_with_other_bytes_is_a_change(vault: Path, tmp_path: Path) -> None:
+    report(vault, tmp_path / "cache")
+    note = vault / "A.md"
+    st = note.stat()
+    note.write_text("# A\nBack to [[Hone]].\n", encoding="utf-8")  # as long as before
+    os.utime(note, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert '"target": "Hone"' in report(vault, tmp_path / "cache")
+
+
+def test_a_note_changed_between_its_stamp_and_its_reading_is_not_trusted_later(
+    vault: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    note = vault / "A.md"
+    before = note.read_text(encoding="utf-8")
+    real = pool.read_note_stamped
+
+    def edited_meanwhile(root: str, path: str, max_bytes: int, content: bool = False) -> object:
+        if path == "A.md":
+            note.write_text("# A\n[[Gone]]\n", encoding="utf-8")
+        return real(root, path, max_bytes, content)
+
+    monkeypatch.setattr(pool, "read_note_stamped", edited_meanwhile)
+    assert '"target": "Gone"' in report(vault, tmp_path / "cache")
+    monkeypatch.setattr(pool, "read_note_stamped", real)
+    note.write_text(before, encoding="utf-8")  # back to the bytes the run stamped
+    assert report(vault, tmp_path / "cache") == report(vault, None)
+
+
+def test_the_cache_folder_of_content_stamps_does_not_depend_on_the_checkouts_path(tmp_path: Path) -> None:
+    for where in ("one", "two"):
+        (tmp_path / where / "repo" / ".git").mkdir(parents=True)
+        (tmp_path / where / "repo" / "docs" / "vault").mkdir(parents=True)
+    first, second = (tmp_path / where / "repo" / "docs" / "vault" for where in ("one", "two"))
+    assert portable_location(os.fspath(first)) == "repo/docs/vault"
+    assert VaultCache(tmp_path, first, True).folder == VaultCache(tmp_path, second, True).folder
+    assert VaultCache(tmp_path, first).folder != VaultCache(tmp_path, second).folder
+    assert VaultCache(tmp_path, first).folder != VaultCache(tmp_path, first, True).folder
+    outside = tmp_path / "loose" / "notes"
+    outside.mkdir(parents=True)
+    assert portable_location(os.fspath(outside)) == "notes"
+
+
+def test_keys_hold_no_python_patch_version(monkeypatch: pytest.MonkeyPatch) -> None:
+    base = Options().fingerprint()
+    monkeypatch.setattr(sys, "version", sys.version.replace(".", ".9", 1) + " another build")
+    assert Options().fingerprint() == base
+
+
+def cli_check(vault: Path, folder: Path, *args: str, env: dict[str, str] | None = None) -> tuple[int, str]:
+    args = ("check", str(vault), "--format", "json", "--cache-dir", str(folder), *args)
+    result = CliRunner().invoke(cli, args, env=env, standalone_mode=False)
+    assert result.exception is None, result.output
+    return result.return_value, result.output
+
+
+@pytest.mark.parametrize(
+    ("args", "env", "config"),
+    [
+        (["--stamp", "content"], {}, ""),
+        ([], {"CI": "true"}, ""),
+        ([], {}, 'stamp = "content"\n'),
+        (["--stamp", "content"], {}, 'stamp = "mtime"\n'),  # the command line wins
+    ],
+)
+def test_content_stamps_are_chosen_by_option_ci_or_setting(
+    tmp_path: Path, reads: list[str], args: list[str], env: dict[str, str], config: str
+) -> None:
+    vault = make_vault(tmp_path / "first" / "vault")
+    if config:
+        (vault / ".vaulttool.toml").write_text(config, encoding="utf-8")
+    code, printed = cli_check(vault, tmp_path / "cache", *args, env=env)
+    copy = fresh_checkout(vault, tmp_path / "second")
+    reads.clear()
+    assert cli_check(copy, tmp_path / "cache", *args, env=env) == (code, printed.replace(str(vault), str(copy)))
+    assert reads == []  # every note known by its bytes: not parsed again
+
+
+def test_mtime_stamps_read_a_fresh_checkout_again(
+    tmp_path: Path, reads: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(cache, "RACY_NS", 0)
+    vault = make_vault(tmp_path / "first" / "vault")
+    cli_check(vault, tmp_path / "cache", "--stamp", "mtime", env={"CI": "true"})
+    copy = fresh_checkout(vault, tmp_path / "second")
+    reads.clear()
+    cli_check(copy, tmp_path / "cache", "--stamp", "mtime", env={"CI": "true"})
+    assert sorted(reads) == sorted(p for p in NOTES if p.endswith(".md"))
+
+
+def test_an_unknown_stamp_setting_is_a_usage_error(
+    vault: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (vault / ".vaulttool.toml").write_text('stamp = "sometimes"\n', encoding="utf-8")
+    assert main(["check", str(vault), "--cache-dir", str(tmp_path / "cache")]) == 2
+    assert "stamp" in capsys.readouterr().err
+
+
+def test_an_unchanged_fresh_checkout_is_answered_from_the_printed_report(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    checks: list[Path] = []
+    real = lint.check
+
+    def counting(root: Path, *args: Any, **kwargs: Any) -> lint.Report:
+        checks.append(root)
+        return real(root, *args, **kwargs)
+
+    monkeypatch.setattr(lint, "check", counting)
+    vault = make_vault(tmp_path / "first" / "vault")
+    monkeypatch.chdir(vault)
+    first = cli_check(Path("."), tmp_path / "cache", "--stamp", "content")
+    monkeypatch.chdir(fresh_checkout(vault, tmp_path / "second"))
+    assert cli_check(Path("."), tmp_path / "cache", "--stamp", "content") == first
+    assert len(checks) == 1  # the second run printed the stored report
