@@ -57,7 +57,8 @@ def test_zizmor_finds_nothing(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stdout + done.stderr
     # and it would have caught an input pasted into a script
     unsafe = load(ACTION)
-    unsafe["runs"]["steps"][-1]["run"] = 'vaulttool check "${{ inputs.path }}"'
+    [check] = [step for step in unsafe["runs"]["steps"] if step.get("id") == "check"]
+    check["run"] = 'vaulttool check "${{ inputs.path }}"'
     (tmp_path / "action.yml").write_text(yaml.safe_dump(unsafe), encoding="utf-8")
     caught = subprocess.run([zizmor, "--offline", "--no-progress", str(tmp_path)], capture_output=True, text=True)
     assert caught.returncode != 0
@@ -131,22 +132,27 @@ def expand(value: str, inputs: dict[str, str], outputs: dict[str, str]) -> str:
     return re.sub(r"\$\{\{\s*([\w.-]+)\s*\}\}", one, value)
 
 
-def run_check_step(workspace: Path, tmp_path: Path, **inputs: str) -> tuple[subprocess.CompletedProcess, Path, Path]:
-    """Run the action's check step as a runner would: bash, its env, the GITHUB_* files."""
+def run_check_step(
+    workspace: Path, tmp_path: Path, cache_dir: Path | None = None, **inputs: str
+) -> tuple[subprocess.CompletedProcess, Path, Path]:
+    """Run the action's check step as a runner would: bash, its env, the GITHUB_* files; the
+    cache step's folder is ``cache_dir`` (default: one in ``tmp_path``)."""
     shim = tmp_path / "bin" / "vaulttool"
     shim.parent.mkdir(exist_ok=True)
     shim.write_text(f'#!/bin/sh\nexec "{sys.executable}" -m vaulttool "$@"\n')
     shim.chmod(shim.stat().st_mode | stat.S_IXUSR)
     defaults = {name: str(spec.get("default", "")) for name, spec in load(ACTION)["inputs"].items()}
     step = action_step("check")
-    env_values = {
-        key: expand(str(value), defaults | inputs, {"steps.install.outputs.vaulttool": str(shim)})
-        for key, value in step["env"].items()
+    outputs = {
+        "steps.install.outputs.vaulttool": str(shim),
+        "steps.cache.outputs.dir": str(cache_dir or tmp_path / "runner-temp" / "vaulttool-cache"),
     }
+    env_values = {key: expand(str(value), defaults | inputs, outputs) for key, value in step["env"].items()}
     output, summary = tmp_path / "github_output", tmp_path / "step_summary.md"
     env = {
         "PATH": os.environ["PATH"],
         "PYTHONPATH": str(REPO / "src"),
+        "CI": "true",  # as every runner sets it
         "GITHUB_ACTIONS": "true",
         "GITHUB_ACTION_PATH": str(REPO),
         "GITHUB_WORKSPACE": str(workspace),
@@ -210,3 +216,93 @@ def test_action_inputs_are_data_not_shell(workspace: Path, tmp_path: Path) -> No
     assert done.returncode == 2
     assert not list(workspace.glob("pwned*"))
     assert output.read_text() == "exit-code=2\n"
+
+
+def test_action_restores_and_saves_its_cache_with_actions_cache_pinned() -> None:
+    doc = load(ACTION)
+    assert doc["inputs"]["cache"]["default"] == "true"
+    steps = {step.get("id") or step["name"]: step for step in doc["runs"]["steps"]}
+    order = list(steps)
+    assert order.index("cache") < order.index("restore") < order.index("check") < order.index("Save the cache")
+    restore, save = steps["restore"], steps["Save the cache"]
+    assert restore["uses"].split("@")[0] == "actions/cache/restore"
+    assert save["uses"].split("@")[0] == "actions/cache/save"
+    assert restore["uses"].split("@")[1] == save["uses"].split("@")[1]  # one release of actions/cache
+    assert restore["if"] == "${{ inputs.cache == 'true' }}"
+    assert restore["with"] == {
+        "path": "${{ steps.cache.outputs.dir }}",
+        "key": "${{ steps.cache.outputs.key }}",
+        "restore-keys": "${{ steps.cache.outputs.restore-key }}",
+    }
+    assert save["with"] == {"path": "${{ steps.cache.outputs.dir }}", "key": "${{ steps.cache.outputs.key }}"}
+    # saved after a check that found problems too, never twice under one key
+    for condition in ("!cancelled()", "inputs.cache == 'true'", "cache-hit != 'true'", "steps.check.outcome"):
+        assert condition in save["if"]
+    assert steps["check"]["env"]["VAULTTOOL_CACHE_DIR"] == "${{ steps.cache.outputs.dir }}"
+
+
+def cache_outputs(tmp_path: Path, vault: str, sha: str = "0123abc") -> dict[str, str]:
+    """The outputs of the action's cache step for ``vault`` at commit ``sha``."""
+    output = tmp_path / f"cache-output-{len(list(tmp_path.glob('cache-output-*')))}"
+    env = {
+        "PATH": os.environ["PATH"],
+        "PYTHONPATH": str(REPO / "src"),
+        "GITHUB_ACTION_PATH": str(REPO),
+        "GITHUB_OUTPUT": str(output),
+        "RUNNER_OS": "Linux",
+        "RUNNER_TEMP": str(tmp_path / "runner-temp"),
+        "GITHUB_SHA": sha,
+        "VAULTTOOL_PYTHON": sys.executable,
+        "VAULTTOOL_VAULT": vault,
+    }
+    step = action_step("cache")
+    assert set(step["env"]) == {"VAULTTOOL_PYTHON", "VAULTTOOL_VAULT"}
+    subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", step["run"]], env=env, check=True)
+    return dict(line.split("=", 1) for line in output.read_text().splitlines())
+
+
+def test_action_cache_key_names_os_python_version_vault_and_commit(tmp_path: Path) -> None:
+    from vaulttool import __version__
+
+    found = cache_outputs(tmp_path, "docs")
+    assert found["dir"] == str(tmp_path / "runner-temp" / "vaulttool-cache")
+    assert found["key"] == found["restore-key"] + "0123abc"
+    assert found["restore-key"].startswith(f"vaulttool-Linux-{sys.implementation.cache_tag}-{__version__}-")
+    assert "," not in found["key"] and len(found["key"]) < 512
+    assert cache_outputs(tmp_path, "./docs/") == found
+    assert cache_outputs(tmp_path, "docs", "fedcba9")["restore-key"] == found["restore-key"]
+    assert cache_outputs(tmp_path, "notes, old")["restore-key"] != found["restore-key"]
+
+
+def annotations(stdout: str) -> list[tuple[str, dict[str, str], str]]:
+    """The annotations a runner makes of a step's output."""
+    found = processed_commands(stdout)
+    return [(c.name, c.properties, c.data) for c in found if c.name in ("error", "warning", "notice")]
+
+
+def cache_files(folder: Path) -> dict[str, tuple[int, int]]:
+    return {str(p.relative_to(folder)): (p.stat().st_size, p.stat().st_mtime_ns) for p in folder.rglob("*")}
+
+
+@pytest.mark.parametrize("stamp", ["", "--stamp mtime"])
+def test_action_check_on_a_fresh_checkout_uses_the_restored_cache(workspace: Path, tmp_path: Path, stamp: str) -> None:
+    first_run = tmp_path / "first-run-temp" / "vaulttool-cache"
+    done, _, _ = run_check_step(workspace, tmp_path, first_run, path="docs", args=stamp)
+    assert done.returncode == 1, done.stderr
+    # the next run: a new checkout (every file written anew) and the cache restored into a new runner
+    checkout = tmp_path / "next-run" / "workspace"
+    shutil.copytree(workspace, checkout, copy_function=shutil.copyfile)
+    restored = tmp_path / "next-run-temp" / "vaulttool-cache"
+    shutil.copytree(first_run, restored, copy_function=shutil.copyfile)
+    before = cache_files(restored)
+    again, _, _ = run_check_step(checkout, tmp_path, restored, path="docs", args=stamp)
+    assert again.returncode == 1, again.stderr
+    assert annotations(again.stdout) == annotations(done.stdout)
+    if stamp:  # file times: every note looks changed, and is parsed and stored again
+        assert cache_files(restored) != before
+    else:  # content stamps (CI is set): the notes, the state and the report are the restored ones
+        assert cache_files(restored) == before
+        (checkout / "docs" / "Other.md").write_text("[[Home]] [[Gone]]\n")
+        edited, _, _ = run_check_step(checkout, tmp_path, restored, path="docs", args=stamp)
+        broken = [data[:8] for name, _, data in annotations(edited.stdout) if name == "error"]
+        assert sorted(broken) == ["[[Gone]]", "[[Missin"]
