@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from tests.test_cache import NOTES
-from vaulttool import cache, lint, pool
+from vaulttool import cache, lint, pool, stamps
 from vaulttool.cache import VaultCache, portable_location
 from vaulttool.cli import cli, main
 from vaulttool.formatters import format_json
@@ -196,3 +196,20 @@ def test_an_unchanged_fresh_checkout_is_answered_from_the_printed_report(
     monkeypatch.chdir(fresh_checkout(vault, tmp_path / "second"))
     assert cli_check(Path("."), tmp_path / "cache", "--stamp", "content") == first
     assert len(checks) == 1  # the second run printed the stored report
+
+
+def test_stamps_read_by_several_threads_are_those_read_one_by_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    names = [f"n{i:03}.md" for i in range(50)]
+    for i, name in enumerate(names):
+        (tmp_path / name).write_text("x" * (i * 100), encoding="utf-8")
+    (tmp_path / "folder.md").mkdir()  # cannot be read: left out
+    paths = [*names[:20], "folder.md", "missing.md", *names[20:]]
+    one_by_one = {name: stamps.read_stamp(os.path.join(tmp_path, name)) for name in names}
+    monkeypatch.setattr(stamps, "_NOTES_PER_THREAD", 10)
+    monkeypatch.setattr(os, "sched_getaffinity", lambda _: {0, 1, 2, 3}, raising=False)
+    found = stamps.read_stamps(os.fspath(tmp_path), paths)
+    assert found == one_by_one
+    assert list(found) == names  # in order
+    assert len(set(found.values())) == len(names)

@@ -56,14 +56,14 @@ import stat
 import sys
 import time
 import zlib
-from collections.abc import Container, Iterable, Iterator, Mapping
+from collections.abc import Container, Iterable, Iterator, Mapping, Sequence
 from functools import lru_cache
 from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, NamedTuple, TypeAlias
 
 from vaulttool import __version__
-from vaulttool.stamps import Stamp, read_stamp, stat_stamp
+from vaulttool.stamps import Stamp, read_stamps, stat_stamp
 from vaulttool.tempfiles import remove_stale
 from vaulttool.vault import WalkResult, is_inside
 
@@ -260,13 +260,15 @@ def fingerprint(*parts: bytes) -> str:
     return digest.hexdigest()
 
 
-def stamp_files(root: str, paths: Iterable[str], content: bool = False) -> dict[str, Stamp]:
+def stamp_files(root: str, paths: Sequence[str], content: bool = False) -> dict[str, Stamp]:
     """The stamp of each path that can be stat'ed, or read when ``content`` (symlinks followed, as reading does)."""
+    if content:
+        return read_stamps(root, paths)
     stamps: dict[str, Stamp] = {}
     join, stat = os.path.join, os.stat
     for path in paths:
         try:
-            stamps[path] = read_stamp(join(root, path)) if content else stat_stamp(stat(join(root, path)))
+            stamps[path] = stat_stamp(stat(join(root, path)))
         except OSError:
             continue
     return stamps
