@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from vaulttool import pool
+
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = REPO / "tests" / "fixtures"
 SAMPLE_VAULT = REPO / "vault"
@@ -69,3 +71,29 @@ def private_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("vaulttool-cache")
     os.environ["VAULTTOOL_CACHE_DIR"] = str(folder)
     return folder
+
+
+@pytest.fixture
+def reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The notes read from disk and parsed, in order."""
+    seen: list[str] = []
+    real = pool.read_note_stamped
+
+    def counting(root: str, path: str, max_bytes: int, content: bool = False) -> object:
+        seen.append(path)
+        return real(root, path, max_bytes, content)
+
+    monkeypatch.setattr(pool, "read_note_stamped", counting)
+    return seen
+
+
+# the seven topics the seed note names, in its order
+SEED_TOPICS = [
+    "Threading",
+    "Multiprocessing",
+    "AsyncIO",
+    "Synchronization & State Safety",
+    "Deadlocks, Race Conditions & Debugging Complexity",
+    "Choosing the Right Concurrency Model",
+    "Hybrid & Scalable Architectures",
+]

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from vaulttool import cache, pool
+from vaulttool import cache
 from vaulttool.cache import VaultCache
 from vaulttool.cli import cli, main
 from vaulttool.formatters import format_json
@@ -47,19 +47,6 @@ def settled(monkeypatch: pytest.MonkeyPatch) -> None:
     """Trust files written a moment ago (the tests write their vaults just before checking)."""
     monkeypatch.setattr(cache, "RACY_NS", 0)
 
-
-@pytest.fixture
-def reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The notes read from disk, in order."""
-    seen: list[str] = []
-    real = pool.read_note_stamped
-
-    def counting(root: str, path: str, max_bytes: int, content: bool = False) -> object:
-        seen.append(path)
-        return real(root, path, max_bytes, content)
-
-    monkeypatch.setattr(pool, "read_note_stamped", counting)
-    return seen
 
 
 def report(vault: Path, folder: Path | None, options: Options | None = None) -> str:

@@ -11,19 +11,11 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from tests.conftest import FIXTURES, SAMPLE_VAULT
+from tests.conftest import FIXTURES, SAMPLE_VAULT, SEED_TOPICS
 from vaulttool import __version__
 from vaulttool.cli import cli, main
 
-TOPICS = [
-    "Threading",
-    "Multiprocessing",
-    "AsyncIO",
-    "Synchronization & State Safety",
-    "Deadlocks, Race Conditions & Debugging Complexity",
-    "Choosing the Right Concurrency Model",
-    "Hybrid & Scalable Architectures",
-]
+TOPICS = SEED_TOPICS
 
 
 def run_json(*args: str) -> tuple[int, dict]:

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from tests.conftest import SAMPLE_VAULT, SEED
+from tests.conftest import SAMPLE_VAULT, SEED, SEED_TOPICS
 from vaulttool.cli import cli
 
 pytest.importorskip("mcp", reason="the MCP SDK is not installed: pip install -e '.[dev]' (or '.[mcp]')")
@@ -23,15 +23,7 @@ pytest.importorskip("mcp", reason="the MCP SDK is not installed: pip install -e 
 import anyio  # installed with the SDK
 from mcp import ClientSession, StdioServerParameters, stdio_client
 
-TOPICS = [
-    "Threading",
-    "Multiprocessing",
-    "AsyncIO",
-    "Synchronization & State Safety",
-    "Deadlocks, Race Conditions & Debugging Complexity",
-    "Choosing the Right Concurrency Model",
-    "Hybrid & Scalable Architectures",
-]
+TOPICS = SEED_TOPICS
 TOOLS = {"check_note", "check_vault", "template", "next_notes", "resolve", "create_stubs"}
 REPAIRED = (SAMPLE_VAULT / "Python Concurrency Patterns.md").read_text(encoding="utf-8")
 

@@ -32,19 +32,6 @@ def vault(tmp_path: Path) -> Path:
     return make_vault(tmp_path / "first" / "vault")
 
 
-@pytest.fixture
-def reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The notes read from disk and parsed, in order."""
-    seen: list[str] = []
-    real = pool.read_note_stamped
-
-    def counting(root: str, path: str, max_bytes: int, content: bool = False) -> object:
-        seen.append(path)
-        return real(root, path, max_bytes, content)
-
-    monkeypatch.setattr(pool, "read_note_stamped", counting)
-    return seen
-
 
 def fresh_checkout(vault: Path, where: Path) -> Path:
     """A copy of ``vault`` elsewhere, every file written anew (new mtime and ctime), as a CI checkout is."""
