@@ -32,14 +32,18 @@ NOTES = {
 }
 
 
-@pytest.fixture
-def vault(tmp_path: Path) -> Path:
-    root = tmp_path / "vault"
+def make_vault(root: Path) -> Path:
+    """Write the notes of :data:`NOTES` into a new vault at ``root``."""
     for rel, text in NOTES.items():
         path = root / rel
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
     return root
+
+
+@pytest.fixture
+def vault(tmp_path: Path) -> Path:
+    return make_vault(tmp_path / "vault")
 
 
 @pytest.fixture

@@ -11,20 +11,12 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from tests.test_cache import NOTES
+from tests.test_cache import NOTES, make_vault
 from vaulttool import cache, lint, pool, stamps
 from vaulttool.cache import VaultCache, portable_location
 from vaulttool.cli import cli, main
 from vaulttool.formatters import format_json
 from vaulttool.lint import Options, check
-
-
-def make_vault(root: Path) -> Path:
-    for rel, text in NOTES.items():
-        path = root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    return root
 
 
 @pytest.fixture
