@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from vaulttool import pool
+from vaulttool.incremental import pool
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = REPO / "tests" / "fixtures"

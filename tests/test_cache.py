@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from vaulttool import cache
-from vaulttool.cache import VaultCache
-from vaulttool.cli import cli, main
-from vaulttool.formatters import format_json
-from vaulttool.lint import Options, check
+from vaulttool.commands.cli import cli, main
+from vaulttool.engine.lint import Options, check
+from vaulttool.incremental import cache
+from vaulttool.incremental.cache import VaultCache
+from vaulttool.output.formatters import format_json
 
 NOTES = {
     "Home.md": (
@@ -50,7 +50,6 @@ def vault(tmp_path: Path) -> Path:
 def settled(monkeypatch: pytest.MonkeyPatch) -> None:
     """Trust files written a moment ago (the tests write their vaults just before checking)."""
     monkeypatch.setattr(cache, "RACY_NS", 0)
-
 
 
 def report(vault: Path, folder: Path | None, options: Options | None = None) -> str:
@@ -254,8 +253,8 @@ def test_template_findings_are_reused_and_follow_an_edit(
 def test_a_changed_schema_checks_every_note_again(
     sample: Path, tmp_path: Path, settled: None, reads: list[str]
 ) -> None:
-    from vaulttool.config import builtin_schema_dir
-    from vaulttool.schema import load_schemas
+    from vaulttool.model.config import builtin_schema_dir
+    from vaulttool.model.schema import load_schemas
 
     folder = Path(shutil.copytree(builtin_schema_dir(), tmp_path / "schemas"))
     first = Options(schemas=tuple(load_schemas(folder)))
@@ -306,7 +305,7 @@ def test_warnings_fail_a_strict_rerun(tmp_path: Path, settled: None) -> None:
 
 
 def test_changed_settings_files_are_not_served_the_printed_report(sample: Path, tmp_path: Path, settled: None) -> None:
-    from vaulttool.config import builtin_schema_dir
+    from vaulttool.model.config import builtin_schema_dir
 
     folder, schemas = tmp_path / "cache", Path(shutil.copytree(builtin_schema_dir(), tmp_path / "schemas"))
     config = tmp_path / "vaulttool.toml"
@@ -328,13 +327,14 @@ def test_a_rerun_from_the_cache_loads_no_schema(vault: Path, tmp_path: Path, set
     import sys
 
     script = (
-        "import sys\nfrom vaulttool import cache\nfrom vaulttool.cli import main\ncache.RACY_NS = 0\n"
+        "import sys\nfrom vaulttool.incremental import cache\n"
+        "from vaulttool.commands.cli import main\ncache.RACY_NS = 0\n"
         f"main(['check', {str(vault)!r}, '--cache-dir', {str(tmp_path / 'cache')!r}, "
         f"'-o', {str(tmp_path / 'out')!r}])\n"
-        "print(sorted(m for m in ('pydantic', 'vaulttool.lint', 'yaml') if m in sys.modules))\n"
+        "print(sorted(m for m in ('pydantic', 'vaulttool.engine.lint', 'yaml') if m in sys.modules))\n"
     )
     runs = [subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True) for _ in "12"]
-    assert runs[0].stdout.strip() == "['pydantic', 'vaulttool.lint', 'yaml']"
+    assert runs[0].stdout.strip() == "['pydantic', 'vaulttool.engine.lint', 'yaml']"
     assert runs[1].stdout.strip() == "[]"
 
 

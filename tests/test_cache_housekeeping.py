@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from vaulttool import cache
-from vaulttool.cache import VaultCache, cache_entries
-from vaulttool.cli import main
+from vaulttool.commands.cli import main
+from vaulttool.incremental import cache
+from vaulttool.incremental.cache import VaultCache, cache_entries
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from tests.conftest import FIXTURES, SAMPLE_VAULT, SEED_TOPICS
 from vaulttool import __version__
-from vaulttool.cli import cli, main
+from vaulttool.commands.cli import cli, main
 
 TOPICS = SEED_TOPICS
 
@@ -216,9 +216,9 @@ def test_python_dash_m_and_version() -> None:
 
 
 def test_json_report_is_what_the_json_module_writes(seed_vault: Path) -> None:
-    from vaulttool.formatters import format_json
-    from vaulttool.lint import Report, check
-    from vaulttool.models import Diagnostic, Severity
+    from vaulttool.engine.lint import Report, check
+    from vaulttool.model.values import Diagnostic, Severity
+    from vaulttool.output.formatters import format_json
 
     report = check(seed_vault)
     odd = Diagnostic('a\u202e/"q"\\.md', 2, 3, "broken-link", Severity.INFO, "##[x] \x1b é", 2, 9, "t", "f")

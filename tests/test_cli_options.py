@@ -11,9 +11,9 @@ import pytest
 from click.testing import CliRunner
 
 from tests.conftest import FIXTURES
-from vaulttool import progress as progress_module
-from vaulttool.cli import cli, main
-from vaulttool.progress import progress_bar, show_progress
+from vaulttool.output import progress as progress_module
+from vaulttool.commands.cli import cli, main
+from vaulttool.output.progress import progress_bar, show_progress
 
 
 class Terminal(io.StringIO):

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from vaulttool.cli import cli, main
-from vaulttool.config import ConfigError, find_config, load_config
-from vaulttool.lint import check, options_for
-from vaulttool.schema import SchemaError, load_schema_text, load_schemas
+from vaulttool.commands.cli import cli, main
+from vaulttool.engine.lint import check, options_for
+from vaulttool.model.config import ConfigError, find_config, load_config
+from vaulttool.model.schema import SchemaError, load_schema_text, load_schemas
 
 NOTE = """---
 title: T
@@ -108,7 +108,7 @@ def test_schema_order_and_matching(tmp_path: Path) -> None:
     schemas = load_schemas(folder)
     assert [s.name for s in schemas] == ["b", "a", "c"]
     assert [s.name for s in load_schemas(folder, ["c"])] == ["c", "b", "a"]
-    from vaulttool.schema import schema_for
+    from vaulttool.model.schema import schema_for
 
     assert schema_for(schemas, "x.md", {"topics": [], "status": "stub"}).name == "b"  # type: ignore[union-attr]
     assert schema_for(schemas, "x.md", {"topics": [], "template": "c"}).name == "c"  # type: ignore[union-attr]

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from vaulttool.edits import Edit, LineIndex, apply_edits, fix_until_stable, unified_diff
+from vaulttool.model.edits import Edit, LineIndex, apply_edits, fix_until_stable, unified_diff
 
 
 def test_edit_keeps_crlf_bom_and_everything_outside_its_span() -> None:

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from vaulttool.cli import main
-from vaulttool.suggest import did_you_mean
+from vaulttool.commands.cli import main
+from vaulttool.model.suggest import did_you_mean
 
 
 def run(*args: str) -> tuple[int, str, str]:

@@ -16,9 +16,9 @@ from click.testing import CliRunner, Result
 from jsonschema import Draft4Validator
 
 from tests.conftest import FIXTURES, REPO, SEED
-from vaulttool.cli import cli
-from vaulttool.fixer import FixSettings, plan_fixes, write_fixes
-from vaulttool.lint import check, options_for
+from vaulttool.actions.fixer import FixSettings, plan_fixes, write_fixes
+from vaulttool.commands.cli import cli
+from vaulttool.engine.lint import check, options_for
 
 FIX = FIXTURES / "fix"
 NOON = datetime(2024, 3, 15, 12, tzinfo=timezone.utc).timestamp()  # the same day in every time zone

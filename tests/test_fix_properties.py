@@ -11,9 +11,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import FIXTURES
-from vaulttool.fixer import FixSettings, plan_fixes, write_fixes
-from vaulttool.lint import check, options_for
-from vaulttool.notes import parse_note
+from vaulttool.actions.fixer import FixSettings, plan_fixes, write_fixes
+from vaulttool.engine.lint import check, options_for
+from vaulttool.model.notes import parse_note
 
 ALL_FIXES = FixSettings(unsafe=True)
 

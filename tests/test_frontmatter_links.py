@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from vaulttool.graph_export import graph_data
-from vaulttool.lint import Options, check, load_vault
-from vaulttool.models import Diagnostic
+from vaulttool.engine.lint import Options, check, load_vault
+from vaulttool.model.values import Diagnostic
+from vaulttool.output.graph_export import graph_data
 
 
 def write_vault(root: Path, files: dict[str, str]) -> Path:
@@ -112,7 +112,7 @@ def test_moc_fields_are_configurable(tmp_path: Path) -> None:
 def test_stub_mocs_follows_the_moc_definition(tmp_path: Path) -> None:
     from click.testing import CliRunner
 
-    from vaulttool.cli import cli
+    from vaulttool.commands.cli import cli
 
     vault = write_vault(tmp_path, {"Alien.md": MOVIE})
     result = CliRunner().invoke(cli, ["stub", "--mocs", "--dry-run", str(vault)])

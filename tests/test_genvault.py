@@ -8,7 +8,7 @@ from urllib.parse import unquote
 
 import pytest
 
-from vaulttool.lint import Report, check, options_for
+from vaulttool.engine.lint import Report, check, options_for
 
 
 @pytest.fixture(scope="module")

@@ -16,10 +16,10 @@ from markdown_it import MarkdownIt
 
 from tests.conftest import REPO
 from tests.runner_model import processed_commands
-from vaulttool import ci
-from vaulttool.cli import cli
-from vaulttool.lint import Report
-from vaulttool.models import Diagnostic, Severity
+from vaulttool.commands.cli import cli
+from vaulttool.engine.lint import Report
+from vaulttool.model.values import Diagnostic, Severity
+from vaulttool.output import ci
 
 HOSTILE = "a,b: c%25 d.md"
 EVIL = "evil ::error::x ##[warning]y\nz\r.md"

@@ -13,9 +13,9 @@ import pytest
 from click.testing import CliRunner
 
 from tests.conftest import FIXTURES, SAMPLE_VAULT
-from vaulttool.cli import GRAPH_FORMAT_NAMES, cli, main
-from vaulttool.graph_export import GRAPH_FORMATS
-from vaulttool.vault import link_key
+from vaulttool.commands.cli import GRAPH_FORMAT_NAMES, cli, main
+from vaulttool.model.vault import link_key
+from vaulttool.output.graph_export import GRAPH_FORMATS
 
 GRAPH = FIXTURES / "graph"
 NODE_KEYS = ["id", "path", "title", "kind", "tags", "status", "schema"]

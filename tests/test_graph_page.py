@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import FIXTURES, SAMPLE_VAULT
-from vaulttool.cli import main
-from vaulttool.graph_html import DATA_MARKER, script_json
+from vaulttool.commands.cli import main
+from vaulttool.output.graph_html import DATA_MARKER, script_json
 
 GRAPH = FIXTURES / "graph"
 DATA_OPEN = '<script type="application/json" id="graph-data">'

@@ -7,7 +7,8 @@ import sys
 from pathlib import Path
 
 from tests.conftest import FIXTURES
-from vaulttool.graph import (
+from vaulttool.engine.lint import Options, load_vault
+from vaulttool.model.graph import (
     LinkGraph,
     LinkResolver,
     anchored_links,
@@ -15,7 +16,6 @@ from vaulttool.graph import (
     targets,
     unresolved_links,
 )
-from vaulttool.lint import Options, load_vault
 
 
 def write(root: Path, files: dict[str, str]) -> Path:

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from tests.test_graph_page import CHROMIUM_FLAGS, _chromium, open_page, write_page
-from vaulttool.formatters import format_json
-from vaulttool.lint import check
+from vaulttool.engine.lint import check
+from vaulttool.output.formatters import format_json
 
 FOLDERS = (
     "",

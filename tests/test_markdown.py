@@ -5,9 +5,9 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from vaulttool.markdown import Section, has_table, section_at, sections, split_cells, tables, word_set, words
-from vaulttool.models import Heading, Note
-from vaulttool.wikilinks import WIKI_RE
+from vaulttool.model.markdown import Section, has_table, section_at, sections, split_cells, tables, word_set, words
+from vaulttool.model.values import Heading, Note
+from vaulttool.model.wikilinks import WIKI_RE
 
 # characters that cut words, case and escapes apart: ASCII and not, letters that casefold to two or to ASCII,
 # an emoji, a dash, double-encoded text and a lone surrogate

@@ -16,7 +16,7 @@ import pytest
 from click.testing import CliRunner
 
 from tests.conftest import SAMPLE_VAULT, SEED, SEED_TOPICS
-from vaulttool.cli import cli
+from vaulttool.commands.cli import cli
 
 pytest.importorskip("mcp", reason="the MCP SDK is not installed: pip install -e '.[dev]' (or '.[mcp]')")
 
@@ -236,7 +236,7 @@ def test_text_that_is_not_unicode_is_refused_in_process(seed_vault: Path) -> Non
     """A lone surrogate cannot cross the wire, but a caller of the tools in Python gets a clear error."""
     from mcp.server.mcpserver.exceptions import ToolError
 
-    from vaulttool.mcp_server import VaultTools
+    from vaulttool.commands.mcp_server import VaultTools
 
     with pytest.raises(ToolError, match="not valid Unicode"):
         VaultTools(seed_vault).check_note("x.md", "caf\udce9")

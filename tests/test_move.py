@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 
 from tests.vaultgen import make_vault
-from vaulttool.cli import main
-from vaulttool.move import MoveError, apply_move, plan_move
-from vaulttool.notes import parse_note
-from vaulttool.vault import VaultIndex, walk_vault
+from vaulttool.actions.move import MoveError, apply_move, plan_move
+from vaulttool.commands.cli import main
+from vaulttool.model.notes import parse_note
+from vaulttool.model.vault import VaultIndex, walk_vault
 
 
 def write(root: Path, files: dict[str, str | bytes]) -> Path:
@@ -189,7 +189,7 @@ def test_a_note_changed_after_planning_is_left_alone_and_nothing_moves(vault: Pa
 
 
 def test_line_endings_and_byte_order_mark_are_kept(tmp_path: Path) -> None:
-    text = "\ufeff---\r\nlinks:\r\n  - \"[[Target]]\"\r\n---\r\nSee [[Target]].\r\nEnd\r\n"
+    text = '\ufeff---\r\nlinks:\r\n  - "[[Target]]"\r\n---\r\nSee [[Target]].\r\nEnd\r\n'
     vault = write(tmp_path / "v", {"Crlf.md": text.encode("utf-8"), "Target.md": "t\n"})
     assert main(["mv", str(vault / "Target.md"), str(vault / "Goal.md"), "--vault", str(vault)]) == 0
     assert (vault / "Crlf.md").read_bytes() == text.replace("Target", "Goal").encode("utf-8")
@@ -260,9 +260,7 @@ def test_random_moves_keep_every_link(tmp_path: Path) -> None:
         result = apply_move(plan)
         assert not result.failures
         after = resolution(vault)
-        expected = {
-            (plan.moves.get(p, p), n): plan.moves.get(t, t) if t else None for (p, n), t in before.items()
-        }
+        expected = {(plan.moves.get(p, p), n): plan.moves.get(t, t) if t else None for (p, n), t in before.items()}
         assert after == expected, (source, destination)
         for path, old in contents.items():
             new = (vault / plan.moves.get(path, path)).read_bytes()

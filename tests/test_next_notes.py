@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from vaulttool.lint import load_vault, options_for
-from vaulttool.stubs import next_notes
+from vaulttool.actions.stubs import next_notes
+from vaulttool.engine.lint import load_vault, options_for
 
 OVERVIEW = """---
 title: {title}

@@ -16,7 +16,7 @@ import pytest
 from tests.conftest import SAMPLE_VAULT
 from tests.hostile.harness import cli_env, snapshot
 from tests.vaultgen import make_vault
-from vaulttool.cli import main
+from vaulttool.commands.cli import main
 
 NOTE = "Threading.md"
 # every command that writes a report, an export or a page to a file: (arguments before the file, option)
@@ -224,7 +224,7 @@ def test_a_reader_that_stops_early_ends_a_large_listing_quietly(tmp_path: Path) 
 def test_out_of_memory_is_one_line_and_exit_2(
     vault: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from vaulttool import lint
+    from vaulttool.engine import lint
 
     def exhausted(*args: object, **kwargs: object) -> object:
         raise MemoryError

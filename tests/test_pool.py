@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from vaulttool import pool
-from vaulttool.formatters import format_json
-from vaulttool.lint import check
-from vaulttool.vault import walk_vault
+from vaulttool.engine.lint import check
+from vaulttool.incremental import pool
+from vaulttool.model.vault import walk_vault
+from vaulttool.output.formatters import format_json
 
 
 @pytest.fixture

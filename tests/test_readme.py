@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from tests.conftest import FIXTURES, REPO, SAMPLE_VAULT
-from vaulttool.cli import cli, main
+from vaulttool.commands.cli import cli, main
 from vaulttool.rules import ALL_RULES, rule_scope
 
 README = (REPO / "README.md").read_text(encoding="utf-8")

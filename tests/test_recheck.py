@@ -11,10 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from vaulttool import cache, lint
-from vaulttool.cache import VaultCache
-from vaulttool.formatters import format_json
-from vaulttool.lint import check
+from vaulttool.engine import lint
+from vaulttool.engine.lint import check
+from vaulttool.incremental import cache
+from vaulttool.incremental.cache import VaultCache
+from vaulttool.output.formatters import format_json
 
 
 @pytest.fixture
@@ -158,8 +159,8 @@ def test_a_note_that_loses_its_last_backlink_becomes_an_orphan(
 def test_a_rerun_prints_exactly_what_a_full_check_prints(
     vault: Path, tmp_path: Path, fmt: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from vaulttool import formatters
-    from vaulttool.cli import main
+    from vaulttool.commands.cli import main
+    from vaulttool.output import formatters
 
     monkeypatch.setattr(cache, "RACY_NS", 0)
     written: list[int] = []  # diagnostics written out rather than copied from the last report

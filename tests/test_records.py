@@ -5,9 +5,9 @@ from __future__ import annotations
 import marshal
 from pathlib import Path
 
-from vaulttool.notes import BodyLines, read_note
-from vaulttool.records import from_record, to_record
-from vaulttool.vault import walk_vault
+from vaulttool.incremental.records import from_record, to_record
+from vaulttool.model.notes import BodyLines, read_note
+from vaulttool.model.vault import walk_vault
 
 
 def test_every_note_survives_a_record_and_marshal(generated_vault: Path) -> None:

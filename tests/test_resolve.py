@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from vaulttool.vault import VaultIndex, link_key
+from vaulttool.model.vault import VaultIndex, link_key
 
 NFC = "Caf\u00e9"
 NFD = "Cafe\u0301"
@@ -191,7 +191,7 @@ def test_remembering_resolver_answers_like_resolve(
 
 
 def test_remembering_resolver_on_a_generated_vault(generated_vault: Path) -> None:
-    from vaulttool.lint import Options, load_vault
+    from vaulttool.engine.lint import Options, load_vault
 
     ctx = load_vault(generated_vault, Options())
     resolve = ctx.index.resolver()
@@ -201,7 +201,7 @@ def test_remembering_resolver_on_a_generated_vault(generated_vault: Path) -> Non
 
 def anchor_missing(text: str, subpath: str) -> str | None:
     """What of ``subpath`` a note holding ``text`` lacks, as ``broken-anchor`` judges it."""
-    from vaulttool.notes import parse_note
+    from vaulttool.model.notes import parse_note
     from vaulttool.rules.broken_anchor import AnchorIndex
 
     return AnchorIndex(parse_note("Target.md", text.encode())).missing(subpath)

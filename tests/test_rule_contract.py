@@ -15,12 +15,14 @@ from types import ModuleType
 import pytest
 
 from tests.vaultgen import make_vault, random_edit
-from vaulttool import cache, lint, rules
-from vaulttool.cache import VaultCache
-from vaulttool.cli import main
-from vaulttool.formatters import format_json
-from vaulttool.lint import RuleContext, check, options_for
-from vaulttool.models import Diagnostic, Severity
+from vaulttool import rules
+from vaulttool.commands.cli import main
+from vaulttool.engine import lint
+from vaulttool.engine.lint import RuleContext, check, options_for
+from vaulttool.incremental import cache
+from vaulttool.incremental.cache import VaultCache
+from vaulttool.model.values import Diagnostic, Severity
+from vaulttool.output.formatters import format_json
 from vaulttool.rules import ALL_RULES, SCOPES, rule_scope
 
 ROUNDS = 14
@@ -144,4 +146,3 @@ def test_a_vault_rule_may_use_the_graph_from_the_command_line(
     (vault / "Lonely.md").write_text("# Lonely\n", encoding="utf-8")
     assert main(["check", str(vault), "--select", "shared-title", "--no-cache", "--format", "json"]) == 0
     assert '"path": "Lonely.md"' in capsys.readouterr().out
-

@@ -7,7 +7,7 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from vaulttool.cli import main
+from vaulttool.commands.cli import main
 from vaulttool.rules import ALL_RULES, SCOPE_WORDS, SCOPES, describe, rule_named, rule_scope
 
 

@@ -12,9 +12,9 @@ from click.testing import CliRunner
 from jsonschema import Draft4Validator
 
 from tests.conftest import FIXTURES, REPO
-from vaulttool.cli import cli, main
+from vaulttool.commands.cli import cli, main
+from vaulttool.output.sarif import artifact_uri
 from vaulttool.rules import ALL_RULES
-from vaulttool.sarif import artifact_uri
 
 SCHEMA = json.loads((REPO / "tests" / "data" / "sarif-schema-2.1.0.json").read_text(encoding="utf-8"))
 # RFC 3986 relative-ref made of a path only: unreserved, sub-delims, ":" "@" "/" and %XX escapes

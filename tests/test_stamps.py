@@ -12,17 +12,18 @@ import pytest
 from click.testing import CliRunner
 
 from tests.test_cache import NOTES, make_vault
-from vaulttool import cache, lint, pool, stamps
-from vaulttool.cache import VaultCache, portable_location
-from vaulttool.cli import cli, main
-from vaulttool.formatters import format_json
-from vaulttool.lint import Options, check
+from vaulttool.commands.cli import cli, main
+from vaulttool.engine import lint
+from vaulttool.engine.lint import Options, check
+from vaulttool.files import stamps
+from vaulttool.incremental import cache, pool
+from vaulttool.incremental.cache import VaultCache, portable_location
+from vaulttool.output.formatters import format_json
 
 
 @pytest.fixture
 def vault(tmp_path: Path) -> Path:
     return make_vault(tmp_path / "first" / "vault")
-
 
 
 def fresh_checkout(vault: Path, where: Path) -> Path:

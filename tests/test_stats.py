@@ -8,7 +8,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from tests.conftest import FIXTURES, SAMPLE_VAULT
-from vaulttool.cli import cli
+from vaulttool.commands.cli import cli
 
 GRAPH = FIXTURES / "graph"
 

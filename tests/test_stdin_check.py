@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from tests.conftest import SAMPLE_VAULT, SEED
-from vaulttool.cli import cli
+from vaulttool.commands.cli import cli
 
 NOTE = "Python Concurrency Patterns.md"
 

@@ -14,9 +14,9 @@ from click.testing import CliRunner
 
 from tests.conftest import REPO
 from tests.test_cli import TOPICS
-from vaulttool.cli import cli, main
-from vaulttool.lint import check
-from vaulttool.writers import UnsafeName, create_files, safe_relpath
+from vaulttool.commands.cli import cli, main
+from vaulttool.engine.lint import check
+from vaulttool.files.writers import UnsafeName, create_files, safe_relpath
 
 SEED = "python-concurrency-patterns.md"
 

@@ -12,7 +12,7 @@ import pytest
 
 from tests.conftest import SAMPLE_VAULT
 from tests.test_cli import TOPICS
-from vaulttool.lint import check
+from vaulttool.engine.lint import check
 
 SEED_NAME = "Python Concurrency Patterns.md"
 TEMPLATE_RULES = {
@@ -37,9 +37,7 @@ def rules_in(vault: Path) -> Counter[str]:
 def test_raw_seed_reports_exactly_its_template_defects(seed_vault: Path) -> None:
     report = check(seed_vault)
     template = Counter(d.rule for d in report.diagnostics if d.rule in TEMPLATE_RULES | {"missing-moc"})
-    assert template == Counter(
-        {"mojibake": 1, "frontmatter-type": 1, "forbidden-content": 1, "missing-moc": 1}
-    )
+    assert template == Counter({"mojibake": 1, "frontmatter-type": 1, "forbidden-content": 1, "missing-moc": 1})
     by_rule = {d.rule: d for d in report.diagnostics}
     assert by_rule["frontmatter-type"].field == "tags"
     assert by_rule["frontmatter-type"].line == 3

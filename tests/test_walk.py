@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from vaulttool.models import Severity
-from vaulttool.vault import WalkResult, walk_vault
+from vaulttool.model.values import Severity
+from vaulttool.model.vault import WalkResult, walk_vault
 
 can_symlink = pytest.mark.skipif(sys.platform == "win32", reason="symlinks need privileges on Windows")
 can_fifo = pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs on this platform")

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from vaulttool.wikilinks import anchor_form, scan_body
+from vaulttool.model.wikilinks import anchor_form, scan_body
 
 
 def links(text: str) -> list[tuple[str, str, str, str | None, int, int]]:

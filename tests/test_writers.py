@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from vaulttool import writers
-from vaulttool.writers import Replacement, replace_files
+from vaulttool.files import writers
+from vaulttool.files.writers import Replacement, replace_files
 
 
 def test_replaces_atomically_and_keeps_the_mode(tmp_path: Path) -> None:

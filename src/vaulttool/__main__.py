@@ -1,5 +1,5 @@
 """``python -m vaulttool``."""
 
-from vaulttool.cli import run
+from vaulttool.commands.cli import run
 
 run()

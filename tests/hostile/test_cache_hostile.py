@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 
 from tests.hostile.harness import add_normal_note, run_once
-from vaulttool import cache
-from vaulttool.cache import VaultCache
-from vaulttool.pool import Entry, pack, parse_entries
-from vaulttool.records import NoteRecord
+from vaulttool.incremental import cache
+from vaulttool.incremental.cache import VaultCache
+from vaulttool.incremental.pool import Entry, pack, parse_entries
+from vaulttool.incremental.records import NoteRecord
 
 KEY = "key"
 STAMP = (10, 1, 1)  # written long before any run: the cache trusts it

@@ -30,7 +30,7 @@ from tests.hostile.harness import (
     snapshot,
     strict_json,
 )
-from vaulttool.formatters import escape_text, inert_line
+from vaulttool.output.formatters import escape_text, inert_line
 
 POSIX = pytest.mark.skipif(sys.platform == "win32", reason="POSIX file system features")
 

@@ -9,13 +9,13 @@ from typing import Any
 
 import pytest
 
-import vaulttool.lint
-import vaulttool.pool
+import vaulttool.engine.lint
+import vaulttool.incremental.pool
 from tests.hostile.harness import NORMAL_LINK, add_normal_note, assert_inert, diagnostics, run_cli, snapshot
-from vaulttool.cli import main
-from vaulttool.formatters import format_json, inert_line
-from vaulttool.lint import Report
-from vaulttool.models import Diagnostic, Severity
+from vaulttool.commands.cli import main
+from vaulttool.engine.lint import Report
+from vaulttool.model.values import Diagnostic, Severity
+from vaulttool.output.formatters import format_json, inert_line
 from vaulttool.rules import orphan_note
 
 
@@ -77,7 +77,7 @@ def test_permission_denied_for_real(vault: Path, tmp_path_factory: pytest.TempPa
 def test_files_vanishing_between_walk_and_read(
     vault: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    real_read = vaulttool.pool.read_note_stamped
+    real_read = vaulttool.incremental.pool.read_note_stamped
 
     def read_after_someone_deleted(root: str, path: str, max_bytes: int, content: bool = False) -> Any:
         if path == "gone.md":
@@ -88,7 +88,7 @@ def test_files_vanishing_between_walk_and_read(
             Path(root, "sub").write_text("now a file\n", encoding="utf-8")
         return real_read(root, path, max_bytes, content)
 
-    monkeypatch.setattr(vaulttool.pool, "read_note_stamped", read_after_someone_deleted)
+    monkeypatch.setattr(vaulttool.incremental.pool, "read_note_stamped", read_after_someone_deleted)
     code, found = check_json(vault, capsys)
     assert code == 1
     assert ("gone.md", 1, "unreadable-file", "file vanished while the vault was being checked") in found

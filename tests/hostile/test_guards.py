@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from vaulttool.notes import MAX_YAML_DEPTH, parse_note
+from vaulttool.model.notes import MAX_YAML_DEPTH, parse_note
 
 
 def parse(frontmatter: str) -> tuple[dict[str, Any] | None, list[tuple[int, str, str]]]:

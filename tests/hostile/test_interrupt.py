@@ -97,8 +97,8 @@ def test_ctrl_c_stops_a_cold_check_with_workers_at_once(tmp_path: Path, group: b
 def test_ctrl_c_is_exit_130_and_one_line(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from vaulttool import lint
-    from vaulttool.cli import main
+    from vaulttool.commands.cli import main
+    from vaulttool.engine import lint
 
     def interrupted(*args: object, **kwargs: object) -> object:
         raise KeyboardInterrupt
@@ -112,7 +112,7 @@ def test_ctrl_c_is_exit_130_and_one_line(
 
 
 def test_an_interrupted_cache_write_leaves_no_temporary_file(tmp_path: Path) -> None:
-    from vaulttool.cache import Output, VaultCache
+    from vaulttool.incremental.cache import Output, VaultCache
 
     def report() -> Iterator[str]:
         yield "A.md:1:1: error broken-link [[B]]\n"

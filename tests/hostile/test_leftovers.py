@@ -25,7 +25,7 @@ def then_killed(*args, **kwargs):
     real(*args, **kwargs)
     os.kill(os.getpid(), 9)
 setattr(os, function, then_killed)
-from vaulttool.cli import main
+from vaulttool.commands.cli import main
 main(sys.argv[2:])
 """
 

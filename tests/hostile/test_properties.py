@@ -10,13 +10,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.hostile.harness import assert_inert, strict_json
-from vaulttool.config import builtin_schema_dir
-from vaulttool.formatters import format_json, format_text
-from vaulttool.lint import Options, check
-from vaulttool.models import Note
-from vaulttool.notes import decode, parse_note
-from vaulttool.schema import load_schemas
-from vaulttool.wikilinks import scan_body
+from vaulttool.engine.lint import Options, check
+from vaulttool.model.config import builtin_schema_dir
+from vaulttool.model.notes import decode, parse_note
+from vaulttool.model.schema import load_schemas
+from vaulttool.model.values import Note
+from vaulttool.model.wikilinks import scan_body
+from vaulttool.output.formatters import format_json, format_text
 
 
 def limited(examples: int) -> settings:

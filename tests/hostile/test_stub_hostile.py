@@ -4,7 +4,7 @@ Interface under test: ``vaulttool stub --topics [--mocs] [--all] [--dry-run|--di
 [--date YYYY-MM-DD] [--dir FOLDER] VAULT``; exit 0 when it created (or had nothing to
 create), 1 when some topic could not be created (a diagnostic names the topic and the
 reason) or, under ``--check``, when something would be created. Skipped until
-``vaulttool.writers`` exists.
+``vaulttool.files.writers`` exists.
 """
 
 from __future__ import annotations
@@ -24,10 +24,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.hostile.harness import TIMEOUT, add_normal_note, assert_inert, cli_env, run_cli, run_once, snapshot
-from vaulttool.cli import main
-from vaulttool.vault import link_key
+from vaulttool.commands.cli import main
+from vaulttool.model.vault import link_key
 
-pytest.importorskip("vaulttool.writers")
+pytest.importorskip("vaulttool.files.writers")
 
 DATE = "2024-01-02"
 BAD_NAME_CHARS = set('*"\\/<>:|?#^[]')

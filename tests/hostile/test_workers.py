@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from tests.hostile.harness import cli_env
-from vaulttool import pool
-from vaulttool.vault import walk_vault
+from vaulttool.incremental import pool
+from vaulttool.model.vault import walk_vault
 
 linux_only = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads processes from /proc (Linux)")
 

@@ -2,7 +2,7 @@
 
 A rule module's docstring is its documentation (``vaulttool rules`` prints it as plain
 text). ``SCOPE`` says what the rule reads, and so what a re-run after some notes changed
-must check again (see :mod:`vaulttool.recheck`); the engine decides everything from it:
+must check again (see :mod:`vaulttool.incremental.recheck`); the engine decides everything from it:
 
 - ``"note"``: one note and the template schema it follows, nothing else. The module
   defines ``check_note(nc: NoteContext)``; it runs right after the note is parsed, and
@@ -24,6 +24,7 @@ import re
 from collections.abc import Iterable
 from types import ModuleType
 
+from vaulttool.model.suggest import did_you_mean
 from vaulttool.rules import (
     broken_anchor,
     broken_link,
@@ -44,7 +45,6 @@ from vaulttool.rules import (
     topics_mismatch,
     unreadable_file,
 )
-from vaulttool.suggest import did_you_mean
 
 ALL_RULES = (
     unreadable_file,

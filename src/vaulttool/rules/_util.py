@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from vaulttool.models import Diagnostic, Link, Note, Severity
+from vaulttool.model.values import Diagnostic, Link, Note, Severity
 
 if TYPE_CHECKING:
-    from vaulttool.lint import RuleContext
+    from vaulttool.engine.lint import RuleContext
 
 
 def link_text(link: Link) -> str:

@@ -21,13 +21,13 @@ import unicodedata
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from vaulttool.edits import Edit
-from vaulttool.models import Diagnostic, Fix, Link, Note, Severity
+from vaulttool.model.edits import Edit
+from vaulttool.model.values import Diagnostic, Fix, Link, Note, Severity
+from vaulttool.model.wikilinks import anchor_form
 from vaulttool.rules._util import link_diagnostic, link_text, written_link
-from vaulttool.wikilinks import anchor_form
 
 if TYPE_CHECKING:
-    from vaulttool.lint import RuleContext
+    from vaulttool.engine.lint import RuleContext
 
 ID = "broken-anchor"
 DEFAULT_SEVERITY = Severity.ERROR

@@ -19,13 +19,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from vaulttool.edits import Edit
-from vaulttool.models import Diagnostic, Fix, Link, Severity, note_name
+from vaulttool.model.edits import Edit
+from vaulttool.model.values import Diagnostic, Fix, Link, Severity, note_name
+from vaulttool.model.vault import AliasOwners, link_key
 from vaulttool.rules._util import link_diagnostic, link_text, written_link
-from vaulttool.vault import AliasOwners, link_key
 
 if TYPE_CHECKING:
-    from vaulttool.lint import RuleContext
+    from vaulttool.engine.lint import RuleContext
 
 ID = "broken-link"
 DEFAULT_SEVERITY = Severity.ERROR

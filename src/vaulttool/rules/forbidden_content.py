@@ -17,13 +17,13 @@ from collections.abc import Iterator, Sequence
 from itertools import filterfalse
 from typing import TYPE_CHECKING
 
-from vaulttool.edits import Edit
-from vaulttool.markdown import heading_words
-from vaulttool.models import Diagnostic, Fix, Note, Severity
+from vaulttool.model.edits import Edit
+from vaulttool.model.markdown import heading_words
+from vaulttool.model.values import Diagnostic, Fix, Note, Severity
 from vaulttool.rules._util import note_diagnostic
 
 if TYPE_CHECKING:
-    from vaulttool.notecheck import NoteContext
+    from vaulttool.engine.notecheck import NoteContext
 
 ID = "forbidden-content"
 DEFAULT_SEVERITY = Severity.ERROR

@@ -16,13 +16,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from vaulttool.fixes import quote_link_fix
-from vaulttool.models import Diagnostic, Severity
-from vaulttool.notes import unquoted_links
+from vaulttool.model.fixes import quote_link_fix
+from vaulttool.model.notes import unquoted_links
+from vaulttool.model.values import Diagnostic, Severity
 from vaulttool.rules._util import link_diagnostic
 
 if TYPE_CHECKING:
-    from vaulttool.notecheck import NoteContext
+    from vaulttool.engine.notecheck import NoteContext
 
 ID = "frontmatter-link-unquoted"
 DEFAULT_SEVERITY = Severity.WARNING

@@ -21,12 +21,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from vaulttool.fixes import created_date, insert_property_fix
-from vaulttool.models import Diagnostic, Severity
+from vaulttool.model.fixes import created_date, insert_property_fix
+from vaulttool.model.values import Diagnostic, Severity
 from vaulttool.rules._util import note_diagnostic
 
 if TYPE_CHECKING:
-    from vaulttool.notecheck import NoteContext
+    from vaulttool.engine.notecheck import NoteContext
 
 ID = "frontmatter-missing"
 DEFAULT_SEVERITY = Severity.ERROR

@@ -13,10 +13,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from vaulttool.models import Diagnostic, Severity
+from vaulttool.model.values import Diagnostic, Severity
 
 if TYPE_CHECKING:
-    from vaulttool.notecheck import NoteContext
+    from vaulttool.engine.notecheck import NoteContext
 
 ID = "frontmatter-syntax"
 DEFAULT_SEVERITY = Severity.ERROR

@@ -18,14 +18,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from vaulttool.fixes import comma_list_fix, replace_value_fix
-from vaulttool.models import Diagnostic, Fix, Note, Severity
-from vaulttool.notes import unquoted_links
+from vaulttool.model.fixes import comma_list_fix, replace_value_fix
+from vaulttool.model.notes import unquoted_links
+from vaulttool.model.values import Diagnostic, Fix, Note, Severity
 from vaulttool.rules._util import note_diagnostic, value_column
 
 if TYPE_CHECKING:
-    from vaulttool.notecheck import NoteContext
-    from vaulttool.schema import FieldProblem, FieldSpec
+    from vaulttool.engine.notecheck import NoteContext
+    from vaulttool.model.schema import FieldProblem, FieldSpec
 
 ID = "frontmatter-type"
 DEFAULT_SEVERITY = Severity.ERROR

@@ -15,15 +15,15 @@ from functools import lru_cache
 from itertools import chain
 from typing import TYPE_CHECKING, Any
 
-from vaulttool.markdown import word_set, words
-from vaulttool.models import Diagnostic, Note, Severity
-from vaulttool.notes import iter_strings
+from vaulttool.model.markdown import word_set, words
+from vaulttool.model.notes import iter_strings
+from vaulttool.model.schema import KeywordsSpec
+from vaulttool.model.template import keyword_list
+from vaulttool.model.values import Diagnostic, Note, Severity
 from vaulttool.rules._util import column_of, note_diagnostic
-from vaulttool.schema import KeywordsSpec
-from vaulttool.template import keyword_list
 
 if TYPE_CHECKING:
-    from vaulttool.notecheck import NoteContext
+    from vaulttool.engine.notecheck import NoteContext
 
 ID = "keyword-not-in-text"
 DEFAULT_SEVERITY = Severity.WARNING

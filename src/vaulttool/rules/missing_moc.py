@@ -14,11 +14,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from vaulttool.models import Diagnostic, Severity
+from vaulttool.model.values import Diagnostic, Severity
 from vaulttool.rules._util import link_diagnostic
 
 if TYPE_CHECKING:
-    from vaulttool.lint import RuleContext
+    from vaulttool.engine.lint import RuleContext
 
 ID = "missing-moc"
 DEFAULT_SEVERITY = Severity.ERROR

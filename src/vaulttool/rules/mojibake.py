@@ -16,13 +16,13 @@ from difflib import SequenceMatcher
 from itertools import chain, filterfalse
 from typing import TYPE_CHECKING
 
-from vaulttool.fixes import line_edits
-from vaulttool.markdown import looks_mojibake, repair_mojibake
-from vaulttool.models import Diagnostic, Fix, Note, Severity
+from vaulttool.model.fixes import line_edits
+from vaulttool.model.markdown import looks_mojibake, repair_mojibake
+from vaulttool.model.values import Diagnostic, Fix, Note, Severity
 from vaulttool.rules._util import note_diagnostic
 
 if TYPE_CHECKING:
-    from vaulttool.notecheck import NoteContext
+    from vaulttool.engine.notecheck import NoteContext
 
 ID = "mojibake"
 DEFAULT_SEVERITY = Severity.ERROR

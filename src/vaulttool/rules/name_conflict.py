@@ -12,11 +12,11 @@ import unicodedata
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from vaulttool.models import Diagnostic, Severity
+from vaulttool.model.values import Diagnostic, Severity
 from vaulttool.rules._util import note_diagnostic
 
 if TYPE_CHECKING:
-    from vaulttool.lint import RuleContext
+    from vaulttool.engine.lint import RuleContext
 
 ID = "name-conflict"
 DEFAULT_SEVERITY = Severity.WARNING

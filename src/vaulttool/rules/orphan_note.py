@@ -9,11 +9,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from vaulttool.graph import orphan_notes
-from vaulttool.models import Diagnostic, Severity
+from vaulttool.model.graph import orphan_notes
+from vaulttool.model.values import Diagnostic, Severity
 
 if TYPE_CHECKING:
-    from vaulttool.lint import RuleContext
+    from vaulttool.engine.lint import RuleContext
 
 ID = "orphan-note"
 DEFAULT_SEVERITY = Severity.INFO

@@ -11,13 +11,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from vaulttool.markdown import paragraphs
-from vaulttool.models import Diagnostic, Severity
+from vaulttool.model.markdown import paragraphs
+from vaulttool.model.template import has_topics_table
+from vaulttool.model.values import Diagnostic, Severity
 from vaulttool.rules._util import note_diagnostic
-from vaulttool.template import has_topics_table
 
 if TYPE_CHECKING:
-    from vaulttool.notecheck import NoteContext
+    from vaulttool.engine.notecheck import NoteContext
 
 ID = "section-missing"
 DEFAULT_SEVERITY = Severity.ERROR

@@ -11,13 +11,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from vaulttool.models import Diagnostic, Severity
+from vaulttool.model.template import frontmatter_list
+from vaulttool.model.values import Diagnostic, Severity
+from vaulttool.model.vault import link_key
 from vaulttool.rules._util import note_diagnostic
-from vaulttool.template import frontmatter_list
-from vaulttool.vault import link_key
 
 if TYPE_CHECKING:
-    from vaulttool.notecheck import NoteContext
+    from vaulttool.engine.notecheck import NoteContext
 
 ID = "topics-mismatch"
 DEFAULT_SEVERITY = Severity.ERROR

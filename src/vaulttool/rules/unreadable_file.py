@@ -12,10 +12,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from vaulttool.models import Diagnostic, Severity
+from vaulttool.model.values import Diagnostic, Severity
 
 if TYPE_CHECKING:
-    from vaulttool.lint import RuleContext
+    from vaulttool.engine.lint import RuleContext
 
 ID = "unreadable-file"
 DEFAULT_SEVERITY = Severity.ERROR

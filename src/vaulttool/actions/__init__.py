@@ -1,0 +1,1 @@
+"""What changes a vault: fixes applied, notes moved, stub notes created."""

@@ -1,0 +1,1 @@
+"""The engine: load a vault, run the rules over it, and return a report."""

@@ -1,0 +1,1 @@
+"""Incremental checking: the cache between runs, the worker pool and re-checking what changed."""

@@ -1,0 +1,1 @@
+"""The vault model: notes, links, markdown structure, resolution, configuration and template schemas."""

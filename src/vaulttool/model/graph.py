@@ -1,0 +1,236 @@
+"""The vault's link graph; the only module that imports networkx.
+
+A ``MultiDiGraph`` with one edge per link occurrence (``kind``: body, embed or
+frontmatter; ``line``). Existing files are nodes keyed by their vault-relative path
+(``exists=True``, ``kind`` note or attachment); unresolved targets are nodes keyed by the
+link text first seen for them (``exists=False``, ``kind`` missing), so ``[[Foo]]`` and
+``[[foo]]`` share one missing node.
+
+networkx is imported only when a :class:`LinkGraph` is built: ``check`` answers its own
+graph queries (orphans) from the resolved links directly, without building the graph.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from functools import partial
+from itertools import compress, repeat
+from operator import attrgetter, is_, itemgetter
+from typing import TYPE_CHECKING, Any, NamedTuple, cast
+
+from vaulttool.model.values import Link, Note
+from vaulttool.model.vault import VaultIndex, link_key
+
+if TYPE_CHECKING:
+    import networkx as nx
+
+EDGE_KIND = {"wiki": "body", "markdown": "body", "embed": "embed", "frontmatter": "frontmatter"}
+
+
+class ResolvedLink(NamedTuple):
+    """A link together with the vault path it resolves to (None when it resolves to nothing).
+
+    A named tuple, like :class:`Link`: there is one per link of the vault.
+    """
+
+    source: str
+    link: Link
+    resolved: str | None
+
+
+_new_resolved = cast("Callable[[tuple[str, Link, str | None]], ResolvedLink]", partial(tuple.__new__, ResolvedLink))
+_RESOLVED, _LINK_SUBPATH = itemgetter(2), attrgetter("subpath")
+
+
+Targets = tuple["str | None", ...]  # what each link of a note resolves to, in order (None: nothing)
+
+
+class LinkResolver:
+    """Resolves the links of one note at a time, remembering answers from note to note."""
+
+    def __init__(self, index: VaultIndex) -> None:
+        """Resolve against the files of ``index``."""
+        self._resolve = index.resolver()
+
+    def targets(self, path: str, note: Note, known: Targets | None = None) -> Targets:
+        """What each link of ``note`` (at ``path``) resolves to, in order.
+
+        ``known`` is what they resolved to before, for a note and vault files unchanged
+        since; it is used when it still fits.
+        """
+        if known is not None and len(known) == len(note.links):
+            return known
+        resolve = self._resolve
+        return tuple([resolve(link.target, path) for link in note.links])
+
+    def links(self, path: str, note: Note, known: Targets | None = None) -> list[ResolvedLink]:
+        """The links of ``note`` (at ``path``) with what each resolves to (see :meth:`targets`)."""
+        return resolved_links(path, note.links, self.targets(path, note, known))
+
+
+def resolved_links(path: str, links: Sequence[Link], found: Targets) -> list[ResolvedLink]:
+    """The links of the note at ``path`` paired with what they resolve to (``found``)."""
+    return list(map(_new_resolved, zip(repeat(path), links, found)))
+
+
+LinkParts = tuple[Sequence[ResolvedLink], Sequence[ResolvedLink]]  # a note's unresolved and anchored links
+_NO_PARTS: LinkParts = ((), ())
+
+
+def link_parts(path: str, links: Sequence[Link], found: Targets) -> LinkParts:
+    """The links of the note at ``path`` that resolve to nothing, and those that resolve and
+    carry a ``#subpath`` (``found``: what each resolves to); the only links checks look at one by one."""
+    if None not in found and not any(map(_LINK_SUBPATH, links)):
+        return _NO_PARTS
+    items = resolved_links(path, links, found)
+    return unresolved_links(items), anchored_links(items)
+
+
+def targets(links: Iterable[ResolvedLink]) -> Targets:
+    """What each of ``links`` resolves to, in order."""
+    return tuple(map(_RESOLVED, links))
+
+
+class LinkGraph:
+    """Queries over the vault graph: backlinks, orphans, unresolved targets."""
+
+    def __init__(self, notes: Iterable[str], attachments: Iterable[str], links: Iterable[ResolvedLink]) -> None:
+        import networkx as nx
+
+        graph: nx.MultiDiGraph[str] = nx.MultiDiGraph()
+        graph.add_nodes_from(notes, exists=True, kind="note")
+        graph.add_nodes_from(attachments, exists=True, kind="attachment")
+        missing: dict[str, str] = {}
+        edges = []
+        for item in links:
+            target = item.resolved
+            if target is None:
+                if not item.link.target:
+                    continue
+                key = link_key(item.link.target)
+                key = key.removesuffix(".md")  # [[Nowhere]] and [[Nowhere.md]] miss the same note
+                target = missing.get(key)
+                if target is None:
+                    target = item.link.target
+                    while target in graph:
+                        target = f"{target} (missing)"
+                    missing[key] = target
+                    graph.add_node(target, exists=False, kind="missing")
+            edges.append((item.source, target, {"kind": EDGE_KIND[item.link.kind], "line": item.link.line}))
+        graph.add_edges_from(edges)
+        self.graph = graph
+
+    def backlinks(self, path: str) -> list[str]:
+        """Distinct other files linking to ``path``, sorted."""
+        return sorted({src for src in self.graph.predecessors(path) if src != path})
+
+    def orphans(self) -> Iterator[str]:
+        """Existing notes that no other file links to, in path order."""
+        graph = self.graph
+        for node in sorted(graph.nodes):
+            if graph.nodes[node]["kind"] == "note" and all(src == node for src in graph.predecessors(node)):
+                yield node
+
+    def unresolved(self) -> list[str]:
+        """Missing targets (link text as first written), sorted."""
+        return sorted(n for n, d in self.graph.nodes(data=True) if not d["exists"])
+
+    def sources_of(self, target: str) -> list[str]:
+        """Distinct files that link to node ``target`` (existing path or missing link text), sorted."""
+        return sorted(set(self.graph.predecessors(target)))
+
+    def kind(self, node: str) -> str:
+        """The kind of ``node``: note, attachment or missing."""
+        return str(self.graph.nodes[node]["kind"])
+
+    def links(self) -> Iterator[tuple[str, str, str, int]]:
+        """Every link occurrence as ``(source, target, kind, line)``, in insertion order."""
+        for source, target, data in self.graph.edges(data=True):
+            yield source, target, data["kind"], data["line"]
+
+    def find_missing(self, text: str) -> str | None:
+        """The missing node whose link text matches ``text`` the way links match, or None."""
+        key = link_key(text)
+        return next((n for n in self.unresolved() if link_key(n) == key), None)
+
+    def within(self, start: str, depth: int, nodes: Collection[str]) -> set[str]:
+        """Nodes of ``nodes`` at most ``depth`` links from ``start``, links followed both ways."""
+        import networkx as nx
+
+        view = self.graph.subgraph(nodes).to_undirected(as_view=True)
+        return set(nx.single_source_shortest_path_length(view, start, cutoff=depth))
+
+    def dead_ends(self) -> Iterator[str]:
+        """Notes with no link to another file that exists, in path order: links to missing targets
+        and to the note itself lead nowhere."""
+        graph, nodes = self.graph, self.graph.nodes
+        for node in sorted(graph.nodes):
+            if nodes[node]["kind"] == "note" and all(
+                dst == node or not nodes[dst]["exists"] for dst in graph.successors(node)
+            ):
+                yield node
+
+    def note_components(self) -> list[int]:
+        """Sizes of the weakly connected components of the notes (links between notes only), largest first."""
+        import networkx as nx
+
+        notes = [n for n, data in self.graph.nodes(data=True) if data["kind"] == "note"]
+        return sorted((len(c) for c in nx.weakly_connected_components(self.graph.subgraph(notes))), reverse=True)
+
+
+# Characters XML 1.0 cannot hold (controls other than tab and newlines, lone surrogates, U+FFFE/U+FFFF)
+_XML_INVALID_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+XML_FORMATS = ("graphml", "gexf")
+
+
+def _xml_safe(value: Any) -> Any:
+    return _XML_INVALID_RE.sub("\ufffd", value) if isinstance(value, str) else value
+
+
+def export_xml(
+    fmt: str, nodes: Iterable[tuple[str, Mapping[str, Any]]], edges: Iterable[tuple[str, str, Mapping[str, Any]]]
+) -> str:
+    """GraphML or GEXF text (networkx's writers) for a directed multigraph given as plain records.
+
+    Attribute values must be str, int, float or bool. Characters XML cannot hold become
+    U+FFFD, so the document always parses; edges get ids in the order given.
+    """
+    import networkx as nx
+
+    graph: nx.MultiDiGraph[str] = nx.MultiDiGraph()
+    for node, attrs in nodes:
+        graph.add_node(_xml_safe(node), **{k: _xml_safe(v) for k, v in attrs.items()})
+    for key, (source, target, attrs) in enumerate(edges):
+        graph.add_edge(_xml_safe(source), _xml_safe(target), key=key, **{k: _xml_safe(v) for k, v in attrs.items()})
+    if fmt == "graphml":
+        lines = nx.generate_graphml(graph)
+    elif fmt == "gexf":
+        lines = nx.generate_gexf(graph)
+    else:
+        raise ValueError(f"not an XML graph format: {fmt}")
+    return "\n".join(lines) + "\n"
+
+
+def orphan_notes(notes: Iterable[str], linked: Collection[str]) -> list[str]:
+    """Notes that no other file links to (``linked``: the files some other file links to), sorted.
+
+    ``LinkGraph.orphans`` without building the graph.
+    """
+    return sorted(path for path in notes if path not in linked)
+
+
+# The filters below run over every link of the vault on every check; they are written
+# with map and compress so that no Python code runs per link.
+_SUBPATH = attrgetter("link.subpath")
+_IS_NONE = partial(is_, None)
+
+
+def unresolved_links(links: Sequence[ResolvedLink]) -> list[ResolvedLink]:
+    """The links that resolve to nothing, in order."""
+    return list(compress(links, map(_IS_NONE, map(_RESOLVED, links))))
+
+
+def anchored_links(links: Sequence[ResolvedLink]) -> list[ResolvedLink]:
+    """The links that resolve and carry a ``#subpath``, in order."""
+    return [item for item in compress(links, map(_SUBPATH, links)) if item.resolved is not None]

@@ -1,0 +1,211 @@
+"""Body structure of a parsed note: sections, paragraphs, tables and words, with file lines.
+
+Built on :class:`~vaulttool.model.values.Note` (headings and code lines already found by the
+scanner); nothing here re-reads a file.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from itertools import filterfalse
+
+from vaulttool.model.values import Heading, Note
+from vaulttool.model.wikilinks import WIKI_RE, split_wiki
+
+_WORD_RE = re.compile(r"[^\W_]+")
+# a cp1252/latin-1 lead byte followed by a continuation-looking character: cheap mojibake hint
+_MOJIBAKE_HINT_RE = re.compile("[\u00c2-\u00f4][\u0080-\u00bf\u0152-\u0192\u02c6-\u02dc\u2013-\u2122]")
+_DELIMITER_CELL_RE = re.compile(r"\s*:?-+:?\s*")
+# a wiki link with a ``|`` inside: a row holding one is split the careful way
+_PIPED_WIKI_RE = re.compile(r"\[\[[^\[\]\n]*\|[^\[\]\n]*\]\]")
+# what the careful split looks at: an escaped character, a bracket opening or closing ``[[``/``]]``, a bar
+_CELL_MARK_RE = re.compile(r"\\.|\[(?=\[)|\](?=\])|\|", re.DOTALL)
+# ASCII letters lowercased and digits kept, other ASCII made a space, UTF-8 sequences (bytes >= 128) kept
+_WORD_BYTES = bytes(
+    c + 32 if 65 <= c <= 90 else c if 48 <= c <= 57 or 97 <= c <= 122 or c >= 128 else 32 for c in range(256)
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Section:
+    """A heading and the body lines up to the next heading of the same or a higher level."""
+
+    heading: Heading
+    start: int  # first file line after the heading
+    end: int  # last file line of the section (inclusive)
+
+
+@dataclass(frozen=True, slots=True)
+class TableRow:
+    """One body row of a Markdown table: its file line and cell texts (``\\|`` kept escaped)."""
+
+    line: int
+    cells: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Table:
+    """A pipe table: header cells and body rows."""
+
+    line: int
+    header: tuple[str, ...]
+    rows: tuple[TableRow, ...]
+
+
+def looks_mojibake(text: str) -> bool:
+    """Cheap first test for double-encoded UTF-8 (a cp1252 lead character and a continuation)."""
+    return _MOJIBAKE_HINT_RE.search(text) is not None
+
+
+def repair_mojibake(text: str) -> str:
+    """Undo double-encoded UTF-8 in ``text`` when it shows the signs of it (ftfy), else return it."""
+    if not looks_mojibake(text):
+        return text
+    import ftfy
+
+    return ftfy.fix_encoding(text)
+
+
+def words(text: str) -> list[str]:
+    """Casefolded words of ``text``: runs of letters and digits (emoji and punctuation dropped)."""
+    return _WORD_RE.findall(text.casefold())
+
+
+def word_set(lines: Iterable[str]) -> set[str]:
+    """The distinct :func:`words` of ``lines``.
+
+    Cut with a byte table and ``split`` (casefolding ASCII is lowercasing, and every other
+    ASCII character ends a word); only the few pieces holding other characters meet the regex.
+    """
+    data = "\n".join(lines).encode("utf-8", "surrogatepass").translate(_WORD_BYTES)
+    found = set(data.decode("utf-8", "surrogatepass").split())
+    mixed = set(filterfalse(str.isascii, found))
+    found -= mixed
+    for piece in mixed:
+        found.update(words(piece))
+    return found
+
+
+@lru_cache(maxsize=8192)
+def heading_words(text: str) -> tuple[str, ...]:
+    """The words a heading is matched by: mojibake repaired, emoji and markup ignored."""
+    return tuple(words(repair_mojibake(text)))
+
+
+def section_ends(headings: Sequence[Heading], last: int) -> list[int]:
+    """The last line of each heading's section: the line before the next heading of its
+    level or higher, else ``last``."""
+    ends = [last] * len(headings)
+    open_: list[int] = []  # indexes of headings whose section is still open, levels increasing
+    for i, head in enumerate(headings):
+        while open_ and headings[open_[-1]].level >= head.level:
+            ends[open_.pop()] = head.line - 1
+        open_.append(i)
+    return ends
+
+
+def sections(note: Note) -> list[Section]:
+    """Every heading with the span of lines it governs."""
+    ends = section_ends(note.headings, note.body_line + len(note.lines) - 1)
+    return [Section(head, head.line + 1, end) for head, end in zip(note.headings, ends, strict=True)]
+
+
+def section_at(note: Note, index: int) -> Section:
+    """The section of the note's heading number ``index``, as :func:`sections` has it."""
+    head = note.headings[index]
+    later = (h.line - 1 for h in note.headings[index + 1 :] if h.level <= head.level)
+    return Section(head, head.line + 1, next(later, note.body_line + len(note.lines) - 1))
+
+
+def paragraphs(note: Note, start: int, end: int) -> Iterator[tuple[int, str]]:
+    """(first line, text) of each paragraph between file lines ``start`` and ``end``, code skipped.
+
+    Paragraphs stop at blank lines and headings; their lines are joined with spaces.
+    """
+    current: list[str] = []
+    first = 0
+    heading_lines = {h.line for h in note.headings}
+    span = note.lines[start - note.body_line : end - note.body_line + 1]
+    for line, text in enumerate(span, start):
+        if not text.strip() or line in note.code_lines or line in heading_lines:
+            if current:
+                yield first, " ".join(current)
+                current = []
+            continue
+        if not current:
+            first = line
+        current.append(text.strip())
+    if current:
+        yield first, " ".join(current)
+
+
+def split_cells(row: str) -> tuple[str, ...]:
+    """Cells of a table row: split on ``|`` that is neither escaped nor inside ``[[...]]``."""
+    text = row.strip()
+    if text.startswith("|"):
+        text = text[1:]
+    if text.endswith("|") and not text.endswith("\\|"):
+        text = text[:-1]
+    if "\\" not in text and ("[[" not in text or not _PIPED_WIKI_RE.search(text)):
+        return tuple(map(str.strip, text.split("|")))
+    cells: list[str] = []
+    start = depth = 0
+    for m in _CELL_MARK_RE.finditer(text):
+        mark = m.group()
+        if mark == "[":
+            depth += 1
+        elif mark == "]" and depth:
+            depth -= 1
+        elif mark == "|" and not depth:
+            cells.append(text[start : m.start()].strip())
+            start = m.end()
+    cells.append(text[start:].strip())
+    return tuple(cells)
+
+
+def tables(note: Note, start: int, end: int) -> Iterator[Table]:
+    """Pipe tables (header row, delimiter row, body rows) between file lines ``start`` and ``end``, in order."""
+    lines = note.lines[start - note.body_line : end - note.body_line + 1]
+    for first, stop in _table_spans(note, start, lines):
+        rows = tuple(TableRow(start + i, split_cells(lines[i])) for i in range(first + 2, stop))
+        yield Table(start + first, split_cells(lines[first]), rows)
+
+
+def has_table(note: Note, start: int, end: int) -> bool:
+    """True when :func:`tables` finds a table between file lines ``start`` and ``end`` (no cell is split)."""
+    lines = note.lines[start - note.body_line : end - note.body_line + 1]
+    return next(_table_spans(note, start, lines), None) is not None
+
+
+def _table_spans(note: Note, start: int, lines: Sequence[str]) -> Iterator[tuple[int, int]]:
+    """(header, end) indexes into ``lines`` (file lines from ``start``) of each table, end exclusive."""
+    i = 0
+    while i < len(lines) - 1:
+        if "|" in lines[i] and start + i not in note.code_lines and _is_delimiter(lines[i + 1]):
+            j = i + 2
+            while j < len(lines) and "|" in lines[j] and lines[j].strip():
+                j += 1
+            yield i, j
+            i = j
+        else:
+            i += 1
+
+
+def _is_delimiter(row: str) -> bool:
+    cells = split_cells(row)
+    return "-" in row and all(_DELIMITER_CELL_RE.fullmatch(c) for c in cells)
+
+
+def cell_links(cell: str) -> list[tuple[str, str | None]]:
+    """(target, alias) of each wiki link in a table cell (``\\|`` alias form included)."""
+    out = []
+    for m in WIKI_RE.finditer(cell):
+        if m.group(1):
+            continue
+        target, _subpath, alias, _raw = split_wiki(m.group(2))
+        if target:
+            out.append((target, alias))
+    return out

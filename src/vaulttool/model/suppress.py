@@ -1,0 +1,86 @@
+"""Per-note suppression, the way markdownlint users expect it.
+
+- frontmatter ``vaulttool: {ignore: [rule, ...]}`` (or ``ignore: all``) silences rules for
+  the whole note;
+- ``<!-- vaulttool-disable RULE ... -->`` / ``<!-- vaulttool-enable RULE ... -->`` silence
+  the rules (all rules when none is named) for the lines between them;
+- ``<!-- vaulttool-disable-next-line RULE ... -->`` silences the following line.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from vaulttool.model.values import Note
+
+_COMMENT_RE = re.compile(r"<!--\s*vaulttool-(disable-next-line|disable|enable)((?:\s+[\w-]+)*)\s*-->")
+ALL = "*"
+
+
+@dataclass(frozen=True)
+class Suppressions:
+    """Which rules are silenced in a note, and on which lines."""
+
+    whole_note: frozenset[str] = frozenset()
+    spans: tuple[tuple[str, int, int], ...] = field(default_factory=tuple)
+
+    @classmethod
+    def of(cls, note: Note) -> Suppressions:
+        """Read a note's suppression settings and comments."""
+        settings = (note.frontmatter or {}).get("vaulttool")
+        ignored: set[str] = set()
+        if isinstance(settings, dict):
+            value = settings.get("ignore")
+            if value == "all":
+                ignored.add(ALL)
+            elif isinstance(value, list):
+                ignored.update(str(v) for v in value)
+            elif isinstance(value, str):
+                ignored.add(value)
+        spans: list[tuple[str, int, int]] = []
+        open_at: dict[str, int] = {}
+        end = note.body_line + len(note.lines)
+        for i, text in enumerate(note.lines):
+            if "vaulttool-" not in text:
+                continue
+            line = note.body_line + i
+            for m in _COMMENT_RE.finditer(text):
+                rules = m.group(2).split() or [ALL]
+                for rule in rules:
+                    if m.group(1) == "disable-next-line":
+                        spans.append((rule, line + 1, line + 1))
+                    elif m.group(1) == "disable":
+                        open_at.setdefault(rule, line)
+                    elif rule in open_at:
+                        spans.append((rule, open_at.pop(rule), line))
+        spans.extend((rule, start, end) for rule, start in open_at.items())
+        return cls(frozenset(ignored), tuple(spans))
+
+    @cached_property
+    def _by_rule(self) -> dict[str, tuple[list[int], list[int]]]:
+        """Per rule: span starts in order, and the furthest end reached by any span up to each."""
+        grouped: dict[str, list[tuple[int, int]]] = {}
+        for rule, start, end in self.spans:
+            grouped.setdefault(rule, []).append((start, end))
+        index: dict[str, tuple[list[int], list[int]]] = {}
+        for rule, spans in grouped.items():
+            spans.sort()
+            reach: list[int] = []
+            for _, end in spans:
+                reach.append(max(end, reach[-1]) if reach else end)
+            index[rule] = ([start for start, _ in spans], reach)
+        return index
+
+    def hides(self, rule: str, line: int) -> bool:
+        """Whether a diagnostic of ``rule`` on ``line`` is silenced (a lookup, not a scan of every span)."""
+        if ALL in self.whole_note or rule in self.whole_note:
+            return True
+        for key in (rule, ALL):
+            starts, reach = self._by_rule.get(key, ((), ()))
+            i = bisect_right(starts, line) - 1
+            if i >= 0 and reach[i] >= line:
+                return True
+        return False

@@ -1,0 +1,141 @@
+"""Frozen value types shared by every stage of the pipeline.
+
+Positions are 1-based; columns count characters (not bytes) from the start of the
+line in the file as written, frontmatter lines included.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any, Literal, NamedTuple
+
+from vaulttool.model.edits import Edit
+
+LinkKind = Literal["wiki", "embed", "markdown", "frontmatter"]
+
+
+class Severity(str, Enum):
+    """How much a diagnostic matters; the engine stamps it from the configuration."""
+
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+    @property
+    def rank(self) -> int:
+        """Sort key: errors first."""
+        return {"error": 0, "warning": 1, "info": 2}[self.value]
+
+
+class Link(NamedTuple):
+    """One link occurrence in a note.
+
+    ``target`` is the path part (alias, subpath and markdown percent-encoding removed,
+    ``\\|`` unescaped, whitespace trimmed); ``subpath`` is what followed the first ``#``
+    (``"Heading"``, ``"H1#H2"``, ``"^block-id"``, ``"page=3"``), or ``""``;
+    ``raw`` is the link as written before any ``|``, subpath included.
+
+    A named tuple rather than a dataclass: a large vault holds a million links, and a
+    tuple is built several times faster, and caches and crosses processes as plain data.
+    """
+
+    kind: LinkKind
+    target: str
+    subpath: str
+    alias: str | None
+    raw: str
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    field: str | None = None
+
+    @property
+    def is_embed(self) -> bool:
+        """True for ``![[...]]`` embeds."""
+        return self.kind == "embed"
+
+
+class Heading(NamedTuple):
+    """A Markdown ATX heading: level 1-6, text as written, anchor in normalised form.
+
+    A named tuple, like :class:`Link`: every note has several.
+    """
+
+    level: int
+    text: str
+    anchor: str
+    line: int
+
+
+class Fix(NamedTuple):
+    """How to repair a diagnostic: edits to its note, whether they are safe, and what they do.
+
+    A safe fix keeps the note's meaning (``--fix`` applies it); an unsafe one may change it
+    or remove text (applied only with ``--unsafe-fixes``). ``message`` says what it does,
+    in the imperative ("Make 'tags' a YAML list").
+    """
+
+    edits: tuple[Edit, ...]
+    safe: bool
+    message: str
+
+
+class Diagnostic(NamedTuple):
+    """One problem found in one file (the unit every formatter prints).
+
+    A named tuple, like :class:`Link`: a large vault can have tens of thousands, and a
+    re-run rebuilds them from the cache.
+    """
+
+    path: str
+    line: int
+    column: int
+    rule: str
+    severity: Severity
+    message: str
+    end_line: int | None = None
+    end_column: int | None = None
+    target: str | None = None
+    field: str | None = None
+    fix: Fix | None = None
+
+    def sort_key(self) -> tuple[str, int, int, str, str]:
+        """Deterministic order: path, line, column, rule, message."""
+        return (self.path, self.line, self.column, self.rule, self.message)
+
+
+@dataclass(frozen=True, slots=True)
+class Note:
+    """One Markdown file parsed once, with every position kept.
+
+    ``frontmatter`` is ``None`` when the note has no frontmatter block or it could not
+    be parsed (see ``problems``). ``body_line`` is the 1-based file line where the body
+    starts. ``lines`` holds the body's lines (newlines normalised to ``\\n``); in a
+    checked vault it reads them from the note's file on demand (see ``notes.BodyLines``).
+    """
+
+    path: str
+    frontmatter: dict[str, Any] | None
+    fm_key_lines: dict[str, int]
+    body_line: int
+    lines: Sequence[str]
+    headings: tuple[Heading, ...]
+    block_ids: frozenset[str]
+    links: tuple[Link, ...]
+    problems: tuple[Diagnostic, ...] = ()
+    raw_frontmatter: str | None = None
+    code_lines: frozenset[int] = field(default_factory=frozenset)
+
+    @property
+    def name(self) -> str:
+        """The note's name as Obsidian shows it: file name without ``.md``."""
+        return note_name(self.path)
+
+
+def note_name(path: str) -> str:
+    """The name Obsidian shows for the note at ``path``: its file name without ``.md``."""
+    base = path.rsplit("/", 1)[-1]
+    return base[:-3] if base.lower().endswith(".md") else base

@@ -1,0 +1,453 @@
+"""The link scanner: links, headings and block ids of a note body, positions kept.
+
+One pass over the lines. Fenced code blocks (also inside quotes and callouts, and under
+list items), indented code blocks, code spans, ``%% comments %%``, ``<!-- html comments -->``
+and ``$math$`` / ``$$math$$`` are masked first; links found in a masked stretch are not
+links (as in Obsidian). Inline ``$`` math stays on its line; ``$$`` math may span lines of
+one paragraph, and a ``$$`` nothing closes in its paragraph is text. Every regular
+expression here is linear in the length of the line: character classes exclude the
+brackets that close them, and searches for closing delimiters are answered from positions
+collected once per line (or, for ``$$``, once per note).
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_left, bisect_right
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache, partial
+from itertools import accumulate
+from operator import add, itemgetter
+from sys import intern
+from typing import Any, cast
+from urllib.parse import unquote
+
+from vaulttool.model.values import Heading, Link
+
+_WIKI = r"\[\[([^\[\]\n]*)\]\]"
+_MD_LINK = (
+    r"\[([^\[\]\n]*)\]\("
+    r"(?:<([^<>\n]*)>|([^\s()<>]*(?:\([^\s()]*\)[^\s()<>]*)*))"
+    r"(?:[ \t]+(?:\"[^\"\n]*\"|'[^'\n]*'))?[ \t]*\)"
+)
+WIKI_RE = re.compile("(!?)" + _WIKI)
+MD_LINK_RE = re.compile("(!?)" + _MD_LINK)
+# The scanner's forms start with a literal bracket, which the regex engine finds several
+# times faster than an optional "!"; the scanner looks at the character before instead.
+_WIKI_SCAN_RE = re.compile(_WIKI)
+_MD_LINK_SCAN_RE = re.compile(_MD_LINK)
+_SCHEME_RE = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:")
+_INLINE_RE = re.compile(r"\\[^\sA-Za-z0-9]|`+|%%|\$\$?|<!--")
+_BACKTICKS_RE = re.compile(r"`+")
+_MATH_CLOSE_RE = re.compile(r"(?<=[^\s$])\$(?![\d$])")
+_FENCE_RE = re.compile(r" {0,3}(`{3,}|~{3,})(.*)")
+_ATX_OPEN_RE = re.compile(r" {0,3}(#{1,6})(?=[ \t]|$)")
+_SETEXT_RE = re.compile(r" {0,3}(=+|-+)[ \t]*$")
+_LIST_RE = re.compile(r"[ \t]*(?:[-+*]|\d{1,9}[.)])(?:[ \t]|$)")
+_BLOCK_ID_RE = re.compile(r"(?:^|(?<=\s)|(?<=\]\]))\^([A-Za-z0-9\-]+)[ \t]*$")
+# the characters Obsidian's heading sanitiser turns into spaces, and white space: runs become one space
+_ANCHOR_SPACE_RE = re.compile(r"[!\"#$%&()*+,.:;<=>?@^`{|}~/\[\]\\\s]+")
+_CLOSERS = {"%%": "%%", "$$": "$$", "<!--": "-->"}
+
+
+@dataclass(frozen=True, slots=True)
+class BodyScan:
+    """What the scanner found in a body: links, headings, block ids, code lines."""
+
+    links: tuple[Link, ...]
+    headings: tuple[Heading, ...]
+    block_ids: frozenset[str]
+    code_lines: frozenset[int]
+
+
+@lru_cache(maxsize=1 << 16)
+def anchor_form(text: str) -> str:
+    """Normalise heading or subpath text the way Obsidian compares them.
+
+    As Obsidian's heading sanitiser does: each of ``!"#$%&()*+,.:;<=>?@^`{|}~/[]\\``
+    becomes a space (``-``, ``_`` and ``'`` stay), runs of white space collapse to one
+    space, the ends are trimmed; then case is folded. The text is taken as written, so a
+    ``[[Page#Part|shown]]`` in a heading keeps the page, the part and the shown words.
+    """
+    return _ANCHOR_SPACE_RE.sub(" ", text).strip().casefold()
+
+
+def _atx_text(rest: str) -> str:
+    """The text of an ATX heading from what follows its ``#`` run: an optional closing
+    ``#`` sequence (preceded by a space, or alone) and surrounding whitespace removed.
+
+    String methods rather than a regular expression, so long runs of spaces stay linear.
+    """
+    text = rest.strip(" \t")
+    unclosed = text.rstrip("#")
+    if not unclosed or unclosed[-1] in " \t":
+        text = unclosed
+    return text.strip()
+
+
+def split_wiki(inner: str) -> tuple[str, str, str | None, str]:
+    """Split the inside of ``[[...]]`` into (target, subpath, alias, raw).
+
+    ``\\|`` (the table form) is unescaped first; raw is what stands before the ``|``.
+    The strings are interned (a vault links the same few names many times over), and
+    raw is the same string as the target when there is no subpath.
+    """
+    if "\\|" in inner:
+        inner = inner.replace("\\|", "|")
+    raw, bar, alias = inner.partition("|")
+    path, hashmark, subpath = raw.partition("#")
+    target = intern(path.strip())
+    shown = intern(alias) if bar else None
+    if not hashmark:
+        return target, "", shown, target
+    return target, intern(subpath.strip()), shown, intern(raw.strip())
+
+
+def split_markdown_dest(dest: str) -> tuple[str, str] | None:
+    """Split a markdown link destination into (target, subpath), percent-decoded.
+
+    Returns None for external links (``https:``, ``mailto:``, ``obsidian:``...) and for
+    empty destinations.
+    """
+    if not dest or _SCHEME_RE.match(dest) or dest.startswith("//"):
+        return None
+    path, _, fragment = dest.partition("#")
+    return intern(_unquote(path).strip()), intern(_unquote(fragment).strip())
+
+
+def _unquote(text: str) -> str:
+    """``urllib.parse.unquote``, with the common case (only ``%20``) done without it."""
+    if "%" not in text:
+        return text
+    if text.count("%") == text.count("%20"):
+        return text.replace("%20", " ")
+    return unquote(text)
+
+
+class _LineMask:
+    """Masked character ranges of one line (code spans, comments, math)."""
+
+    __slots__ = ("ends", "starts")
+
+    def __init__(self) -> None:
+        self.starts: list[int] = []
+        self.ends: list[int] = []
+
+    def add(self, start: int, end: int) -> None:
+        self.starts.append(start)
+        self.ends.append(end)
+
+    def covers(self, pos: int) -> bool:
+        i = bisect_right(self.starts, pos) - 1
+        return i >= 0 and pos < self.ends[i]
+
+
+def _mask_line(line: str, carry: str | None, open_display: bool = True) -> tuple[_LineMask, str | None]:
+    """Mask the inline constructs of one line; ``carry`` is an open multi-line construct.
+
+    A ``$$`` that nothing later on the line closes opens display math over the next
+    lines only when ``open_display`` says a later line of its paragraph closes it;
+    otherwise it is plain text.
+    """
+    mask = _LineMask()
+    pos = 0
+    n = len(line)
+    if carry is not None:
+        close = line.find(_CLOSERS[carry])
+        if close < 0:
+            mask.add(0, n)
+            return mask, carry
+        pos = close + len(_CLOSERS[carry])
+        mask.add(0, pos)
+    ticks: dict[int, list[int]] | None = None
+    math_closers: list[int] | None = None
+    while pos < n:
+        m = _INLINE_RE.search(line, pos)
+        if m is None:
+            break
+        tok = m.group()
+        start = m.start()
+        if tok[0] == "\\":
+            mask.add(start, m.end())
+            pos = m.end()
+        elif tok[0] == "`":
+            if ticks is None:
+                ticks = {}
+                for run in _BACKTICKS_RE.finditer(line):
+                    ticks.setdefault(len(run.group()), []).append(run.start())
+            # runs were listed whole; an opening run after an escaped backtick may not be one
+            same = ticks.get(len(tok), [])
+            j = bisect_right(same, start)
+            if j < len(same):
+                end = same[j] + len(tok)
+                mask.add(start, end)
+                pos = end
+            else:
+                pos = m.end()
+        elif tok == "$":
+            if math_closers is None:
+                math_closers = [c.start() for c in _MATH_CLOSE_RE.finditer(line)]
+            j = bisect_left(math_closers, start + 2)
+            if m.end() < n and not line[m.end()].isspace() and j < len(math_closers):
+                end = math_closers[j] + 1
+                mask.add(start, end)
+                pos = end
+            else:
+                pos = m.end()
+        else:
+            closer = _CLOSERS[tok]
+            close = line.find(closer, m.end())
+            if close < 0:
+                if tok == "$$" and not open_display:
+                    pos = m.end()
+                    continue
+                mask.add(start, n)
+                return mask, tok
+            end = close + len(closer)
+            mask.add(start, end)
+            pos = end
+    return mask, None
+
+
+# One int object per column number, shared by every link (a vault has a million link
+# ends, most of them past the 256 small ints Python shares itself).
+_COLUMNS = tuple(range(4097))
+_LINE = itemgetter(5)  # a Link's line
+# Link(*fields) without the Python-level __new__ of a named tuple: it runs once per link
+link_from_fields = cast("Callable[[tuple[Any, ...]], Link]", partial(tuple.__new__, Link))
+
+
+def _heading(level: int, text: str, line: int) -> Heading:
+    # templates repeat the same headings in every note: one string each
+    return Heading(level, intern(text), intern(anchor_form(text)), line)
+
+
+def _collect_links(lines: Sequence[str], first_line: int, code: set[int], masks: dict[int, _LineMask]) -> list[Link]:
+    """The wiki and markdown links of ``lines``, outside code lines and masked ranges, in line order.
+
+    The patterns never cross a line end, so they run once over the whole text, which is
+    much faster than once per line; each match is then placed on its line.
+    """
+    text = "\n".join(lines)
+    if "[" not in text:
+        return []
+    offsets = list(map(add, accumulate(map(len, lines), initial=0), range(len(lines) + 1)))
+    columns = _COLUMNS
+    found: list[Link] = []
+    markdown = "](" in text
+    for pattern in (_WIKI_SCAN_RE, _MD_LINK_SCAN_RE) if markdown else (_WIKI_SCAN_RE,):
+        wiki = pattern is _WIKI_SCAN_RE
+        for m in pattern.finditer(text):
+            start, end = m.span()
+            idx = bisect_right(offsets, start) - 1
+            lineno = first_line + idx
+            if lineno in code:
+                continue
+            start -= offsets[idx]
+            end -= offsets[idx]
+            embed = start > 0 and lines[idx][start - 1] == "!"
+            if embed:
+                start -= 1
+            if masks:
+                mask = masks.get(idx)
+                if mask is not None and (mask.covers(start) or mask.covers(end - 1)):
+                    continue
+            if wiki:
+                inner = m.group(1)
+                if "|" in inner or "#" in inner:
+                    target, subpath, alias, raw = split_wiki(inner)
+                    if not target and not subpath:
+                        continue
+                else:  # split_wiki's answer for a bare target, without the call
+                    target = raw = intern(inner.strip())
+                    subpath, alias = "", None
+                    if not target:
+                        continue
+                kind = "embed" if embed else "wiki"
+            else:
+                label, angled, bare = m.group(1, 2, 3)
+                raw = angled if angled is not None else bare
+                parts = split_markdown_dest(raw)
+                if parts is None or not (parts[0] or parts[1]):
+                    continue
+                (target, subpath), alias, raw, kind = parts, intern(label), intern(raw), "markdown"
+            column = columns[start + 1] if start < 4096 else start + 1
+            end_column = columns[end + 1] if end < 4096 else end + 1
+            fields = (kind, target, subpath, alias, raw, lineno, column, lineno, end_column, None)
+            found.append(link_from_fields(fields))
+    if markdown:
+        found.sort(key=_LINE)  # stable: wiki links come first on a line, each kind in order
+    return found
+
+
+def _quote_prefix(line: str) -> tuple[int, str]:
+    """How many block quote (callout) markers ``>`` open ``line``, and the text after them."""
+    depth = pos = 0
+    n = len(line)
+    while True:
+        p = pos
+        while p < n and p - pos < 3 and line[p] == " ":
+            p += 1
+        if p == n or line[p] != ">":
+            return depth, line[pos:]
+        depth += 1
+        pos = p + 2 if p + 1 < n and line[p + 1] in " \t" else p + 1
+
+
+def _opens_fence(text: str) -> bool:
+    """True when ``text``, leading white space removed, starts like a code fence."""
+    return text.startswith(("```", "~~~"))
+
+
+def _fence(text: str) -> str | None:
+    """The fence (backticks or tildes) that ``text``, leading white space removed, opens, if any."""
+    fm = _FENCE_RE.match(text) if _opens_fence(text) else None
+    if fm is None or (fm.group(1)[0] == "`" and "`" in fm.group(2)):
+        return None
+    return fm.group(1)
+
+
+class _DisplayMath:
+    """Answers whether a ``$$`` left open on a line is closed later in its paragraph.
+
+    Built once per note, the first time a note needs it: the lines holding ``$$`` and the
+    lines that end a paragraph (blank, or only quote markers, or opening a code fence).
+    """
+
+    __slots__ = ("breaks", "marks")
+
+    def __init__(self, lines: Sequence[str]) -> None:
+        self.marks: list[int] = []
+        self.breaks: list[int] = []
+        for idx, line in enumerate(lines):
+            if "$$" in line:
+                self.marks.append(idx)
+            body = line.lstrip(" \t>")
+            if not body or body.isspace() or ((body[0] == "`" or body[0] == "~") and _opens_fence(body)):
+                self.breaks.append(idx)
+
+    def closes(self, idx: int) -> bool:
+        """True when a line after ``idx`` holds ``$$`` before the paragraph of line ``idx`` ends."""
+        mark = bisect_right(self.marks, idx)
+        if mark == len(self.marks):
+            return False
+        end = bisect_right(self.breaks, idx)
+        return end == len(self.breaks) or self.marks[mark] < self.breaks[end]
+
+
+def scan_body(lines: Sequence[str], first_line: int) -> BodyScan:
+    """Scan body lines (the first at file line ``first_line``) in one linear pass, then find their links."""
+    headings: list[Heading] = []
+    block_ids: set[str] = set()
+    code: set[int] = set()
+    masks: dict[int, _LineMask] = {}
+    fence: str | None = None
+    fence_quotes = 0  # the quote (callout) markers the open fence stands in
+    fence_indent = -1  # the indent of a fence under a list item: a line indented less ends it
+    display: _DisplayMath | None = None
+    carry: str | None = None
+    prev_blank = True
+    prev_para = False
+    in_list = False
+    for idx, line in enumerate(lines):
+        if fence is not None:
+            body = line
+            if fence_quotes:
+                depth, body = _quote_prefix(line)
+                if depth < fence_quotes:  # the quote ends, and the code with it
+                    fence = None
+            stripped = body.lstrip(" \t")
+            if fence is not None and fence_indent > 0 and stripped and len(body) - len(stripped) < fence_indent:
+                fence = None  # the list item ends, and the code with it
+            if fence is not None:
+                code.add(first_line + idx)
+                stripped = body.strip()
+                if stripped.startswith(fence) and not stripped.strip(fence[0]):
+                    fence = None
+                continue
+        if not line or line.isspace():
+            prev_blank, prev_para = True, False
+            continue
+        # the line without leading spaces, and without leading spaces and tabs
+        first = line.lstrip(" ") if line[0] == " " else line
+        lead = first.lstrip(" \t") if first[0] == "\t" else first
+        if carry is None:
+            indent = len(line) - len(lead)
+            head = first[0]
+            marker = lead[0]
+            if (
+                head == "`"
+                or head == "~"
+                or (marker == ">" and ("```" in line or "~~~" in line))
+                or (in_list and (marker == "`" or marker == "~"))
+            ):
+                # a fence: at most 3 spaces in, or anywhere under a list item, or inside a quote
+                quotes, body = _quote_prefix(line) if marker == ">" else (0, line)
+                opener = body.lstrip(" \t")
+                inset = len(body) - len(opener)
+                fence = _fence(opener) if quotes or in_list or inset <= 3 else None
+                if fence is not None:
+                    fence_quotes = quotes
+                    fence_indent = inset if in_list and not quotes else -1
+                    code.add(first_line + idx)
+                    prev_blank, prev_para = False, False
+                    continue
+            if indent and (line[0] == "\t" or line.startswith("    ")) and prev_blank and not in_list and not prev_para:
+                code.add(first_line + idx)
+                prev_blank, prev_para = False, False
+                continue
+            if head == "#":
+                hm = _ATX_OPEN_RE.match(line)
+                if hm:
+                    text = _atx_text(line[hm.end() :])
+                    headings.append(_heading(len(hm.group(1)), text, first_line + idx))
+                    prev_blank, prev_para, in_list = False, False, False
+                    heading_mask = _mask_line(line, None, open_display=False)[0]
+                    if heading_mask.starts:
+                        masks[idx] = heading_mask
+                    continue
+            if prev_para and (head == "=" or head == "-") and _SETEXT_RE.match(line):
+                text = lines[idx - 1].strip()
+                headings.append(_heading(1 if head == "=" else 2, text, first_line + idx - 1))
+                prev_blank, prev_para = False, False
+                continue
+            if (marker in "-+*" or marker.isdecimal()) and (item := _LIST_RE.match(line)):
+                in_list = True
+                if "``" in line or "~~" in line:  # a list item that starts with a code fence
+                    content = line[item.end() :].lstrip(" \t")
+                    fence = _fence(content)
+                    if fence is not None:
+                        fence_quotes, fence_indent = 0, len(line) - len(content)
+                        code.add(first_line + idx)
+                        prev_blank, prev_para = False, False
+                        continue
+            elif indent == 0 and prev_blank:
+                in_list = False
+        mask: _LineMask | None = None
+        if carry is not None or (
+            "`" in line or "\\" in line or "$" in line or "%%" in line or "<!--" in line
+        ):  # a cheap test for the tokens _mask_line looks for
+            mask, after = _mask_line(line, carry)
+            if after == "$$" and (carry != "$$" or "$$" in line):  # display math opened on this line
+                if display is None:
+                    display = _DisplayMath(lines)
+                if not display.closes(idx):
+                    mask, after = _mask_line(line, carry, open_display=False)
+            carry = after
+            if mask.starts:
+                masks[idx] = mask
+        if "^" in line:
+            # a block id ends the line, so it can only start at the last caret
+            bm = _BLOCK_ID_RE.match(line, line.rfind("^"))
+            if bm and (mask is None or not mask.covers(bm.start(1))):
+                block_ids.add(bm.group(1))
+        prev_blank = False
+        if in_list:
+            prev_para = False
+        elif lead[0].isspace():  # exotic white space: strip it all, as before
+            prev_para = not line.lstrip().startswith(("|", ">"))
+        else:
+            prev_para = lead[0] != "|" and lead[0] != ">"
+    links = _collect_links(lines, first_line, code, masks)
+    return BodyScan(tuple(links), tuple(headings), frozenset(block_ids), frozenset(code))

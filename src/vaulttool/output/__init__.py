@@ -1,0 +1,1 @@
+"""Output: report formats, GitHub annotations, SARIF, statistics, graph exports and where they are written."""

@@ -1,0 +1,243 @@
+"""Report formatters: each turns a :class:`Report` into the text written to the output."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from functools import partial
+from itertools import groupby
+from operator import attrgetter
+from typing import Any
+
+from vaulttool import __version__
+from vaulttool.engine.lint import Report
+from vaulttool.model.values import Diagnostic, Severity
+
+# C0 and C1 controls, DEL, bidi overrides and isolates, lone surrogates (undecodable names)
+_UNSAFE_RE = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+_COLORS = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: "blue"}
+_SEVERITY_TEXT = {severity: severity.value for severity in Severity}  # a dict lookup: Enum properties are slow
+_json_str: Callable[[str], str] = json.encoder.encode_basestring_ascii
+_PATH = attrgetter("path")
+
+
+def escape_text(text: str) -> str:
+    """Make untrusted text safe for a terminal: control and bidi characters become escapes."""
+    return _UNSAFE_RE.sub(lambda m: repr(m.group())[1:-1] if m.group() != "\t" else " ", text)
+
+
+def inert_line(line: str) -> str:
+    """Keep a GitHub runner from reading a printed line as a workflow command.
+
+    The runner acts on a line that starts with ``::`` (after blanks) and on ``##[`` anywhere
+    in a line; both come out with a ``#`` or ``:`` written as an escape, as ``escape_text`` does.
+    """
+    start = len(line) - len(line.lstrip())
+    if line.startswith("::", start):
+        line = f"{line[:start]}\\x3a{line[start + 1 :]}"
+    return line.replace("##[", "#\\x23[")
+
+
+def summary(report: Report) -> dict[str, int]:
+    """Counts of notes, links and diagnostics by severity."""
+    return {
+        "notes": report.notes,
+        "links": report.links,
+        **{sev.value: report.count(sev) for sev in Severity},
+    }
+
+
+@dataclass(frozen=True)
+class Printed:
+    """A report as printed (text or JSON), with where each file's diagnostics sit in the text.
+
+    ``state`` is the id of the checked state the report came from (see
+    :mod:`vaulttool.incremental.recheck`): a later report worked out from that state prints the files
+    it did not check again exactly as here, so their text is copied instead of written.
+    """
+
+    parts: list[str]  # the text, in the order written (never joined whole on a large vault)
+    spans: dict[str, tuple[int, int]]
+    state: str | None
+
+    @property
+    def text(self) -> str:
+        """The whole text."""
+        return "".join(self.parts)
+
+
+def print_report(fmt: str, report: Report, color: bool = False, previous: Printed | None = None) -> Printed:
+    """``report`` in format ``fmt`` (``json`` or ``text``), reusing ``previous`` where it still holds."""
+    reusable = previous is not None and report.since is not None and previous.state == report.since
+    write = _json_items if fmt == "json" else partial(_text_lines, color=color, unsafe=report.unsafe_fixes)
+    head, sep, tail = _json_frame(report) if fmt == "json" else ("", "\n", _text_summary(report))
+    old = previous.text if previous is not None and reusable else ""
+    parts = [head]
+    spans: dict[str, tuple[int, int]] = {}
+    pos = len(head)
+    for path, group in groupby(report.diagnostics, key=_PATH):
+        span = previous.spans.get(path) if previous is not None and reusable and path not in report.changed else None
+        piece = old[span[0] : span[1]] if span is not None else write(group)
+        spans[path] = (pos, pos + len(piece))
+        pos += len(piece) + len(sep)
+        parts += (piece, sep)
+    if fmt == "json":
+        parts[-1:] = [tail] if spans else [f"{head[:-1]}]\n}}\n"]  # the last separator, or the head
+    else:
+        parts.append(tail)
+    return Printed(parts, spans, report.state)
+
+
+def _json_frame(report: Report) -> tuple[str, str, str]:
+    """What surrounds the diagnostics in the JSON document: head, separator, tail."""
+    head = {"version": __version__, "vault": report.vault, "summary": summary(report)}
+    text = json.dumps(head, ensure_ascii=True, allow_nan=False, indent=2)
+    return f'{text[:-2]},\n  "diagnostics": [\n'.replace("##[", "#\\u0023["), ",\n", "\n  ]\n}\n"
+
+
+def _json_items(diagnostics: Iterable[Diagnostic]) -> str:
+    # "##[" only occurs inside strings, where "\u0023" is the same "#" to a JSON reader but
+    # not a command to a GitHub runner (a JSON line never starts with "::")
+    return ",\n".join(map(_json_item, diagnostics)).replace("##[", "#\\u0023[")
+
+
+def format_json(report: Report, color: bool = False) -> str:
+    """The stable JSON document (strict JSON, ASCII-escaped, indented by two spaces).
+
+    The same text as ``json.dumps(doc, ensure_ascii=True, indent=2)``; the diagnostics
+    (thousands of them on a large vault) are written out here, because ``json`` indents
+    with its pure-Python encoder, several times slower than building the lines directly.
+    """
+    return print_report("json", report).text
+
+
+def _json_item(d: Diagnostic) -> str:
+    """One diagnostic as ``format_json`` writes it: its fields in the documented order, None left out."""
+    s, severity = _json_str, _SEVERITY_TEXT[d.severity]
+    ends = "" if d.end_line is None else f'      "end_line": {d.end_line},\n'
+    ends += "" if d.end_column is None else f'      "end_column": {d.end_column},\n'
+    tail = "" if d.target is None else f',\n      "target": {s(d.target)}'
+    tail += "" if d.field is None else f',\n      "field": {s(d.field)}'
+    tail += "" if d.fix is None else f',\n      "fix": {_json_fix(d)}'
+    return (
+        f'    {{\n      "path": {s(d.path)},\n      "line": {d.line},\n      "column": {d.column},\n{ends}'
+        f'      "rule": {s(d.rule)},\n      "severity": "{severity}",\n      "message": {s(d.message)}{tail}\n    }}'
+    )
+
+
+def diagnostic_json(d: Diagnostic) -> dict[str, Any]:
+    """One diagnostic as the JSON document holds it (the same fields, names and values)."""
+    item: dict[str, Any] = json.loads(_json_item(d))
+    return item
+
+
+def _json_fix(d: Diagnostic) -> str:
+    """A diagnostic's fix in JSON, indented in place: applicability, what it does, its edits."""
+    assert d.fix is not None
+    edits = [
+        {"line": e.line, "column": e.column, "end_line": e.end_line, "end_column": e.end_column, "content": e.text}
+        for e in d.fix.edits
+    ]
+    fix = {"applicability": "safe" if d.fix.safe else "unsafe", "message": d.fix.message, "edits": edits}
+    return json.dumps(fix, ensure_ascii=True, indent=2).replace("\n", "\n      ")
+
+
+def applicable(d: Diagnostic, unsafe: bool) -> bool:
+    """Whether ``--fix`` (with ``--unsafe-fixes`` when ``unsafe``) repairs ``d``."""
+    return d.fix is not None and (d.fix.safe or unsafe)
+
+
+def plural(n: int, word: str) -> str:
+    """``n word`` or ``n words``."""
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def _text_lines(diagnostics: Iterable[Diagnostic], color: bool, unsafe: bool = False) -> str:
+    import click
+
+    shown = _SEVERITY_TEXT
+    if color:  # the severity in its colour, errors in bold too
+        shown = {sev: click.style(sev.value, fg=_COLORS[sev], bold=sev is Severity.ERROR or None) for sev in Severity}
+    lines = []
+    for d in diagnostics:
+        where = inert_line(f"{escape_text(d.path)}:{d.line}:{d.column}:")
+        if color:
+            where = click.style(where, bold=True)
+        mark = " [*]" if d.fix is not None and (d.fix.safe or unsafe) else ""
+        lines.append(f"{where} {shown[d.severity]} {d.rule}{mark} {inert_line(escape_text(d.message))}")
+    return "\n".join(lines)
+
+
+def _text_summary(report: Report) -> str:
+    counts = [
+        plural(report.count(Severity.ERROR), "error"),
+        plural(report.count(Severity.WARNING), "warning"),
+        f"{report.count(Severity.INFO)} info",
+    ]
+    fixable = sum(applicable(d, report.unsafe_fixes) for d in report.diagnostics)
+    hint = ""
+    if fixable:
+        flags = "--fix --unsafe-fixes" if report.unsafe_fixes else "--fix"
+        hint = f"[*] {fixable} fixable with {flags}"
+        hint += f" ({report.hidden_fixes} more with --unsafe-fixes).\n" if report.hidden_fixes else ".\n"
+    elif report.hidden_fixes:
+        hint = f"No safe fixes ({report.hidden_fixes} with --unsafe-fixes).\n"
+    return f"{hint}Checked {plural(report.notes, 'note')}, {plural(report.links, 'link')}: {', '.join(counts)}.\n"
+
+
+def format_text(report: Report, color: bool = False) -> str:
+    """ruff-like lines ``path:line:col: severity rule message`` (``rule [*] message`` when ``--fix``
+    repairs it) and a closing summary."""
+    return print_report("text", report, color).text
+
+
+def format_statistics(report: Report, fmt: str = "text", color: bool = False) -> str:
+    """How many diagnostics each rule found, most first, as ruff's ``--statistics`` prints them:
+    count, rule, severity and ``[*]`` when ``--fix`` repairs some; then the summary line.
+    ``fmt`` ``json`` gives a list of ``{rule, severity, count, fixable}`` instead."""
+    counts: Counter[tuple[str, Severity]] = Counter()
+    fixable: Counter[tuple[str, Severity]] = Counter()
+    for d in report.diagnostics:
+        counts[d.rule, d.severity] += 1
+        fixable[d.rule, d.severity] += applicable(d, report.unsafe_fixes)
+    ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0][1].rank, item[0][0]))
+    if fmt == "json":
+        rows = [{"rule": r, "severity": sev.value, "count": n, "fixable": fixable[r, sev]} for (r, sev), n in ranked]
+        return json.dumps(rows, ensure_ascii=True, indent=2) + "\n"
+    import click
+
+    width = max((len(str(n)) for n in counts.values()), default=1)
+    rule_width = max((len(rule) for rule, _ in counts), default=0)
+    lines = []
+    for (rule, severity), n in ranked:
+        shown = severity.value
+        if color:
+            shown = click.style(shown, fg=_COLORS[severity], bold=severity is Severity.ERROR or None)
+        mark = " [*]" if fixable[rule, severity] else ""
+        lines.append(f"{n:>{width}}  {rule:<{rule_width}}  {shown}{mark}\n")
+    return "".join(lines) + _text_summary(report)
+
+
+def format_github(report: Report, color: bool = False) -> str:
+    """GitHub Actions workflow commands (:mod:`vaulttool.output.ci`); the repository found from the environment."""
+    from vaulttool.output import ci
+
+    return ci.format_github(report, ci.RepoContext.detect(report.vault))
+
+
+def format_sarif(report: Report, color: bool = False) -> str:
+    """SARIF 2.1.0 (:mod:`vaulttool.output.sarif`) with repository-relative locations."""
+    from vaulttool.output import ci, sarif
+
+    return sarif.format_sarif(report, ci.RepoContext.detect(report.vault))
+
+
+FORMATTERS: dict[str, Callable[[Report, bool], str]] = {
+    "text": format_text,
+    "json": format_json,
+    "github": format_github,
+    "sarif": format_sarif,
+}
