@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from vaulttool.model.notes import parse_note, read_note, unquoted_links
+from vaulttool.model.notes import parse_note, read_note
+from vaulttool.model.properties import unquoted_links
 
 
 def problems(data: bytes) -> list[tuple[int, str, str]]:

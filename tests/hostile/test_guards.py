@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from vaulttool.model.notes import MAX_YAML_DEPTH, parse_note
+from vaulttool.model.frontmatter_yaml import MAX_YAML_DEPTH
+from vaulttool.model.notes import parse_note
 
 
 def parse(frontmatter: str) -> tuple[dict[str, Any] | None, list[tuple[int, str, str]]]:

@@ -22,7 +22,8 @@ from typing import Any
 import yaml
 
 from vaulttool.model.edits import Edit, apply_edits
-from vaulttool.model.notes import FrontmatterError, iter_strings, load_yaml
+from vaulttool.model.frontmatter_yaml import FrontmatterError, load_yaml
+from vaulttool.model.properties import iter_strings
 from vaulttool.model.values import Fix, Link, Note
 
 _BASE_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)

@@ -38,7 +38,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from vaulttool.model.markdown import heading_words
-from vaulttool.model.notes import holds_unquoted_link
+from vaulttool.model.properties import holds_unquoted_link
 from vaulttool.model.suggest import did_you_mean
 
 ScalarType = Literal["text", "wikilink", "url", "date", "datetime", "number", "checkbox"]

@@ -1,19 +1,16 @@
 """The link scanner: links, headings and block ids of a note body, positions kept.
 
 One pass over the lines. Fenced code blocks (also inside quotes and callouts, and under
-list items), indented code blocks, code spans, ``%% comments %%``, ``<!-- html comments -->``
-and ``$math$`` / ``$$math$$`` are masked first; links found in a masked stretch are not
-links (as in Obsidian). Inline ``$`` math stays on its line; ``$$`` math may span lines of
-one paragraph, and a ``$$`` nothing closes in its paragraph is text. Every regular
-expression here is linear in the length of the line: character classes exclude the
-brackets that close them, and searches for closing delimiters are answered from positions
-collected once per line (or, for ``$$``, once per note).
+list items) and indented code blocks are found here; code spans, comments and math are
+masked by :mod:`vaulttool.model.masking`; links found in code or a masked stretch are not
+links (as in Obsidian). Every regular expression here is linear in the length of the
+line: character classes exclude the brackets that close them.
 """
 
 from __future__ import annotations
 
 import re
-from bisect import bisect_left, bisect_right
+from bisect import bisect_right
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache, partial
@@ -23,6 +20,7 @@ from sys import intern
 from typing import Any, cast
 from urllib.parse import unquote
 
+from vaulttool.model.masking import DisplayMath, LineMask, mask_line, opens_fence
 from vaulttool.model.values import Heading, Link
 
 _WIKI = r"\[\[([^\[\]\n]*)\]\]"
@@ -38,9 +36,6 @@ MD_LINK_RE = re.compile("(!?)" + _MD_LINK)
 _WIKI_SCAN_RE = re.compile(_WIKI)
 _MD_LINK_SCAN_RE = re.compile(_MD_LINK)
 _SCHEME_RE = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:")
-_INLINE_RE = re.compile(r"\\[^\sA-Za-z0-9]|`+|%%|\$\$?|<!--")
-_BACKTICKS_RE = re.compile(r"`+")
-_MATH_CLOSE_RE = re.compile(r"(?<=[^\s$])\$(?![\d$])")
 _FENCE_RE = re.compile(r" {0,3}(`{3,}|~{3,})(.*)")
 _ATX_OPEN_RE = re.compile(r" {0,3}(#{1,6})(?=[ \t]|$)")
 _SETEXT_RE = re.compile(r" {0,3}(=+|-+)[ \t]*$")
@@ -48,7 +43,6 @@ _LIST_RE = re.compile(r"[ \t]*(?:[-+*]|\d{1,9}[.)])(?:[ \t]|$)")
 _BLOCK_ID_RE = re.compile(r"(?:^|(?<=\s)|(?<=\]\]))\^([A-Za-z0-9\-]+)[ \t]*$")
 # the characters Obsidian's heading sanitiser turns into spaces, and white space: runs become one space
 _ANCHOR_SPACE_RE = re.compile(r"[!\"#$%&()*+,.:;<=>?@^`{|}~/\[\]\\\s]+")
-_CLOSERS = {"%%": "%%", "$$": "$$", "<!--": "-->"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,91 +119,6 @@ def _unquote(text: str) -> str:
     return unquote(text)
 
 
-class _LineMask:
-    """Masked character ranges of one line (code spans, comments, math)."""
-
-    __slots__ = ("ends", "starts")
-
-    def __init__(self) -> None:
-        self.starts: list[int] = []
-        self.ends: list[int] = []
-
-    def add(self, start: int, end: int) -> None:
-        self.starts.append(start)
-        self.ends.append(end)
-
-    def covers(self, pos: int) -> bool:
-        i = bisect_right(self.starts, pos) - 1
-        return i >= 0 and pos < self.ends[i]
-
-
-def _mask_line(line: str, carry: str | None, open_display: bool = True) -> tuple[_LineMask, str | None]:
-    """Mask the inline constructs of one line; ``carry`` is an open multi-line construct.
-
-    A ``$$`` that nothing later on the line closes opens display math over the next
-    lines only when ``open_display`` says a later line of its paragraph closes it;
-    otherwise it is plain text.
-    """
-    mask = _LineMask()
-    pos = 0
-    n = len(line)
-    if carry is not None:
-        close = line.find(_CLOSERS[carry])
-        if close < 0:
-            mask.add(0, n)
-            return mask, carry
-        pos = close + len(_CLOSERS[carry])
-        mask.add(0, pos)
-    ticks: dict[int, list[int]] | None = None
-    math_closers: list[int] | None = None
-    while pos < n:
-        m = _INLINE_RE.search(line, pos)
-        if m is None:
-            break
-        tok = m.group()
-        start = m.start()
-        if tok[0] == "\\":
-            mask.add(start, m.end())
-            pos = m.end()
-        elif tok[0] == "`":
-            if ticks is None:
-                ticks = {}
-                for run in _BACKTICKS_RE.finditer(line):
-                    ticks.setdefault(len(run.group()), []).append(run.start())
-            # runs were listed whole; an opening run after an escaped backtick may not be one
-            same = ticks.get(len(tok), [])
-            j = bisect_right(same, start)
-            if j < len(same):
-                end = same[j] + len(tok)
-                mask.add(start, end)
-                pos = end
-            else:
-                pos = m.end()
-        elif tok == "$":
-            if math_closers is None:
-                math_closers = [c.start() for c in _MATH_CLOSE_RE.finditer(line)]
-            j = bisect_left(math_closers, start + 2)
-            if m.end() < n and not line[m.end()].isspace() and j < len(math_closers):
-                end = math_closers[j] + 1
-                mask.add(start, end)
-                pos = end
-            else:
-                pos = m.end()
-        else:
-            closer = _CLOSERS[tok]
-            close = line.find(closer, m.end())
-            if close < 0:
-                if tok == "$$" and not open_display:
-                    pos = m.end()
-                    continue
-                mask.add(start, n)
-                return mask, tok
-            end = close + len(closer)
-            mask.add(start, end)
-            pos = end
-    return mask, None
-
-
 # One int object per column number, shared by every link (a vault has a million link
 # ends, most of them past the 256 small ints Python shares itself).
 _COLUMNS = tuple(range(4097))
@@ -223,7 +132,7 @@ def _heading(level: int, text: str, line: int) -> Heading:
     return Heading(level, intern(text), intern(anchor_form(text)), line)
 
 
-def _collect_links(lines: Sequence[str], first_line: int, code: set[int], masks: dict[int, _LineMask]) -> list[Link]:
+def _collect_links(lines: Sequence[str], first_line: int, code: set[int], masks: dict[int, LineMask]) -> list[Link]:
     """The wiki and markdown links of ``lines``, outside code lines and masked ranges, in line order.
 
     The patterns never cross a line end, so they run once over the whole text, which is
@@ -295,45 +204,12 @@ def _quote_prefix(line: str) -> tuple[int, str]:
         pos = p + 2 if p + 1 < n and line[p + 1] in " \t" else p + 1
 
 
-def _opens_fence(text: str) -> bool:
-    """True when ``text``, leading white space removed, starts like a code fence."""
-    return text.startswith(("```", "~~~"))
-
-
 def _fence(text: str) -> str | None:
     """The fence (backticks or tildes) that ``text``, leading white space removed, opens, if any."""
-    fm = _FENCE_RE.match(text) if _opens_fence(text) else None
+    fm = _FENCE_RE.match(text) if opens_fence(text) else None
     if fm is None or (fm.group(1)[0] == "`" and "`" in fm.group(2)):
         return None
     return fm.group(1)
-
-
-class _DisplayMath:
-    """Answers whether a ``$$`` left open on a line is closed later in its paragraph.
-
-    Built once per note, the first time a note needs it: the lines holding ``$$`` and the
-    lines that end a paragraph (blank, or only quote markers, or opening a code fence).
-    """
-
-    __slots__ = ("breaks", "marks")
-
-    def __init__(self, lines: Sequence[str]) -> None:
-        self.marks: list[int] = []
-        self.breaks: list[int] = []
-        for idx, line in enumerate(lines):
-            if "$$" in line:
-                self.marks.append(idx)
-            body = line.lstrip(" \t>")
-            if not body or body.isspace() or ((body[0] == "`" or body[0] == "~") and _opens_fence(body)):
-                self.breaks.append(idx)
-
-    def closes(self, idx: int) -> bool:
-        """True when a line after ``idx`` holds ``$$`` before the paragraph of line ``idx`` ends."""
-        mark = bisect_right(self.marks, idx)
-        if mark == len(self.marks):
-            return False
-        end = bisect_right(self.breaks, idx)
-        return end == len(self.breaks) or self.marks[mark] < self.breaks[end]
 
 
 def scan_body(lines: Sequence[str], first_line: int) -> BodyScan:
@@ -341,11 +217,11 @@ def scan_body(lines: Sequence[str], first_line: int) -> BodyScan:
     headings: list[Heading] = []
     block_ids: set[str] = set()
     code: set[int] = set()
-    masks: dict[int, _LineMask] = {}
+    masks: dict[int, LineMask] = {}
     fence: str | None = None
     fence_quotes = 0  # the quote (callout) markers the open fence stands in
     fence_indent = -1  # the indent of a fence under a list item: a line indented less ends it
-    display: _DisplayMath | None = None
+    display: DisplayMath | None = None
     carry: str | None = None
     prev_blank = True
     prev_para = False
@@ -403,7 +279,7 @@ def scan_body(lines: Sequence[str], first_line: int) -> BodyScan:
                     text = _atx_text(line[hm.end() :])
                     headings.append(_heading(len(hm.group(1)), text, first_line + idx))
                     prev_blank, prev_para, in_list = False, False, False
-                    heading_mask = _mask_line(line, None, open_display=False)[0]
+                    heading_mask = mask_line(line, None, open_display=False)[0]
                     if heading_mask.starts:
                         masks[idx] = heading_mask
                     continue
@@ -424,16 +300,16 @@ def scan_body(lines: Sequence[str], first_line: int) -> BodyScan:
                         continue
             elif indent == 0 and prev_blank:
                 in_list = False
-        mask: _LineMask | None = None
+        mask: LineMask | None = None
         if carry is not None or (
             "`" in line or "\\" in line or "$" in line or "%%" in line or "<!--" in line
         ):  # a cheap test for the tokens _mask_line looks for
-            mask, after = _mask_line(line, carry)
+            mask, after = mask_line(line, carry)
             if after == "$$" and (carry != "$$" or "$$" in line):  # display math opened on this line
                 if display is None:
-                    display = _DisplayMath(lines)
+                    display = DisplayMath(lines)
                 if not display.closes(idx):
-                    mask, after = _mask_line(line, carry, open_display=False)
+                    mask, after = mask_line(line, carry, open_display=False)
             carry = after
             if mask.starts:
                 masks[idx] = mask

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from vaulttool.model.fixes import quote_link_fix
-from vaulttool.model.notes import unquoted_links
+from vaulttool.model.properties import unquoted_links
 from vaulttool.model.values import Diagnostic, Severity
 from vaulttool.rules._util import link_diagnostic
 

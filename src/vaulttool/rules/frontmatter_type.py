@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from vaulttool.model.fixes import comma_list_fix, replace_value_fix
-from vaulttool.model.notes import unquoted_links
+from vaulttool.model.properties import unquoted_links
 from vaulttool.model.values import Diagnostic, Fix, Note, Severity
 from vaulttool.rules._util import note_diagnostic, value_column
 

@@ -16,7 +16,7 @@ from itertools import chain
 from typing import TYPE_CHECKING, Any
 
 from vaulttool.model.markdown import word_set, words
-from vaulttool.model.notes import iter_strings
+from vaulttool.model.properties import iter_strings
 from vaulttool.model.schema import KeywordsSpec
 from vaulttool.model.template import keyword_list
 from vaulttool.model.values import Diagnostic, Note, Severity
