@@ -11,8 +11,8 @@ import pytest
 from click.testing import CliRunner
 
 from tests.conftest import FIXTURES
-from vaulttool.output import progress as progress_module
 from vaulttool.commands.cli import cli, main
+from vaulttool.output import progress as progress_module
 from vaulttool.output.progress import progress_bar, show_progress
 
 
