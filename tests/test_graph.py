@@ -13,7 +13,8 @@ import pytest
 from click.testing import CliRunner
 
 from tests.conftest import FIXTURES, SAMPLE_VAULT
-from vaulttool.commands.cli import GRAPH_FORMAT_NAMES, cli, main
+from vaulttool.commands.cli import cli, main
+from vaulttool.commands.graph import GRAPH_FORMAT_NAMES
 from vaulttool.model.vault import link_key
 from vaulttool.output.graph_export import GRAPH_FORMATS
 

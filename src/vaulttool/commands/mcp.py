@@ -36,7 +36,7 @@ def mcp_command(vault: Path, allow_write: bool, config_file: Path | None, cache_
     """
     if importlib.util.find_spec("mcp") is None:
         raise click.ClickException(f"the MCP server needs the official MCP SDK: {INSTALL_HINT}")
-    from vaulttool.commands.cli import configured_options
+    from vaulttool.commands.common import configured_options
     from vaulttool.commands.mcp_server import VaultTools, serve
 
     configured_options(vault, config_file)  # a broken configuration is a usage error now, not at the first request

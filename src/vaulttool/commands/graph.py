@@ -1,0 +1,67 @@
+"""``vaulttool graph``: export the link graph as data or as an interactive page."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import click
+from click.core import ParameterSource
+
+from vaulttool.commands.common import EXIT_OK, OUTPUT_PATH, Choice, configured_options, emit, output_file
+
+GRAPH_FORMAT_NAMES = ("json", "graphml", "gexf", "dot", "mermaid")
+
+
+@click.command("graph")
+@click.argument("vault", default=".", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option(
+    "--format", "fmt", type=Choice(GRAPH_FORMAT_NAMES), default="json", show_default=True, help="Export format."
+)
+@click.option("-o", "--output", type=OUTPUT_PATH, metavar="FILE", help="Write the export to FILE (-: standard output).")
+@click.option(
+    "--html",
+    type=OUTPUT_PATH,
+    metavar="FILE",
+    help="Write an interactive, self-contained HTML page to FILE instead of an export.",
+)
+@click.option("--no-attachments", is_flag=True, help="Leave attachments out.")
+@click.option("--folder", metavar="PATH", help="Keep only the files under this vault folder.")
+@click.option("--around", metavar="NOTE", help="Keep only the nodes within --depth links of NOTE.")
+@click.option(
+    "--depth", type=click.IntRange(min=0), default=1, metavar="N", show_default=True, help="Link distance for --around."
+)
+def graph_command(
+    vault: Path,
+    fmt: str,
+    output: Path | None,
+    html: Path | None,
+    no_attachments: bool,
+    folder: str | None,
+    around: str | None,
+    depth: int,
+) -> int:
+    """Export the link graph of VAULT (default: the current folder) as data or as a page."""
+    from vaulttool.engine.lint import enabled_rules, load_vault, run_rules
+    from vaulttool.output.graph_export import GRAPH_FORMATS, GraphSelectionError, graph_data
+
+    given = click.get_current_context().get_parameter_source
+    if html is not None and (output is not None or given("fmt") is not ParameterSource.DEFAULT):
+        raise click.UsageError("--html writes the page to its own FILE: leave out --format and -o/--output")
+    if around is None and given("depth") is not ParameterSource.DEFAULT:
+        raise click.UsageError("--depth needs --around NOTE")
+    target = output_file(html or output, vault)
+    options = configured_options(vault, None)
+    rules = enabled_rules(options) if html is not None else []
+    ctx = load_vault(vault, options, rules=rules)
+    try:
+        data = graph_data(ctx, attachments=not no_attachments, folder=folder, around=around, depth=depth)
+    except GraphSelectionError as exc:
+        raise click.UsageError(str(exc)) from exc
+    if html is None:
+        emit(GRAPH_FORMATS[fmt](data), target)
+        return EXIT_OK
+    from vaulttool.output.graph_html import render_page
+
+    emit(render_page(data, run_rules(ctx, rules, options), os.fspath(vault)), target)
+    return EXIT_OK
