@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.hostile.harness import add_normal_note, run_once
-from vaulttool.incremental import cache
+from vaulttool.incremental import cachefiles
 from vaulttool.incremental.cache import VaultCache
 from vaulttool.incremental.pool import Entry, pack, parse_entries
 from vaulttool.incremental.records import NoteRecord
@@ -122,8 +122,8 @@ def test_only_regular_files_of_a_sane_size_are_opened(tmp_path: Path, monkeypatc
     (tmp_path / "link").symlink_to(tmp_path / "file")
     for name in ("fifo", "folder", "link", "missing"):
         with pytest.raises(OSError):
-            cache.open_file(tmp_path / name)
-    assert cache.read_file(tmp_path / "file") == b"12345"
-    monkeypatch.setattr(cache, "MAX_FILE_BYTES", 4)
+            cachefiles.open_file(tmp_path / name)
+    assert cachefiles.read_file(tmp_path / "file") == b"12345"
+    monkeypatch.setattr(cachefiles, "MAX_FILE_BYTES", 4)
     with pytest.raises(OSError):
-        cache.open_file(tmp_path / "file")
+        cachefiles.open_file(tmp_path / "file")

@@ -5,13 +5,9 @@ of where it sits in its work tree) under the platform's cache folder. Every file
 is written whole (temporary file, then ``os.replace``), so concurrent runs never see
 half a file:
 
-* ``notes-*.bin``: packs of parsed notes, each entry a note's path, the stamp (size,
-  mtime and ctime, or size and content digest: :mod:`vaulttool.files.stamps`) of its file when
-  it was read, and its record and findings (marshalled on their own). An index (path,
-  stamp, offset, length, CRC-32 of each entry) comes first, so a run that needs a few
-  notes reads just those. A pack is stored as the worker that parsed it packed it; a run
-  that changes a few notes writes a small pack for them and rewrites only the packs that
-  held their old entries.
+* ``notes-*.bin``: packs of parsed notes, each entry a note's path, the stamp of its file
+  when it was read, and its record and findings; ``notes.lock``, taken by the one run at a
+  time that changes them (:mod:`vaulttool.incremental.packs`).
 * ``resolved.bin``: what each note's links resolved to, valid while the vault holds the
   same files (names, not contents).
 * ``state.bin``: what the last check leaves for the next (:mod:`vaulttool.incremental.recheck`): its
@@ -38,7 +34,7 @@ loading; the checksum keeps truncated or corrupt files away from it. A file that
 not check out, or holds something unexpected, is ignored and replaced: the cache can
 make a run faster, never make it fail. Writing is best effort for the same reason.
 Only a regular file of a sane size is read, never through a symlink and never waiting on
-a FIFO (:func:`open_file`): anything else in a file's place counts as missing. A run
+a FIFO (:mod:`vaulttool.incremental.cachefiles`): anything else in a file's place counts as missing. A run
 killed while writing leaves a temporary file named after its process id; the next run
 removes it once that process is gone (:mod:`vaulttool.files.tempfiles`).
 """
@@ -46,13 +42,11 @@ removes it once that process is gone (:mod:`vaulttool.files.tempfiles`).
 from __future__ import annotations
 
 import contextlib
-import errno
 import hashlib
 import marshal
 import os
 import re
 import shutil
-import stat
 import sys
 import time
 import zlib
@@ -60,11 +54,13 @@ from collections.abc import Container, Iterable, Iterator, Mapping, Sequence
 from functools import lru_cache
 from itertools import islice
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, BinaryIO, NamedTuple, TypeAlias
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from vaulttool import __version__
 from vaulttool.files.stamps import Stamp, read_stamps, stat_stamp
 from vaulttool.files.tempfiles import remove_stale
+from vaulttool.incremental.cachefiles import CRC_BYTES, read_file
+from vaulttool.incremental.packs import Packs
 from vaulttool.model.vault import WalkResult, is_inside
 
 if TYPE_CHECKING:  # for annotations only: a re-run answered from the cache never imports the parser
@@ -74,19 +70,13 @@ if TYPE_CHECKING:  # for annotations only: a re-run answered from the cache neve
 
 FORMAT = 2
 _MAGIC = b"vaulttool cache\n"
-_PACK_MAGIC = b"vaulttool pack\n"
 _OUTPUT_MAGIC = b"vaulttool output\n"
 _STATE_MAGIC = b"vaulttool state\n"
 _SLICE = 4096  # entries of a mapping marshalled at a time when a state is written
-_CRC_BYTES = 4
-_PACK_PREFIX, _PACK_SUFFIX = "notes-", ".bin"
 # A file changed twice within one tick of the file system clock can keep its size and
 # mtime; what was read that close to the run is not trusted to a later one (git's
 # "racy" rule). Two seconds covers the coarsest clocks (FAT).
 RACY_NS = 2_000_000_000
-# Runs that change a few notes each leave small packs behind; past this many, one run
-# merges them.
-_SMALL_PACK, _MAX_SMALL_PACKS = 64, 16
 
 # Housekeeping: a vault's folder goes when the vault was not checked for this long, and the
 # least recently checked ones go while the cache is larger than this.
@@ -95,14 +85,6 @@ MAX_BYTES = 1 << 30
 _VAULT_FILE = "vault.txt"
 _ENTRY_NAME = re.compile(r"[0-9a-f]{32}")  # only folders named like this are ever removed
 _TEMP_NAME = re.compile(r"\..+\.(\d+)\.\d+\.tmp")  # a file being written: .NAME.PID.NANOSECONDS.tmp
-
-# Only a regular file of at most this size is read from the cache (the largest a 50,000-note
-# vault's cache holds is about 170 MB); it is opened without following a symlink or waiting
-# on a FIFO. Anything else in its place is as good as absent.
-MAX_FILE_BYTES = 1 << 31
-_READ_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
-
-Pack: TypeAlias = "tuple[int, set[str] | None]"  # live entries in the pack, and their paths (None: all live)
 
 
 class Output(NamedTuple):
@@ -146,27 +128,6 @@ class CacheEntry(NamedTuple):
     vault: str | None  # the vault's real path (None: not recorded)
     size: int  # bytes
     used: float  # when a check last wrote or read it (seconds since the epoch)
-
-
-def open_file(path: Path) -> tuple[BinaryIO, int]:
-    """The cache file ``path`` open for reading, and its size; raises :class:`OSError` unless it is
-    a regular file (a symlink is not followed) of at most :data:`MAX_FILE_BYTES`."""
-    fd = os.open(path, _READ_FLAGS | getattr(os, "O_CLOEXEC", 0))
-    try:
-        st = os.fstat(fd)
-        if not stat.S_ISREG(st.st_mode) or st.st_size > MAX_FILE_BYTES:
-            raise OSError(errno.EINVAL, "not a regular file of a cache's size", os.fspath(path))
-        return open(fd, "rb"), st.st_size
-    except BaseException:
-        os.close(fd)
-        raise
-
-
-def read_file(path: Path) -> bytes:
-    """The bytes of the cache file ``path`` (see :func:`open_file`), no more than its size when opened."""
-    handle, size = open_file(path)
-    with handle:
-        return handle.read(size)
 
 
 def cache_entries(base: Path) -> list[CacheEntry]:
@@ -215,37 +176,32 @@ def _sized(parts: Iterable[bytes]) -> Iterator[bytes]:
     yield _STATE_MAGIC
     crc = 0
     for part in parts:
-        size = len(part).to_bytes(_CRC_BYTES, "little")
+        size = len(part).to_bytes(CRC_BYTES, "little")
         crc = zlib.crc32(part, zlib.crc32(size, crc))
         yield size
         yield part
-    yield crc.to_bytes(_CRC_BYTES, "little")
+    yield crc.to_bytes(CRC_BYTES, "little")
 
 
 def _parts(data: memoryview) -> Iterator[memoryview]:
     """The parts of a state file's body (see :func:`_sized`)."""
     at = 0
     while at < len(data):
-        size = int.from_bytes(data[at : at + _CRC_BYTES], "little")
-        yield data[at + _CRC_BYTES : at + _CRC_BYTES + size]
-        at += _CRC_BYTES + size
+        size = int.from_bytes(data[at : at + CRC_BYTES], "little")
+        yield data[at + CRC_BYTES : at + CRC_BYTES + size]
+        at += CRC_BYTES + size
 
 
 def _framed(header: bytes, parts: Iterable[str]) -> Iterator[bytes]:
     """The bytes of an output file: magic, header size, header, text, then a CRC-32 of header and text."""
-    yield _OUTPUT_MAGIC + len(header).to_bytes(_CRC_BYTES, "little")
+    yield _OUTPUT_MAGIC + len(header).to_bytes(CRC_BYTES, "little")
     crc = zlib.crc32(header)
     yield header
     for part in parts:
         data = part.encode("utf-8", "surrogatepass")
         crc = zlib.crc32(data, crc)
         yield data
-    yield crc.to_bytes(_CRC_BYTES, "little")
-
-
-def _wanted(paths: set[str], wanted: Container[str] | None) -> list[str]:
-    """Those of ``paths`` that are ``wanted`` (all: None)."""
-    return [path for path in paths if wanted is None or path in wanted]
+    yield crc.to_bytes(CRC_BYTES, "little")
 
 
 def fingerprint(*parts: bytes) -> str:
@@ -310,8 +266,7 @@ class VaultCache:
         self._stamps: dict[str, Stamp] | None = None
         self._stamped: tuple[str, ...] = ()
         self._files: tuple[WalkResult, str] | None = None
-        self._packs: dict[str, Pack] = {}  # pack file name: loaded pack
-        self._leftovers: list[Stored] = []  # entries to store that are not in a pack of their own
+        self._packs = Packs(self.folder, self._write_parts, self._ready)
         remove_stale(self.folder, _TEMP_NAME)
 
     @classmethod
@@ -377,8 +332,8 @@ class VaultCache:
         """The value in file ``name``; raises when it is missing, damaged or foreign."""
         data = read_file(self.folder / name)
         head = len(_MAGIC)
-        payload = memoryview(data)[head + _CRC_BYTES :]  # not a copy: files can be tens of megabytes
-        if data[:head] != _MAGIC or zlib.crc32(payload) != int.from_bytes(data[head : head + _CRC_BYTES], "little"):
+        payload = memoryview(data)[head + CRC_BYTES :]  # not a copy: files can be tens of megabytes
+        if data[:head] != _MAGIC or zlib.crc32(payload) != int.from_bytes(data[head : head + CRC_BYTES], "little"):
             raise ValueError(f"not a vaulttool cache file: {name}")
         return marshal.loads(payload)
 
@@ -389,17 +344,15 @@ class VaultCache:
             return None
 
     def _write(self, name: str, payload: bytes) -> None:
-        self._write_parts(name, [_MAGIC + zlib.crc32(payload).to_bytes(_CRC_BYTES, "little"), payload])
+        self._write_parts(name, [_MAGIC + zlib.crc32(payload).to_bytes(CRC_BYTES, "little"), payload])
 
     def _write_parts(self, name: str, parts: Iterable[bytes | memoryview]) -> None:
         """Write file ``name`` whole: ``parts`` to a temporary file, then renamed over it."""
         target = self.folder / name
         temp = self.folder / f".{name}.{os.getpid()}.{time.monotonic_ns()}.tmp"
         try:
-            if not self._written:
-                self._written = True
-                self._first_write()
-            self.folder.mkdir(parents=True, exist_ok=True)
+            if not self._ready():
+                return
             with open(temp, "xb") as out:
                 out.writelines(parts)
             os.replace(temp, target)
@@ -409,10 +362,18 @@ class VaultCache:
             if not isinstance(exc, (OSError, ValueError)):  # ValueError: a value marshal cannot store
                 raise
 
-    def _first_write(self) -> None:
-        """Before a run's first write: prune other vaults' folders, then create this one and record the vault."""
-        prune(self.base, self.folder)
-        self._write_parts(_VAULT_FILE, [self.real.encode("utf-8", "surrogateescape")])
+    def _ready(self) -> bool:
+        """Make the folder, if need be, for this run's writes; whether it is there. The first time,
+        prune other vaults' folders and record the vault."""
+        if not self._written:
+            self._written = True
+            prune(self.base, self.folder)
+            self._write_parts(_VAULT_FILE, [self.real.encode("utf-8", "surrogateescape")])
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+        except OSError:
+            return False
+        return True
 
     def _save(self, name: str, value: Any) -> None:
         with contextlib.suppress(ValueError):  # a value marshal cannot store: not cached
@@ -427,11 +388,11 @@ class VaultCache:
         try:
             data = memoryview(read_file(self.folder / "state.bin"))
             start = len(_STATE_MAGIC)
-            if data[:start] != _STATE_MAGIC or zlib.crc32(data[start:-_CRC_BYTES]) != int.from_bytes(
-                data[-_CRC_BYTES:], "little"
+            if data[:start] != _STATE_MAGIC or zlib.crc32(data[start:-CRC_BYTES]) != int.from_bytes(
+                data[-CRC_BYTES:], "little"
             ):
                 return None
-            parts = _parts(data[start:-_CRC_BYTES])
+            parts = _parts(data[start:-CRC_BYTES])
             stored, layout = marshal.loads(next(parts))
             if stored != key:
                 return None
@@ -469,13 +430,13 @@ class VaultCache:
         """The last printed report and its text (see :meth:`save_output`), or None."""
         try:
             data = memoryview(read_file(self.folder / "output.bin"))
-            start = len(_OUTPUT_MAGIC) + _CRC_BYTES
-            crc = int.from_bytes(data[-_CRC_BYTES:], "little")
-            if data[: len(_OUTPUT_MAGIC)] != _OUTPUT_MAGIC or zlib.crc32(data[start:-_CRC_BYTES]) != crc:
+            start = len(_OUTPUT_MAGIC) + CRC_BYTES
+            crc = int.from_bytes(data[-CRC_BYTES:], "little")
+            if data[: len(_OUTPUT_MAGIC)] != _OUTPUT_MAGIC or zlib.crc32(data[start:-CRC_BYTES]) != crc:
                 return None
             size = int.from_bytes(data[len(_OUTPUT_MAGIC) : start], "little")
             value = marshal.loads(data[start : start + size])
-            text = str(data[start + size : -_CRC_BYTES], "utf-8", "surrogatepass")
+            text = str(data[start + size : -CRC_BYTES], "utf-8", "surrogatepass")
         except Exception:  # missing, damaged or foreign: as good as absent
             return None
         with contextlib.suppress(OSError):  # a re-run served from here counts as a use (see :func:`prune`)
@@ -501,118 +462,20 @@ class VaultCache:
         self, key: str, stamps: Mapping[str, Stamp], wanted: Container[str] | None = None
     ) -> Iterator[tuple[str, NoteRecord, Findings | None]]:
         """The cached record and findings of every note (or every ``wanted`` one) whose file has
-        the stamp in ``stamps``, stored under ``key``.
-
-        Records come pack by pack, so the caller can build each note and let its record go;
-        of a pack holding none of the ``wanted`` notes only the index is read.
-        """
-        self._packs = {}
-        try:
-            names = [n for n in os.listdir(self.folder) if n.startswith(_PACK_PREFIX) and n.endswith(_PACK_SUFFIX)]
-        except OSError:
-            return
-        for name in names:
-            try:
-                index, found = self._read_pack(name, key, stamps, wanted)
-            except Exception:  # missing (another run removed it), damaged or foreign: replace it
-                self._packs[name] = (0, set())
-                continue
-            live = {entry[0] for entry in index if stamps.get(entry[0]) == entry[1]}
-            read = {f[0] for f in found}
-            live.difference_update(path for path in _wanted(live, wanted) if path not in read)
-            self._packs[name] = (len(live), None if len(live) == len(index) else live)
-            for path, _, inner in found:
-                try:
-                    record, findings = marshal.loads(inner)
-                except Exception:  # damaged: the note is parsed again
-                    continue
-                if type(record) is tuple and record[:1] == (path,):
-                    yield path, record, findings
-
-    def _read_pack(
-        self, name: str, key: str, stamps: Mapping[str, Stamp] | None, wanted: Container[str] | None = None
-    ) -> tuple[list[tuple[Any, ...]], list[Stored]]:
-        """A pack's index, and its entries whose stamp is in ``stamps`` (all: None) and that are ``wanted``.
-
-        Raises when the pack is missing, damaged, foreign or stored under another key.
-        """
-        head = len(_PACK_MAGIC) + 2 * _CRC_BYTES
-        pack, total = open_file(self.folder / name)
-        with pack:
-            start = pack.read(head)
-            size = int.from_bytes(start[-_CRC_BYTES:], "little")
-            if head + size > total:
-                raise ValueError(f"not a vaulttool pack: {name}")
-            header = pack.read(size)
-            crc = int.from_bytes(start[len(_PACK_MAGIC) : len(_PACK_MAGIC) + _CRC_BYTES], "little")
-            if start[: len(_PACK_MAGIC)] != _PACK_MAGIC or len(header) != size or zlib.crc32(header) != crc:
-                raise ValueError(f"not a vaulttool pack: {name}")
-            stored, index = marshal.loads(header)
-            if stored != key:
-                raise ValueError("written by another version or with other options")
-            chosen = [
-                entry
-                for entry in index
-                if (stamps is None or stamps.get(entry[0]) == entry[1]) and (wanted is None or entry[0] in wanted)
-            ]
-            if len(chosen) * 4 > len(index):  # most of it: read it whole
-                data = memoryview(pack.read(total - head - size))
-                blobs = [data[offset : offset + length] for _, _, offset, length, _ in chosen]
-            else:
-                blobs = []
-                for _, _, offset, length, _ in chosen:
-                    pack.seek(head + size + offset)
-                    blobs.append(memoryview(pack.read(length)))
-        found: list[Stored] = []
-        for (path, stamp, _, length, crc), blob in zip(chosen, blobs, strict=True):
-            if len(blob) == length and zlib.crc32(blob) == crc:
-                found.append((path, stamp, blob))
-        return index, found
+        the stamp in ``stamps``, stored under ``key`` (see :meth:`Packs.load`)."""
+        return self._packs.load(key, stamps, wanted)
 
     def add_notes(self, key: str, entries: list[Entry], blob: bytes | None) -> None:
-        """Store a chunk just parsed (one item of ``parse_chunks``), in its own pack when it can."""
+        """Store a chunk just parsed (one item of ``parse_chunks``), but no file changed too recently to trust."""
         from vaulttool.incremental.pool import pack
 
         self._note_read(entries)
-        if blob is not None and all(self.settled(entry[1]) for entry in entries):
-            self._write_pack(key, marshal.loads(blob))
-        else:  # leave out files changed too recently to be trusted (and values marshal cannot store)
-            self._leftovers.extend(marshal.loads(pack([e for e in entries if self.settled(e[1])])[0]))
+        stored: list[Stored] = marshal.loads(pack(entries)[0] if blob is None else blob)
+        self._packs.add(key, [entry for entry in stored if self.settled(entry[1])], self._stamps or {})
 
     def save_notes(self, key: str) -> None:
-        """Finish storing notes: entries set aside, and the valid entries of packs that went stale.
-
-        A pack that is still wholly valid stays as it is; the valid entries of a pack that
-        also held stale ones move to a new pack; many small packs are merged.
-        """
-        leftovers, self._leftovers = self._leftovers, []
-        merge_small = sum(1 for count, _ in self._packs.values() if count < _SMALL_PACK) > _MAX_SMALL_PACKS
-        for name, (count, live) in list(self._packs.items()):
-            if live is not None or (merge_small and count < _SMALL_PACK):
-                if count:
-                    leftovers.extend(e for e in self._entries(name, key) if live is None or e[0] in live)
-                self._remove(name)
-                del self._packs[name]
-        if leftovers:
-            self._write_pack(key, leftovers)
-
-    def _entries(self, name: str, key: str) -> list[Stored]:
-        try:
-            return self._read_pack(name, key, None)[1]
-        except Exception:
-            return []
-
-    def _write_pack(self, key: str, stored: list[Stored]) -> None:
-        """Write ``stored`` entries as a new pack: an index (path, stamp, offset, length, CRC-32) and the data."""
-        index, offset = [], 0
-        for path, stamp, inner in stored:
-            index.append((path, stamp, offset, len(inner), zlib.crc32(inner)))
-            offset += len(inner)
-        with contextlib.suppress(ValueError):  # a value marshal cannot store: not cached
-            header = marshal.dumps((key, index))
-            head = _PACK_MAGIC + zlib.crc32(header).to_bytes(_CRC_BYTES, "little")
-            parts = [head + len(header).to_bytes(_CRC_BYTES, "little"), header, *(inner for _, _, inner in stored)]
-            self._write_parts(f"{_PACK_PREFIX}{os.urandom(12).hex()}{_PACK_SUFFIX}", parts)
+        """Finish storing notes (see :meth:`Packs.save`)."""
+        self._packs.save(key, self._stamps or {})
 
     def load_resolved(self, files: str) -> dict[str, tuple[str | None, ...]]:
         """Stored link resolutions per note, when the vault held the same files (digest ``files``)."""
