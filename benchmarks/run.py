@@ -14,7 +14,11 @@ each vaulttool time is reported as a ratio of the floor's median in the same rou
 
 Scenarios, each round: ``floor``; ``cold`` (empty cache folder: the first run, which
 also writes the cache); ``warm`` (the same cache, nothing changed); ``edit`` (one note
-changed since the warm run). Peak RSS is the largest process of a run (``wait4``).
+changed since the warm run); ``ci`` (a pull request on CI: the vault copied to a new
+folder, so every file has new times, with the cache of a content-stamped run of the
+original restored beside it and one note changed, checked with ``--stamp content`` as
+``CI=true`` selects; its report must be byte-identical to a ``--no-cache`` run of the
+copy). Peak RSS is the largest process of a run (``wait4``).
 Also timed: ``vaulttool --version`` and ``--help``, and which heavy modules they import.
 Finally the diagnostics are compared between one process (``--jobs 1``), the pool, and
 a warm cache, on the largest vault.
@@ -37,7 +41,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 SRC = REPO / "src"
 HEAVY = ("pydantic", "networkx", "yaml", "rich")
-TARGETS = {"cold": 3.0, "warm": 0.5, "edit": 1.0}
+SCENARIOS = ("floor", "cold", "warm", "edit", "ci")
+TARGETS = {"cold": 3.0, "warm": 0.5, "edit": 1.0, "ci": 1.0}
 SETTLE_S = 2.5  # the cache does not trust files changed within 2 s of a run
 
 
@@ -51,12 +56,13 @@ def child_env() -> dict[str, str]:
     return env
 
 
-def timed(cmd: Sequence[str], env: dict[str, str]) -> tuple[float, int]:
-    """Wall seconds and peak RSS (bytes, largest process) of one run, output discarded."""
-    start = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
-    assert proc.stderr is not None
-    err = proc.stderr.read()
+def timed(cmd: Sequence[str], env: dict[str, str], out: Path | None = None) -> tuple[float, int]:
+    """Wall seconds and peak RSS (bytes, largest process) of one run, output discarded or written to ``out``."""
+    with open(out or os.devnull, "wb") as sink:
+        start = time.perf_counter()
+        proc = subprocess.Popen(cmd, stdout=sink, stderr=subprocess.PIPE, env=env)
+        assert proc.stderr is not None
+        err = proc.stderr.read()
     _, status, usage = os.wait4(proc.pid, 0)
     elapsed = time.perf_counter() - start
     proc.returncode = os.waitstatus_to_exitcode(status)
@@ -96,7 +102,10 @@ def bench_size(
     edited = note_to_edit(vault)
     original = edited.read_bytes()
     stat = edited.stat()
-    results: dict[str, list[tuple[float, int]]] = {name: [] for name in ("floor", "cold", "warm", "edit")}
+    results: dict[str, list[tuple[float, int]]] = {name: [] for name in SCENARIOS}
+    restored = scratch / "cache-ci"  # the cache a CI run restores: one content-stamped run of the original
+    shutil.rmtree(restored, ignore_errors=True)
+    timed([*check, "--stamp", "content", "--cache-dir", str(restored)], env)
     try:
         for round_ in range(runs):
             cache = scratch / f"cache-{round_}"
@@ -108,12 +117,36 @@ def bench_size(
             edited.write_bytes(original + f"\nEdited in round {round_}.\n".encode())
             results["edit"].append(timed(cached, env))
             edited.write_bytes(original)
+            results["ci"].append(ci_run(vault, edited, restored, env, scratch, compare=round_ == 0))
             shutil.rmtree(cache, ignore_errors=True)
             time.sleep(SETTLE_S)  # so the next cold run may store a whole result again
     finally:
         edited.write_bytes(original)
         os.utime(edited, ns=(stat.st_atime_ns, stat.st_mtime_ns))
     return results
+
+
+def ci_run(
+    vault: Path, edited: Path, restored: Path, env: dict[str, str], scratch: Path, compare: bool
+) -> tuple[float, int]:
+    """One CI check: a fresh copy of ``vault`` (new file times), the ``restored`` cache copied
+    beside it, ``edited`` changed in the copy; with ``compare``, exit if its report differs
+    from a ``--no-cache`` run of the copy."""
+    checkout = scratch / "checkout"
+    shutil.rmtree(checkout, ignore_errors=True)
+    copy = checkout / vault.name  # the same folder name: where the vault sits, as a CI checkout has it
+    shutil.copytree(vault, copy, copy_function=shutil.copyfile)  # contents only: every file gets new times
+    shutil.copytree(restored, checkout / "cache")
+    changed = copy / edited.relative_to(vault)
+    changed.write_bytes(changed.read_bytes() + b"\nEdited on a pull request.\n")
+    check = [sys.executable, "-m", "vaulttool", "check", str(copy), "--format", "json"]
+    result = timed([*check, "--stamp", "content", "--cache-dir", str(checkout / "cache")], env, checkout / "ci.json")
+    if compare:
+        timed([*check, "--no-cache"], env, checkout / "full.json")
+        if (checkout / "ci.json").read_bytes() != (checkout / "full.json").read_bytes():
+            sys.exit(f"the ci report on {copy} differs from a --no-cache run of it")
+    shutil.rmtree(checkout)
+    return result
 
 
 def startup(env: dict[str, str], runs: int) -> dict[str, object]:
@@ -194,7 +227,7 @@ def print_table(
     print("| --- | " + " | ".join("---" for _ in sizes) + " | --- |")
     med = {n: {k: statistics.median(t for t, _ in v) for k, v in table[n].items()} for n in sizes}
     rss = {n: {k: max(r for _, r in v) for k, v in table[n].items()} for n in sizes}
-    for name in ("floor", "cold", "warm", "edit"):
+    for name in SCENARIOS:
         cells = []
         for n in sizes:
             seconds = med[n][name]
