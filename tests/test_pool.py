@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -15,12 +16,12 @@ from vaulttool.output.formatters import format_json
 @pytest.fixture
 def low_threshold(monkeypatch: pytest.MonkeyPatch) -> None:
     """Use worker processes for any batch of notes, however small."""
-    monkeypatch.setattr(pool, "POOL_MIN_NOTES", 2)
+    monkeypatch.setattr(pool, "POOL_MIN_BYTES", 0)
 
 
 def test_pool_output_is_byte_identical(generated_vault: Path, low_threshold: None) -> None:
     vault = generated_vault
-    assert pool.worker_count(2, 1000) == 2
+    assert pool.worker_count(2, 1000, 1, 0.0) == 2
     assert format_json(check(vault, jobs=2)) == format_json(check(vault, jobs=1))
 
 
@@ -47,14 +48,46 @@ def test_notes_are_parsed_here_when_workers_cannot_start(
     assert format_json(check(vault, jobs=2)) == expected
 
 
-@pytest.mark.parametrize(("jobs", "notes", "expected"), [(1, 10_000, 1), (4, 10_000, 4), (8, 64, 4)])
-def test_worker_count(jobs: int, notes: int, expected: int, low_threshold: None) -> None:
-    assert pool.worker_count(jobs, notes) == expected
+MB = 1_000_000
 
 
-def test_small_batches_and_auto() -> None:
-    assert pool.worker_count(4, pool.POOL_MIN_NOTES - 1) == 1
-    assert pool.worker_count(0, 100_000) == pool.available_cpus()
+@pytest.mark.parametrize(
+    ("jobs", "notes", "size", "idle", "expected"),
+    [
+        (1, 10_000, 50 * MB, 2.0, 1),  # -j 1: never a worker
+        (4, 10_000, 50 * MB, 0.0, 4),  # -j N: N workers, however busy the machine
+        (8, 64, 50 * MB, 2.0, 4),  # at least 16 notes a worker
+        (0, 10_000, 50 * MB, 2.0, 2),  # automatic: one per idle CPU
+        (0, 10_000, 50 * MB, 7.6, 8),
+        (0, 10_000, 50 * MB, 1.2, 1),  # one CPU left: no workers to compete for it
+        (0, 10_000, 50 * MB, -4.0, 1),  # more busy processes than CPUs
+        (4, 6_500, 1 * MB, 2.0, 1),  # many small notes: too little to parse to pay for workers, even asked
+        (0, 6_500, 1 * MB, 2.0, 1),
+    ],
+)
+def test_worker_count(jobs: int, notes: int, size: int, idle: float, expected: int) -> None:
+    assert pool.worker_count(jobs, notes, size, idle) == expected
+
+
+def test_workers_are_used_from_the_threshold_on() -> None:
+    assert pool.worker_count(0, 10_000, pool.POOL_MIN_BYTES - 1, 2.0) == 1
+    assert pool.worker_count(0, 10_000, pool.POOL_MIN_BYTES, 2.0) == 2
+
+
+def test_bytes_are_estimated_from_a_sample(tmp_path: Path) -> None:
+    paths = []
+    for i in range(1000):
+        (tmp_path / f"n{i}.md").write_bytes(b"x" * (100 if i % 2 else 300))
+        paths.append(f"n{i}.md")
+    assert 190_000 <= pool.estimated_bytes(str(tmp_path), paths, 1 << 20) <= 210_000
+    assert pool.estimated_bytes(str(tmp_path), paths, 50) == 50_000  # a note counts up to the size cap
+    assert pool.estimated_bytes(str(tmp_path), [], 1 << 20) == 0
+
+
+def test_idle_cpus_leave_out_the_load(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(pool, "available_cpus", lambda: 4)
+    monkeypatch.setattr(os, "getloadavg", lambda: (1.5, 1.0, 1.0))
+    assert pool.idle_cpus() == 2.5
 
 
 def test_progress_counts_every_note(generated_vault: Path, low_threshold: None) -> None:

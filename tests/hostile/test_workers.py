@@ -21,12 +21,22 @@ from vaulttool.model.vault import walk_vault
 linux_only = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads processes from /proc (Linux)")
 
 
-def many_notes(folder: Path, count: int) -> Path:
-    """A vault of ``count`` small linked notes: enough for worker processes."""
+ENOUGH_FOR_WORKERS = pool.POOL_MIN_BYTES  # the bytes a check parses with workers (read before any test lowers it)
+
+
+def many_notes(folder: Path, count: int, pad: int = 0) -> Path:
+    """A vault of ``count`` small linked notes, each with ``pad`` more bytes of text."""
     folder.mkdir(exist_ok=True)
+    text = "A line of words to parse.\n" * (pad // 26)
     for i in range(count):
-        (folder / f"n{i}.md").write_text(f"---\ntags: [t{i % 7}]\n---\n# N{i}\n[[n{i + 1}]] [[n{i // 2}#N]]\n")
+        (folder / f"n{i}.md").write_text(f"---\ntags: [t{i % 7}]\n---\n# N{i}\n[[n{i + 1}]] [[n{i // 2}#N]]\n{text}")
     return folder
+
+
+@pytest.fixture(autouse=True)
+def low_threshold(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Worker processes for the batches parsed here, however few bytes they hold."""
+    monkeypatch.setattr(pool, "POOL_MIN_BYTES", 0)
 
 
 def _stat_fields(pid: int) -> list[str] | None:
@@ -63,7 +73,7 @@ def running(pid: int) -> bool:
 
 @linux_only
 def test_workers_end_with_a_killed_parent_even_when_stopped(tmp_path: Path) -> None:
-    vault = many_notes(tmp_path / "vault", 3000)
+    vault = many_notes(tmp_path / "vault", 3000, pad=ENOUGH_FOR_WORKERS // 3000 + 26)
     cmd = [sys.executable, "-m", "vaulttool", "check", str(vault), "--no-cache", "--jobs", "2", "--format", "json"]
     parent = subprocess.Popen(cmd, env=cli_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     workers: list[int] = []

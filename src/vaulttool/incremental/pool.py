@@ -38,9 +38,10 @@ if TYPE_CHECKING:
 
     from vaulttool.engine.notecheck import Findings, NoteChecker
 
-# Below this many notes one process is faster: starting workers and collecting their
-# results costs about as much as parsing this many notes (see docs/performance.md).
-POOL_MIN_NOTES = 600
+# Below this many bytes of notes one process is faster: starting workers and collecting
+# their results costs about as much as parsing this much (see docs/performance.md).
+POOL_MIN_BYTES = 2_000_000
+_SIZE_SAMPLE = 200  # notes whose size is looked at to estimate the bytes of a batch
 _CHUNKS_PER_WORKER = 8
 _MIN_CHUNK, _MAX_CHUNK = 16, 256
 # A worker has this long for a chunk, plus a second for every DEADLINE_BYTES_PER_S bytes of
@@ -67,12 +68,37 @@ def available_cpus() -> int:
         return os.cpu_count() or 1
 
 
-def worker_count(jobs: int, notes: int) -> int:
-    """Processes to use for ``notes`` notes: 1 below the threshold, else ``jobs`` (0: one per CPU)."""
-    if jobs == 1 or notes < POOL_MIN_NOTES:
+def idle_cpus() -> float:
+    """CPUs this process may run on, less the machine's load (the one-minute average of busy processes)."""
+    try:
+        load = os.getloadavg()[0]
+    except (AttributeError, OSError):  # no load average on this system: count every CPU as idle
+        load = 0.0
+    return available_cpus() - load
+
+
+def worker_count(jobs: int, notes: int, size: int, idle: float) -> int:
+    """Processes to parse ``notes`` notes of ``size`` bytes with, when ``idle`` CPUs are free.
+
+    One below :data:`POOL_MIN_BYTES`, and never more than one per :data:`_MIN_CHUNK`
+    notes; else ``jobs``, or with ``jobs`` 0 one per idle CPU (rounded): when the other
+    CPUs are busy, workers only compete with each other and with this process for them.
+    """
+    if jobs == 1 or size < POOL_MIN_BYTES:
         return 1
-    wanted = jobs if jobs > 0 else available_cpus()
+    wanted = jobs if jobs > 0 else int(idle + 0.5)
     return max(1, min(wanted, notes // _MIN_CHUNK))
+
+
+def estimated_bytes(root: str, paths: Sequence[str], max_bytes: int) -> int:
+    """The bytes of the notes at ``paths``, from the sizes of a few of them spread over the batch."""
+    step = max(1, len(paths) // _SIZE_SAMPLE)
+    sample = paths[::step]
+    size = 0
+    for path in sample:
+        with contextlib.suppress(OSError):
+            size += min(os.stat(os.path.join(root, path)).st_size, max_bytes)
+    return size * len(paths) // max(1, len(sample))
 
 
 def parse_entries(
@@ -350,7 +376,7 @@ def parse_chunks(
     cannot be started, die or stall, the chunks they had not returned are parsed here instead.
     """
     total, done = len(paths), 0
-    workers = worker_count(jobs, total)
+    workers = 1 if jobs == 1 else worker_count(jobs, total, estimated_bytes(root, paths, max_bytes), idle_cpus())
     size = max(_MIN_CHUNK, min(_MAX_CHUNK, total // (workers * _CHUNKS_PER_WORKER) or 1))
     left: dict[int, Sequence[str]] = {start: paths[start : start + size] for start in range(0, total, size)}
     if workers > 1:
