@@ -17,34 +17,13 @@ import argparse
 import random
 from pathlib import Path
 
-WORDS = [
-    "idea",
-    "note",
-    "link",
-    "draft",
-    "review",
-    "meeting",
-    "plan",
-    "book",
-    "quote",
-    "habit",
-    "project",
-    "task",
-    "reading",
-    "week",
-    "garden",
-    "thought",
-    "source",
-    "summary",
-    "question",
-    "answer",
-    "daily",
-    "log",
-    "insight",
-    "topic",
-    "method",
-    "example",
-]
+# fmt: off
+WORDS = (
+    "idea", "note", "link", "draft", "review", "meeting", "plan", "book", "quote", "habit", "project",
+    "task", "reading", "week", "garden", "thought", "source", "summary", "question", "answer", "daily",
+    "log", "insight", "topic", "method", "example",
+)
+# fmt: on
 
 
 def note_text(rng: random.Random, index: int, count: int) -> str:

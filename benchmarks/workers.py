@@ -56,7 +56,8 @@ def main(argv: list[str] | None = None) -> int:
                 times[jobs].append(timed([*check, "--jobs", jobs], env)[0])
         one, other = statistics.median(times["1"]), statistics.median(times[args.jobs])
         notes, size = notes_and_bytes(vault)
-        row = f"| {vault} | {notes:,} | {size / 1e6:.1f} | {one:.2f} s | {other:.2f} s | {other / one:.2f} | {statistics.mean(load):.1f} |"
+        cells = (f"{notes:,}", f"{size / 1e6:.1f}", f"{one:.2f} s", f"{other:.2f} s", f"{other / one:.2f}")
+        row = f"| {vault} | " + " | ".join(cells) + f" | {statistics.mean(load):.1f} |"
         print(row, flush=True)
     return 0
 
