@@ -29,6 +29,7 @@ from vaulttool.incremental.records import from_record
 from vaulttool.model.config import DEFAULT_MOC_FIELDS
 from vaulttool.model.graph import LinkParts, LinkResolver, ResolvedLink, Targets, link_parts, resolved_links
 from vaulttool.model.notes import DEFAULT_MAX_BYTES, note_from_bytes
+from vaulttool.model.obsidian import ObsidianSettings
 from vaulttool.model.schema import Schema, schema_for
 from vaulttool.model.suppress import Suppressions
 from vaulttool.model.template import TopicRow, topic_rows
@@ -61,6 +62,7 @@ class Options:
     fixable: tuple[str, ...] = ()  # the rules whose fixes apply (none named: all) ...
     unfixable: tuple[str, ...] = ()  # ... but these
     unsafe_fixes: bool = False
+    obsidian: ObsidianSettings = field(default_factory=ObsidianSettings)  # template folders, excluded files
 
     def fingerprint(self, *extra: bytes) -> str:
         """A digest of the tool code, these options, the schemas and ``extra``: the key of a cached result."""
@@ -73,6 +75,7 @@ class Options:
             "severity": {rule: level.value for rule, level in self.severity.items()},
             "max_file_size": self.max_file_size,
             "moc_fields": self.moc_fields,
+            "obsidian": self.obsidian.key(),
         }
         options = json.dumps(plain, sort_keys=True).encode()
         return fingerprint(options, *self.schema_parts(), *extra)
@@ -317,7 +320,7 @@ def load_vault(
     walked = walked or walk_vault(root, options.exclude)
     base, cap = os.fspath(root), options.max_file_size
     index = VaultIndex(walked.notes, walked.attachments)
-    resolver = LinkResolver(index)
+    resolver = LinkResolver(index, options.obsidian.is_template)
     checked = tuple(rule.ID for rule in rules if is_note_rule(rule))
     checker = NoteChecker(options.schemas, checked, base) if checked else None
     with _gc_paused():
@@ -437,6 +440,8 @@ def run_rules(ctx: RuleContext, rules: Iterable[ModuleType], options: Options) -
             if severity is not None and diag.severity is not severity:
                 diag = diag._replace(severity=severity)
             found.append(diag)
+    if options.obsidian.active:  # nothing on excluded files, little on templates
+        found = [diag for diag in found if options.obsidian.reports_on(diag.path, diag.rule)]
     found.sort(key=Diagnostic.sort_key)
     return found
 
@@ -471,6 +476,7 @@ def options_for(
     :class:`~vaulttool.rules.UnknownRule` (for a rule id in the configuration or in ``select``/``ignore``).
     """
     from vaulttool.model.config import ConfigError, load_config, schema_folder
+    from vaulttool.model.obsidian import read_obsidian_settings
     from vaulttool.model.schema import load_schemas
 
     config, source = load_config(root, config_file)
@@ -484,6 +490,7 @@ def options_for(
     builtin = config.schemas is None  # the templates shipped with vaulttool match only where they are meant to
     enabled = config.templates if builtin else None
     schemas = load_schemas(folder, config.schema_order, enabled) if folder.is_dir() else []
+    obsidian = read_obsidian_settings(root, config.obsidian_folder)
     severity = {rule: Severity(level) for rule, level in config.severity.items() if level != "off"}
     off = tuple(rule for rule, level in config.severity.items() if level == "off")
     return Options(
@@ -499,6 +506,7 @@ def options_for(
         fixable=tuple(config.fixable),
         unfixable=tuple(config.unfixable),
         unsafe_fixes=config.unsafe_fixes,
+        obsidian=obsidian,
     )
 
 

@@ -166,7 +166,7 @@ def recheck(
     if any(note_aliases(note.frontmatter) != state.aliases.get(path, ()) for path, note in fresh.items()):
         return None
     index = VaultIndex(walked.notes, walked.attachments)
-    resolver = LinkResolver(index)
+    resolver = LinkResolver(index, options.obsidian.is_template)
     new_links = {path: resolver.links(path, note) for path, note in fresh.items()}
     now = {**known, **{path: targets(links) for path, links in new_links.items()}}
     anchored = {path: found for path, found in state.anchored.items() if path not in new_links}

@@ -18,6 +18,8 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+from vaulttool.model.obsidian import DEFAULT_FOLDER, read_obsidian_settings
+
 if TYPE_CHECKING:
     from pydantic import BaseModel
 
@@ -61,6 +63,12 @@ def config_model() -> type[BaseModel]:
         fixable: list[str] = Field(default=[], description="rules whose fixes apply (default: all)")
         unfixable: list[str] = Field(default=[], description="rules whose fixes never apply")
         unsafe_fixes: bool = Field(default=False, alias="unsafe-fixes", description="apply unsafe fixes too")
+        obsidian_folder: str = Field(
+            default=DEFAULT_FOLDER,
+            alias="obsidian-folder",
+            pattern=r"^\.[^/\\]+$",
+            description="the vault's Obsidian configuration folder (Obsidian's 'Override config folder')",
+        )
         stamp: Literal["auto", "content", "mtime"] = Field(
             default="auto", description="how the cache tells a note is unchanged (auto: content when CI is set)"
         )
@@ -166,9 +174,9 @@ def stamp_setting(vault: Path, explicit: Path | None) -> str:
 def settings_digest(vault: Path, explicit: Path | None, *extra: str) -> tuple[str, tuple[str, ...]] | None:
     """A digest of every setting a check of ``vault`` depends on, and the configured ``exclude`` patterns.
 
-    The digest covers the configuration file (its path from the vault and its bytes), every file of the
-    schemas folder it names (or of the built-in one) and ``extra``. Nothing is validated,
-    so it only serves to recognise settings a completed run already accepted. None when
+    The digest covers the configuration file (its path from the vault and its bytes), the vault's
+    Obsidian settings, every file of the schemas folder it names (or of the built-in one) and
+    ``extra``. Nothing is validated, so it only serves to recognise settings a completed run already accepted. None when
     the files cannot be read or hold something a valid configuration cannot.
     """
     try:
@@ -181,6 +189,10 @@ def settings_digest(vault: Path, explicit: Path | None, *extra: str) -> tuple[st
             return None
         digest = hashlib.sha256()
         parts = [os.fsencode(_from_vault(vault, path)) if path else b"", path.read_bytes() if path else b""]
+        obsidian = (table or {}).get("obsidian-folder", DEFAULT_FOLDER)
+        if not isinstance(obsidian, str):
+            return None
+        parts.append(read_obsidian_settings(vault, obsidian).key().encode())
         folder = schema_folder(schemas, path)
         if folder.is_dir():
             for entry in sorted(os.scandir(folder), key=lambda e: e.name):

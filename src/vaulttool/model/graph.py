@@ -49,16 +49,19 @@ Targets = tuple["str | None", ...]  # what each link of a note resolves to, in o
 class LinkResolver:
     """Resolves the links of one note at a time, remembering answers from note to note."""
 
-    def __init__(self, index: VaultIndex) -> None:
-        """Resolve against the files of ``index``."""
+    def __init__(self, index: VaultIndex, silent: Callable[[str], bool] | None = None) -> None:
+        """Resolve against the files of ``index``; the links of notes ``silent`` holds make no edges."""
         self._resolve = index.resolver()
+        self._silent = silent
 
     def targets(self, path: str, note: Note, known: Targets | None = None) -> Targets:
-        """What each link of ``note`` (at ``path``) resolves to, in order.
+        """What each link of ``note`` (at ``path``) resolves to, in order; nothing for a silent note.
 
         ``known`` is what they resolved to before, for a note and vault files unchanged
         since; it is used when it still fits.
         """
+        if self._silent is not None and self._silent(path):
+            return ()
         if known is not None and len(known) == len(note.links):
             return known
         resolve = self._resolve

@@ -1,0 +1,138 @@
+"""The vault's own Obsidian settings: template folders and excluded files.
+
+Template files (the core Templates plugin's folder, Templater's folder) hold placeholders:
+they get no frontmatter, template or link diagnostics and their links make no edges, but
+they stay link targets. Excluded files (``userIgnoreFilters``) stay link targets and their
+links count, but nothing is reported on them.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.test_frontmatter_links import write_vault
+from vaulttool.engine.lint import check, options_for
+from vaulttool.model.obsidian import read_obsidian_settings
+from vaulttool.model.values import Diagnostic
+
+TEMPLATE = "---\ntags: {{tags}}\n---\n# {{title}}\n\n## Log\n\n[[Nowhere]] [[Lonely]] â€“\n"
+NOTES = {
+    "Templates/Daily.md": TEMPLATE,
+    "Templates2/Other.md": "[[Missing elsewhere]]\n",  # a sibling folder, not the template folder
+    "Home.md": "# Home\n\n[[Daily]] [[Daily#Log]] [[Daily#No such]] [[Other]] [[Lonely 2]]\n",
+    "Lonely.md": "Linked from the template alone.\n",
+    "Lonely 2.md": "Linked from Home.\n",
+}
+
+
+def settings_files(root: Path, files: dict[str, object], folder: str = ".obsidian") -> None:
+    """Write Obsidian settings files (name under the configuration folder to JSON value)."""
+    for name, value in files.items():
+        path = root / folder / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(value if isinstance(value, str) else json.dumps(value), encoding="utf-8")
+
+
+def found(root: Path, *, excludes: bool = True) -> list[Diagnostic]:
+    options = options_for(root)
+    if not excludes:
+        options = dataclasses.replace(options, obsidian=options.obsidian.without_excludes())
+    return list(check(root, options).diagnostics)
+
+
+def on(diagnostics: list[Diagnostic], path: str) -> set[str]:
+    return {d.rule for d in diagnostics if d.path == path}
+
+
+def test_without_settings_a_template_file_is_checked_as_a_note(tmp_path: Path) -> None:
+    diagnostics = found(write_vault(tmp_path, NOTES))
+    assert {"frontmatter-syntax", "broken-link"} <= on(diagnostics, "Templates/Daily.md")
+    assert "orphan-note" not in on(diagnostics, "Lonely.md")  # the template's link counts
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("templates.json", {"folder": "Templates"}),
+        ("plugins/templater-obsidian/data.json", {"templates_folder": "/Templates/"}),
+    ],
+    ids=["core-templates", "templater"],
+)
+def test_a_template_folder_holds_placeholders_not_notes(tmp_path: Path, name: str, value: object) -> None:
+    vault = write_vault(tmp_path, NOTES)
+    settings_files(vault, {name: value})
+    diagnostics = found(vault)
+    # no frontmatter, template or link diagnostics; a broken encoding is still a broken file
+    assert on(diagnostics, "Templates/Daily.md") == {"mojibake"}
+    # its links make no edges: what only the template links to is an orphan
+    assert "orphan-note" in on(diagnostics, "Lonely.md")
+    assert "orphan-note" not in on(diagnostics, "Lonely 2.md")
+    # it is still a link target, and its headings are anchors
+    home = [d for d in diagnostics if d.path == "Home.md" and d.rule != "orphan-note"]
+    assert [(d.rule, d.target) for d in home] == [("broken-anchor", "Daily#No such")]
+    # a folder whose name merely starts the same is no template folder
+    assert "broken-link" in on(diagnostics, "Templates2/Other.md")
+
+
+def test_excluded_files_are_link_targets_not_checked(tmp_path: Path) -> None:
+    vault = write_vault(
+        tmp_path,
+        {
+            "Archive/Old.md": "---\nbad: [unclosed\n---\n[[Gone]] [[Target]]\n",
+            "archive/lower.md": "[[Gone too]]\n",  # Obsidian compares without regard to case
+            "Archived.md": "[[Gone three]]\n",  # 'Archive/' is a prefix of the path, not of a name
+            "Notes/Draft plan.md": "[[Gone four]]\n",  # matched by the /regex/ entry
+            "Target.md": "Linked only from the archive.\n",
+            "Home.md": "[[Old]] [[Old#Nowhere]] [[lower]] [[Archived]] [[Draft plan]]\n",
+        },
+    )
+    settings_files(vault, {"app.json": {"userIgnoreFilters": ["Archive/", "/draft\\s/"], "newLinkFormat": "shortest"}})
+    diagnostics = found(vault)
+    for path in ("Archive/Old.md", "archive/lower.md", "Notes/Draft plan.md"):
+        assert on(diagnostics, path) == set(), path
+    assert on(diagnostics, "Archived.md") == {"broken-link"}
+    assert "orphan-note" not in on(diagnostics, "Target.md")  # Obsidian shows the excluded file as a backlink
+    # excluded files resolve, and their headings are still checked as anchors
+    home = [(d.rule, d.target) for d in diagnostics if d.path == "Home.md" and d.rule != "orphan-note"]
+    assert home == [("broken-anchor", "Old#Nowhere")]
+    unhidden = found(vault, excludes=False)
+    assert {"frontmatter-syntax", "broken-link"} <= on(unhidden, "Archive/Old.md")
+    assert on(unhidden, "Notes/Draft plan.md") == {"broken-link"}
+
+
+def test_broken_and_odd_settings_are_ignored_with_a_reason(tmp_path: Path) -> None:
+    settings_files(
+        tmp_path,
+        {
+            "app.json": "{not json",
+            "templates.json": {"folder": ""},  # the plugin's default: no folder
+            "plugins/templater-obsidian/data.json": ["not", "an", "object"],
+        },
+    )
+    settings = read_obsidian_settings(tmp_path)
+    assert settings.templates == () and settings.excludes == ()
+    assert len(settings.problems) == 2
+    assert settings.problems[0].startswith(".obsidian/plugins/templater-obsidian/data.json holds no JSON object")
+    assert settings.problems[1].startswith(".obsidian/app.json is not valid JSON")
+    assert read_obsidian_settings(tmp_path / "nowhere").problems == ()  # absent: Obsidian's defaults, silently
+
+
+def test_a_filter_python_cannot_read_is_skipped_and_named(tmp_path: Path) -> None:
+    settings_files(tmp_path, {"app.json": {"userIgnoreFilters": ["/(unclosed/", "", 3, "Attic"]}})
+    settings = read_obsidian_settings(tmp_path)
+    assert settings.excludes == ("Attic",)
+    assert settings.problems == (
+        ".obsidian/app.json: excluded-files entry '/(unclosed/' is no regular expression Python reads; ignored",
+    )
+
+
+def test_the_configuration_names_another_settings_folder(tmp_path: Path) -> None:
+    vault = write_vault(tmp_path, {**NOTES, ".vaulttool.toml": 'obsidian-folder = ".obsidian-work"\n'})
+    settings_files(vault, {"templates.json": {"folder": "Templates"}}, ".obsidian-work")
+    settings_files(vault, {"templates.json": {"folder": "Elsewhere"}})  # the default folder is not read
+    assert options_for(vault).obsidian.templates == (("Templates", ".obsidian-work/templates.json"),)
+    assert on(found(vault), "Templates/Daily.md") == {"mojibake"}
