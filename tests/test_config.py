@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from vaulttool.commands.cli import cli, main
 from vaulttool.engine.lint import check, options_for
-from vaulttool.model.config import ConfigError, find_config, load_config
+from vaulttool.model.config import ConfigError, find_config, load_settings
 from vaulttool.model.schema import SchemaError, load_schema_text, load_schemas
 
 NOTE = """---
@@ -36,15 +36,15 @@ def test_nearest_config_wins_and_pyproject_needs_its_table(tmp_path: Path) -> No
     write(tmp_path / "repo" / "pyproject.toml", "[project]\nname = 'x'\n")
     assert find_config(vault) == tmp_path / ".vaulttool.toml"
     write(tmp_path / "repo" / "pyproject.toml", "[tool.vaulttool]\nselect = ['broken-link']\n")
-    config, source = load_config(vault)
-    assert source == tmp_path / "repo" / "pyproject.toml"
-    assert config.select == ["broken-link"]
+    settings = load_settings(vault)
+    assert settings.source == tmp_path / "repo" / "pyproject.toml"
+    assert settings.config.select == ["broken-link"]
 
 
 def test_unknown_key_is_an_error_naming_the_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     config = write(tmp_path / ".vaulttool.toml", "selct = ['broken-link']\n")
     with pytest.raises(ConfigError, match="unknown key 'selct'"):
-        load_config(tmp_path)
+        _ = load_settings(tmp_path).config
     assert main(["check", str(tmp_path)]) == 2
     assert str(config) in capsys.readouterr().err
 

@@ -13,8 +13,10 @@ import json
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 from tests.test_frontmatter_links import write_vault
+from vaulttool.commands.cli import cli
 from vaulttool.engine.lint import check, options_for
 from vaulttool.model.obsidian import read_obsidian_settings
 from vaulttool.model.values import Diagnostic
@@ -136,3 +138,85 @@ def test_the_configuration_names_another_settings_folder(tmp_path: Path) -> None
     settings_files(vault, {"templates.json": {"folder": "Elsewhere"}})  # the default folder is not read
     assert options_for(vault).obsidian.templates == (("Templates", ".obsidian-work/templates.json"),)
     assert on(found(vault), "Templates/Daily.md") == {"mojibake"}
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    """``vaulttool ARGS``: exit code, standard output, standard error."""
+    result = CliRunner().invoke(cli, list(args), standalone_mode=False)
+    assert result.exception is None, result.output
+    return result.return_value, result.stdout, result.stderr
+
+
+def test_show_settings_prints_what_was_read_and_checks_nothing(tmp_path: Path) -> None:
+    vault = write_vault(tmp_path / "vault", NOTES)
+    settings_files(vault, {"templates.json": {"folder": "Templates"}, "app.json": {"userIgnoreFilters": ["Archive/"]}})
+    settings_files(vault, {"plugins/templater-obsidian/data.json": "{"})
+    code, out, err = run("check", str(vault), "--show-settings", "--no-cache")
+    assert code == 0  # the vault has errors, but nothing is checked
+    assert out.splitlines() == [
+        "configuration: none (defaults)",
+        "obsidian settings folder: .obsidian",
+        "template folders (placeholders: no frontmatter, template or link diagnostics; links make no edges):",
+        "  Templates/  from .obsidian/templates.json",
+        "excluded files (.obsidian/app.json userIgnoreFilters; link targets, not checked):",
+        "  Archive/",
+        "ignored: .obsidian/plugins/templater-obsidian/data.json is not valid JSON "
+        "(Expecting property name enclosed in double quotes: line 1 column 2 (char 1)); ignored",
+    ]
+    assert err.count("vaulttool: info: .obsidian/plugins/templater-obsidian/data.json is not valid JSON") == 1
+    _, out, _ = run("check", str(vault), "--show-settings", "--no-obsidian-excludes", "--no-cache")
+    assert "excluded files (.obsidian/app.json userIgnoreFilters; checked (--no-obsidian-excludes)):" in out
+
+
+def test_a_broken_settings_file_is_one_info_line_and_the_check_goes_on(tmp_path: Path) -> None:
+    vault = write_vault(tmp_path, {"A.md": "[[B]]\n", "B.md": "[[A]]\n"})
+    settings_files(vault, {"app.json": "[1, 2"})
+    code, out, err = run("check", str(vault), "--no-cache")
+    assert code == 0
+    assert out.endswith("Checked 2 notes, 2 links: 0 errors, 0 warnings, 0 info.\n")
+    reason = _json_error("[1, 2")
+    assert err.splitlines() == [f"vaulttool: info: .obsidian/app.json is not valid JSON ({reason}); ignored"]
+
+
+def _json_error(text: str) -> str:
+    try:
+        json.loads(text)
+    except json.JSONDecodeError as exc:
+        return str(exc)
+    raise AssertionError(text)
+
+
+def test_no_obsidian_excludes_checks_the_excluded_files(tmp_path: Path) -> None:
+    vault = write_vault(tmp_path, {"Archive/Old.md": "[[Gone]] [[Home]]\n", "Home.md": "[[Old]]\n"})
+    settings_files(vault, {"app.json": {"userIgnoreFilters": ["Archive"]}})
+    assert run("check", str(vault), "--no-cache")[0] == 0
+    code, out, _ = run("check", str(vault), "--no-cache", "--no-obsidian-excludes")
+    assert code == 1 and "Archive/Old.md:1:1: error broken-link [[Gone]]" in out
+
+
+SETTINGS_EDITS: list[dict[str, object]] = [
+    {"templates.json": {"folder": "Templates"}},
+    {"app.json": {"userIgnoreFilters": ["Templates2"]}},
+    {"templates.json": {"folder": "Templates2"}},
+    {"app.json": {"userIgnoreFilters": ["/daily/"]}},
+    {"templates.json": "{broken", "app.json": {"userIgnoreFilters": None}},
+    {"plugins/templater-obsidian/data.json": {"templates_folder": "Templates"}},
+]
+
+
+@pytest.mark.parametrize("fmt", ["text", "json"])
+def test_editing_the_obsidian_settings_between_cached_runs_gives_the_uncached_report(
+    tmp_path: Path, fmt: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from vaulttool.incremental import cache
+
+    monkeypatch.setattr(cache, "RACY_NS", 0)  # files written a moment ago count as settled: every run may replay
+    vault = write_vault(tmp_path / "vault", NOTES)
+    cached = ("check", str(vault), "--format", fmt, "--cache-dir", str(tmp_path / "cache"))
+    run(*cached)
+    for edit in SETTINGS_EDITS:
+        settings_files(vault, edit)
+        for _ in range(2):  # the run after the edit, then its replay
+            assert run(*cached)[1] == run("check", str(vault), "--format", fmt, "--no-cache")[1], edit
+        (vault / "Templates" / "Daily.md").write_text(TEMPLATE + "\n[[Another]]\n", encoding="utf-8")
+        assert run(*cached)[1] == run("check", str(vault), "--format", fmt, "--no-cache")[1], edit

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from vaulttool.actions.fixer import FixSettings
     from vaulttool.commands.replay import Replay
     from vaulttool.engine.lint import Options, Report
+    from vaulttool.model.config import Settings
     from vaulttool.model.vault import WalkResult
 
 FORMAT_NAMES = ("auto", "text", "json", "github", "sarif")
@@ -91,10 +92,23 @@ STAMP_KINDS = ("auto", "content", "mtime")  # see vaulttool.files.stamps (not im
     help="How the cache tells a note is unchanged: content (its bytes; survives checkouts), "
     "mtime (file times; cheaper) or auto (content when CI is set) [default: the stamp setting, else auto].",
 )
-def check_command(**given: Any) -> int:
+@click.option(
+    "--no-obsidian-excludes",
+    is_flag=True,
+    help="Check the files Obsidian's 'Excluded files' setting names too (default: they are only link targets).",
+)
+@click.option(
+    "--show-settings",
+    is_flag=True,
+    help="Print the settings read (configuration, Obsidian template folders and excluded files); check nothing.",
+)
+def check_command(show_settings: bool, **given: Any) -> int:
     """Check every note of VAULT (default: the current folder), or with '-' one note read from standard input;
     with --fix or --diff, repair what can be repaired."""
     request = check_request(**given)
+    if show_settings:
+        emit(settings_text(request.settings, request.obsidian_excludes), request.target)
+        return EXIT_OK
     replay = replay_for(request)
     answered = replay.answer() if replay is not None else None
     if replay is not None and answered is not None:
@@ -116,6 +130,19 @@ def check_command(**given: Any) -> int:
     return request.exit_code(report.count(Severity.ERROR), report.count(Severity.WARNING))
 
 
+def settings_text(settings: Settings, excludes: bool) -> str:
+    """What ``--show-settings`` prints: where each setting that decides what is checked was read."""
+    obsidian = settings.obsidian
+    lines = [f"configuration: {settings.source or 'none (defaults)'}", f"obsidian settings folder: {obsidian.folder}"]
+    lines.append("template folders (placeholders: no frontmatter, template or link diagnostics; links make no edges):")
+    lines += [f"  {folder}/  from {source}" for folder, source in obsidian.templates] or ["  none"]
+    how = "link targets, not checked" if excludes else "checked (--no-obsidian-excludes)"
+    lines.append(f"excluded files ({obsidian.folder}/app.json userIgnoreFilters; {how}):")
+    lines += [f"  {entry}" for entry in obsidian.excludes] or ["  none"]
+    lines += [f"ignored: {problem}" for problem in obsidian.problems]
+    return "\n".join(lines) + "\n"
+
+
 def replay_for(request: CheckRequest) -> Replay | None:
     """The replay of the report printed last, for a text or JSON report of the vault (None: none applies)."""
     # a draft's report is never replayed (nor stored): it is not the file's
@@ -133,8 +160,10 @@ def replay_for(request: CheckRequest) -> Replay | None:
         *request.fixable,
         "\0",
         *request.unfixable,
+        "\0",
+        str(request.obsidian_excludes),
     )
-    return Replay.open(request.cache, request.vault, request.config_file, settings)
+    return Replay.open(request.cache, request.vault, request.settings, settings)
 
 
 def checked_report(

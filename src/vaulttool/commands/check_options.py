@@ -16,6 +16,7 @@ from vaulttool.commands.common import (
     configured_options,
     open_cache,
     output_file,
+    read_settings,
     resolve_format,
     split_rules,
     use_color,
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
     from vaulttool.commands.draft_input import StdinNote
     from vaulttool.engine.lint import Options
     from vaulttool.incremental.cache import VaultCache
+    from vaulttool.model.config import Settings
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,8 @@ class CheckRequest:
     unsafe_fixes: bool | None
     max_file_size: int | None
     config_file: Path | None
+    settings: Settings  # read once, for the cache, the replay and the options
+    obsidian_excludes: bool  # Obsidian's excluded files go unchecked
     changed_from: str | None
     jobs: int
     strict: bool
@@ -82,6 +86,7 @@ def check_request(
     fixable: tuple[str, ...],
     unfixable: tuple[str, ...],
     stamp: str | None,
+    no_obsidian_excludes: bool,
 ) -> CheckRequest:
     """The check's options as one request; options that contradict each other are usage errors."""
     from vaulttool.commands.draft_input import check_sources
@@ -98,12 +103,12 @@ def check_request(
             raise click.UsageError(unresolved[0])
         if unresolved is not None:
             click.echo(f"vaulttool: warning: {unresolved[0]}", err=True)
+    settings = read_settings(vault, config_file)
     cache = None
     if not no_cache:
         from vaulttool.files.stamps import wants_content
-        from vaulttool.model.config import stamp_setting
 
-        cache = open_cache(vault, cache_dir, wants_content(stamp or stamp_setting(vault, config_file)))
+        cache = open_cache(vault, cache_dir, wants_content(stamp or settings.stamp))
     fmt = resolve_format(fmt)
     color = fmt == "text" and target is None and use_color(sys.stdout)
     if fix and diff:
@@ -124,6 +129,8 @@ def check_request(
         unsafe_fixes=unsafe_fixes,
         max_file_size=max_file_size,
         config_file=config_file,
+        settings=settings,
+        obsidian_excludes=not no_obsidian_excludes,
         changed_from=changed_from,
         jobs=jobs,
         strict=strict,
@@ -140,8 +147,10 @@ def check_options(request: CheckRequest) -> tuple[Options, FixSettings]:
     from vaulttool.actions.fixer import FixSettings
 
     options = configured_options(
-        request.vault, request.config_file, split_rules(request.select), split_rules(request.ignore)
+        request.vault, request.config_file, split_rules(request.select), split_rules(request.ignore), request.settings
     )
+    if not request.obsidian_excludes:
+        options = dataclasses.replace(options, obsidian=options.obsidian.without_excludes())
     if request.max_file_size is not None:
         options = dataclasses.replace(options, max_file_size=request.max_file_size)
     options = dataclasses.replace(

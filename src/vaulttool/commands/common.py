@@ -16,6 +16,7 @@ import click
 if TYPE_CHECKING:
     from vaulttool.engine.lint import Options
     from vaulttool.incremental.cache import VaultCache
+    from vaulttool.model.config import Settings
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 EXIT_INTERRUPTED = 130
@@ -79,18 +80,37 @@ OUTPUT_PATH = click.Path(path_type=Path)
 
 
 def configured_options(
-    vault: Path, config_file: Path | None, select: tuple[str, ...] = (), ignore: tuple[str, ...] = ()
+    vault: Path,
+    config_file: Path | None,
+    select: tuple[str, ...] = (),
+    ignore: tuple[str, ...] = (),
+    settings: Settings | None = None,
 ) -> Options:
-    """Options from the configuration and schemas; their errors become usage errors (exit 2)."""
+    """Options from the configuration (``settings`` when read already) and schemas; their errors
+    become usage errors (exit 2)."""
     from vaulttool.engine.lint import options_for
     from vaulttool.model.config import ConfigError
     from vaulttool.model.schema import SchemaError
     from vaulttool.rules import UnknownRule
 
     try:
-        return options_for(vault, config_file, select, ignore)
+        return options_for(vault, config_file, select, ignore, settings=settings)
     except (ConfigError, SchemaError, UnknownRule) as exc:
         raise SettingsError(str(exc)) from exc
+
+
+def read_settings(vault: Path, config_file: Path | None) -> Settings:
+    """The vault's settings, read once (a configuration file that cannot be read is a usage error, exit 2);
+    each Obsidian settings file that was ignored is named on standard error."""
+    from vaulttool.model.config import ConfigError, load_settings
+
+    try:
+        settings = load_settings(vault, config_file)
+    except ConfigError as exc:
+        raise SettingsError(str(exc)) from exc
+    for problem in settings.obsidian.problems:
+        click.echo(f"vaulttool: info: {problem}", err=True)
+    return settings
 
 
 class SettingsError(click.ClickException):

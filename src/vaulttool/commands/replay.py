@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from vaulttool.incremental.cache import Output, VaultCache
+    from vaulttool.model.config import Settings
     from vaulttool.model.vault import WalkResult
     from vaulttool.output.formatters import Printed
 
@@ -33,17 +34,17 @@ class Replay:
         self.stored: tuple[Output, str] | None = cache.load_output()
 
     @classmethod
-    def open(cls, cache: VaultCache, vault: Path, config_file: Path | None, settings: tuple[str, ...]) -> Replay | None:
-        """The replay of ``vault`` under these settings, the vault's files and the exclusions.
+    def open(cls, cache: VaultCache, vault: Path, read: Settings, settings: tuple[str, ...]) -> Replay | None:
+        """The replay of ``vault`` under the settings ``read`` and the options ``settings``, the vault's
+        files and the exclusions.
 
-        Made from the files the settings come from, not from validated settings, so that an
-        unchanged vault is answered without loading them (None when they cannot be read).
+        Made from the bytes the settings were read from, not from validated settings, so that
+        an unchanged vault is answered without validating them (None when they cannot be used).
         """
         from vaulttool.incremental.cache import fingerprint
-        from vaulttool.model.config import settings_digest
         from vaulttool.model.vault import walk_vault
 
-        found = settings_digest(vault, config_file, *settings)
+        found = read.digest(*settings)
         if found is None:
             return None
         digest, exclude = found

@@ -39,6 +39,7 @@ from vaulttool.rules import ALL_RULES, UnknownRule, rule_scope
 
 if TYPE_CHECKING:
     from vaulttool.incremental.cache import VaultCache
+    from vaulttool.model.config import Settings
     from vaulttool.model.graph import LinkGraph
 
 
@@ -468,29 +469,33 @@ def _known_rules(rule_ids: Iterable[str], where: str) -> None:
 
 
 def options_for(
-    root: Path, config_file: Path | None = None, select: Iterable[str] = (), ignore: Iterable[str] = ()
+    root: Path,
+    config_file: Path | None = None,
+    select: Iterable[str] = (),
+    ignore: Iterable[str] = (),
+    *,
+    settings: Settings | None = None,
 ) -> Options:
-    """Options for checking ``root``: its configuration file and schemas, then command-line overrides.
+    """Options for checking ``root``: its settings (read now unless given), then command-line overrides.
 
     Raises :class:`~vaulttool.model.config.ConfigError`, :class:`~vaulttool.model.schema.SchemaError` or
     :class:`~vaulttool.rules.UnknownRule` (for a rule id in the configuration or in ``select``/``ignore``).
     """
-    from vaulttool.model.config import ConfigError, load_config, schema_folder
-    from vaulttool.model.obsidian import read_obsidian_settings
+    from vaulttool.model.config import ConfigError, load_settings
     from vaulttool.model.schema import load_schemas
 
-    config, source = load_config(root, config_file)
+    settings = settings or load_settings(root, config_file)
+    config, source = settings.config, settings.source
     for where, rule_ids in (("--select", select), ("--ignore", ignore)):
         _known_rules(rule_ids, f"{where}: ")
     for key in ("select", "ignore", "severity"):
         _known_rules(getattr(config, key), f"{source}: {key}: ")
-    folder = schema_folder(config.schemas, source)
+    folder = settings.schema_folder
     if config.schemas is not None and not folder.is_dir():
         raise ConfigError(f"{source}: schemas folder '{config.schemas}' does not exist")
     builtin = config.schemas is None  # the templates shipped with vaulttool match only where they are meant to
     enabled = config.templates if builtin else None
     schemas = load_schemas(folder, config.schema_order, enabled) if folder.is_dir() else []
-    obsidian = read_obsidian_settings(root, config.obsidian_folder)
     severity = {rule: Severity(level) for rule, level in config.severity.items() if level != "off"}
     off = tuple(rule for rule, level in config.severity.items() if level == "off")
     return Options(
@@ -506,7 +511,7 @@ def options_for(
         fixable=tuple(config.fixable),
         unfixable=tuple(config.unfixable),
         unsafe_fixes=config.unsafe_fixes,
-        obsidian=obsidian,
+        obsidian=settings.obsidian,
     )
 
 

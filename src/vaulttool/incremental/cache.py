@@ -15,7 +15,7 @@ half a file:
   code and the options (see :meth:`vaulttool.engine.lint.Options.fingerprint`).
 * ``output.bin``: the last report as the command line printed it (text or JSON), under a
   key of the same kind made from the settings files themselves
-  (:func:`vaulttool.model.config.settings_digest`), so a re-run of an unchanged vault prints it
+  (:meth:`vaulttool.model.config.Settings.digest`), so a re-run of an unchanged vault prints it
   again without loading the schemas or building a single diagnostic.
 * ``vault.txt``: the real path of the vault, for ``vaulttool cache``.
 

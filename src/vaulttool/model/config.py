@@ -4,8 +4,10 @@ The nearest file walking up from the vault wins (a ``pyproject.toml`` counts onl
 has a ``[tool.vaulttool]`` table); ``--config FILE`` overrides the search. Unknown keys
 are errors naming the file.
 
-The settings model (pydantic) is built on first use: a re-run served from the cache
-only needs :func:`settings_digest`, which reads the same files without validating them.
+:func:`load_settings` reads a vault's settings once: the configuration file, its schemas
+folder's file names and bytes, and the vault's Obsidian settings. The validated model
+(:attr:`Settings.config`, pydantic) is built from that read on first use; a re-run served
+from the cache only needs :meth:`Settings.digest`, made from the same read.
 """
 
 from __future__ import annotations
@@ -13,128 +15,143 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import os
+import re
 import sys
-from functools import cache
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
-from vaulttool.model.obsidian import DEFAULT_FOLDER, read_obsidian_settings
+from vaulttool.model.obsidian import DEFAULT_FOLDER, FOLDER_PATTERN, ObsidianSettings, read_obsidian_settings
 
 if TYPE_CHECKING:
-    from pydantic import BaseModel
+    from vaulttool.model.config_model import Config
 
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - exercised on Python 3.10 only
     import tomli as tomllib
 
-SeverityName = Literal["error", "warning", "info", "off"]
 DEFAULT_MOC_FIELDS = ("links", "up", "moc", "mocs")
+_STAMPS = ("auto", "content", "mtime")
 
 
 class ConfigError(Exception):
     """A configuration file that cannot be used (exit code 2)."""
 
 
-@cache
-def config_model() -> type[BaseModel]:
-    """The settings a configuration file may hold (keys in kebab-case), as a pydantic model."""
-    from pydantic import BaseModel, ConfigDict, Field
-
-    class Config(BaseModel):
-        model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=True)
-
-        schemas: str | None = Field(default=None, description="folder of schema files, relative to the config file")
-        schema_order: list[str] = Field(default=[], alias="schema-order")
-        templates: list[str] = Field(
-            default=[], description="built-in templates that apply to every note their match rules select"
-        )
-        exclude: list[str] = Field(default=[], description="glob patterns of vault paths to skip")
-        select: list[str] = []
-        ignore: list[str] = []
-        severity: dict[str, SeverityName] = {}
-        max_file_size: int = Field(default=16 * 1024 * 1024, alias="max-file-size", gt=0)
-        stub_dir: str | None = Field(default=None, alias="stub-dir", description="vault folder for new stubs")
-        moc_fields: list[str] = Field(
-            default=list(DEFAULT_MOC_FIELDS),
-            alias="moc-fields",
-            description="properties whose links name the note's maps of content",
-        )
-        fixable: list[str] = Field(default=[], description="rules whose fixes apply (default: all)")
-        unfixable: list[str] = Field(default=[], description="rules whose fixes never apply")
-        unsafe_fixes: bool = Field(default=False, alias="unsafe-fixes", description="apply unsafe fixes too")
-        obsidian_folder: str = Field(
-            default=DEFAULT_FOLDER,
-            alias="obsidian-folder",
-            pattern=r"^\.[^/\\]+$",
-            description="the vault's Obsidian configuration folder (Obsidian's 'Override config folder')",
-        )
-        stamp: Literal["auto", "content", "mtime"] = Field(
-            default="auto", description="how the cache tells a note is unchanged (auto: content when CI is set)"
-        )
-
-    return Config
-
-
-def _read_toml(path: Path) -> dict[str, Any]:
+def _read(path: Path) -> tuple[bytes, dict[str, Any] | None]:
+    """The bytes of configuration file ``path`` and its vaulttool table (None: a pyproject.toml without one)."""
     try:
-        with path.open("rb") as fh:
-            data: dict[str, Any] = tomllib.load(fh)
-            return data
-    except (OSError, tomllib.TOMLDecodeError) as exc:
+        data = path.read_bytes()
+        parsed = tomllib.loads(data.decode("utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise ConfigError(f"{path}: cannot read configuration: {exc}") from exc
+    if path.name != "pyproject.toml":
+        return data, parsed
+    tool = parsed.get("tool", {})
+    table = tool.get("vaulttool") if isinstance(tool, dict) else None
+    return data, table if isinstance(table, dict) else None
 
 
-def _table(path: Path) -> dict[str, Any] | None:
-    """The vaulttool settings in ``path``, or None when a pyproject.toml has none."""
-    data = _read_toml(path)
-    if path.name == "pyproject.toml":
-        tool = data.get("tool", {})
-        return tool.get("vaulttool") if isinstance(tool, dict) else None
-    return data
+def _locate(vault: Path) -> tuple[Path, bytes, dict[str, Any]] | None:
+    """The nearest configuration file above ``vault``, its bytes and its table."""
+    for folder in (vault.resolve(), *vault.resolve().parents):
+        for name in (".vaulttool.toml", "pyproject.toml"):
+            candidate = folder / name
+            if candidate.is_file():
+                data, table = _read(candidate)
+                if table is not None:
+                    return candidate, data, table
+    return None
 
 
 def find_config(vault: Path) -> Path | None:
     """The nearest ``.vaulttool.toml`` or ``pyproject.toml`` with ``[tool.vaulttool]`` above ``vault``."""
-    for folder in (vault.resolve(), *vault.resolve().parents):
-        for name in (".vaulttool.toml", "pyproject.toml"):
-            candidate = folder / name
-            if candidate.is_file() and _table(candidate) is not None:
-                return candidate
-    return None
+    found = _locate(vault)
+    return found[0] if found else None
 
 
-def load_config(vault: Path, explicit: Path | None = None) -> tuple[Any, Path | None]:
-    """The configuration for ``vault`` (a :func:`config_model` instance) and the file it came from (None: defaults)."""
-    from pydantic import ValidationError
+@dataclass(frozen=True, eq=False)
+class Settings:
+    """A vault's settings as read once: the configuration file (``source``, None for the
+    defaults; its ``data`` and vaulttool ``table``) and the vault's Obsidian settings."""
 
-    model = config_model()
-    path = explicit or find_config(vault)
-    if path is None:
-        return model(), None
-    table = _table(path)
-    if table is None:
-        raise ConfigError(f"{path}: no [tool.vaulttool] table")
-    try:
-        return model.model_validate(table), path
-    except ValidationError as exc:
-        keys = [field.alias or name for name, field in model.model_fields.items()]
-        problems = "; ".join(_problem(error, keys) for error in exc.errors())
-        raise ConfigError(f"{path}: {problems}") from exc
+    vault: Path
+    source: Path | None
+    data: bytes
+    table: Mapping[str, Any]
+    obsidian: ObsidianSettings
+
+    @cached_property
+    def config(self) -> Config:
+        """The configuration, validated (:class:`ConfigError` naming the file and each problem)."""
+        from vaulttool.model.config_model import validated
+
+        return validated(dict(self.table), str(self.source))
+
+    @property
+    def stamp(self) -> str:
+        """The ``stamp`` setting, needed before the configuration is validated (``auto`` for a
+        value that is none of the stamps: validating the configuration reports it)."""
+        value = self.table.get("stamp", "auto")
+        return value if value in _STAMPS else "auto"
+
+    @property
+    def schema_folder(self) -> Path:
+        """The schemas folder the configuration names (relative to its file), else the built-in one."""
+        return schema_folder(self.config.schemas, self.source)
+
+    def digest(self, *extra: str) -> tuple[str, tuple[str, ...]] | None:
+        """A digest of everything a check depends on besides the notes, and the ``exclude`` patterns.
+
+        It covers the configuration file (its path from the vault and the bytes read), the
+        vault's Obsidian settings, the name and bytes of every file of the schemas folder,
+        and ``extra``. It is made without validating the configuration, so it only serves to
+        recognise settings a completed check already accepted: None when they hold
+        something no valid configuration holds, or the schemas cannot be read.
+        """
+        schemas, exclude = self.table.get("schemas"), self.table.get("exclude", [])
+        if not (schemas is None or isinstance(schemas, str)) or not isinstance(exclude, list):
+            return None
+        if not all(isinstance(pattern, str) for pattern in exclude):
+            return None
+        where = os.fsencode(_from_vault(self.vault, self.source)) if self.source else b""
+        parts = [where, self.data, self.obsidian.key().encode()]
+        folder = schema_folder(schemas, self.source)
+        try:
+            if folder.is_dir():
+                for entry in sorted(os.scandir(folder), key=lambda e: e.name):
+                    if entry.is_file():
+                        parts += [os.fsencode(entry.name), Path(entry.path).read_bytes()]
+        except OSError:
+            return None
+        digest = hashlib.sha256()
+        for part in (*parts, *(value.encode("utf-8", "surrogatepass") for value in extra)):
+            digest.update(len(part).to_bytes(8, "little"))
+            digest.update(part)
+        return digest.hexdigest(), tuple(exclude)
 
 
-def _problem(error: Any, keys: list[str]) -> str:
-    """One validation error of a configuration, in its own keys' terms (``keys``: the known top-level keys)."""
-    from vaulttool.model.suggest import did_you_mean
+def load_settings(vault: Path, explicit: Path | None = None) -> Settings:
+    """The settings of ``vault``: ``explicit`` or the nearest configuration file, and its Obsidian settings.
 
-    where = ".".join(str(part) for part in error["loc"])
-    if error["type"] == "extra_forbidden":
-        return f"unknown key '{where}'{did_you_mean(where, keys)}; the keys are {', '.join(keys)}"
-    if error["type"] == "literal_error":
-        allowed = [part.strip(" '") for part in error["ctx"]["expected"].replace(" or ", ", ").split(",")]
-        hint = did_you_mean(str(error["input"]), allowed)
-        return f"{where}: {error['input']!r} is not one of {', '.join(allowed)}{hint}"
-    return f"{where}: {error['msg']}"
+    Raises :class:`ConfigError` for a configuration file that cannot be read; its values are
+    validated by :attr:`Settings.config`.
+    """
+    if explicit is None:
+        found = _locate(vault)
+        source, data, table = found if found is not None else (None, b"", {})
+    else:
+        (data, explicit_table), source = _read(explicit), explicit
+        if explicit_table is None:
+            raise ConfigError(f"{explicit}: no [tool.vaulttool] table")
+        table = explicit_table
+    folder = table.get("obsidian-folder", DEFAULT_FOLDER)
+    valid = isinstance(folder, str) and re.fullmatch(FOLDER_PATTERN, folder) is not None
+    obsidian = read_obsidian_settings(vault, folder if valid else DEFAULT_FOLDER)
+    return Settings(vault, source, data, table, obsidian)
 
 
 def builtin_schema_dir() -> Path:
@@ -158,49 +175,3 @@ def _from_vault(vault: Path, path: Path) -> str:
         return os.path.relpath(os.path.realpath(path), os.path.realpath(vault))
     except ValueError:
         return os.path.abspath(path)
-
-
-def stamp_setting(vault: Path, explicit: Path | None) -> str:
-    """The ``stamp`` setting of the configuration for ``vault``, read without validating it:
-    ``auto`` when there is none or it cannot be read (loading the configuration reports why)."""
-    try:
-        path = explicit or find_config(vault)
-        value = (_table(path) or {}).get("stamp", "auto") if path is not None else "auto"
-    except ConfigError:
-        return "auto"
-    return value if value in ("content", "mtime") else "auto"
-
-
-def settings_digest(vault: Path, explicit: Path | None, *extra: str) -> tuple[str, tuple[str, ...]] | None:
-    """A digest of every setting a check of ``vault`` depends on, and the configured ``exclude`` patterns.
-
-    The digest covers the configuration file (its path from the vault and its bytes), the vault's
-    Obsidian settings, every file of the schemas folder it names (or of the built-in one) and
-    ``extra``. Nothing is validated, so it only serves to recognise settings a completed run already accepted. None when
-    the files cannot be read or hold something a valid configuration cannot.
-    """
-    try:
-        path = explicit or find_config(vault)
-        table = _table(path) if path is not None else {}
-        schemas, exclude = (table or {}).get("schemas"), (table or {}).get("exclude", [])
-        if not (schemas is None or isinstance(schemas, str)) or not isinstance(exclude, list):
-            return None
-        if not all(isinstance(pattern, str) for pattern in exclude):
-            return None
-        digest = hashlib.sha256()
-        parts = [os.fsencode(_from_vault(vault, path)) if path else b"", path.read_bytes() if path else b""]
-        obsidian = (table or {}).get("obsidian-folder", DEFAULT_FOLDER)
-        if not isinstance(obsidian, str):
-            return None
-        parts.append(read_obsidian_settings(vault, obsidian).key().encode())
-        folder = schema_folder(schemas, path)
-        if folder.is_dir():
-            for entry in sorted(os.scandir(folder), key=lambda e: e.name):
-                if entry.is_file():
-                    parts += [os.fsencode(entry.name), Path(entry.path).read_bytes()]
-        for part in (*parts, *(value.encode("utf-8", "surrogatepass") for value in extra)):
-            digest.update(len(part).to_bytes(8, "little"))
-            digest.update(part)
-    except (OSError, ConfigError):
-        return None
-    return digest.hexdigest(), tuple(exclude)

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 DEFAULT_FOLDER = ".obsidian"
+FOLDER_PATTERN = r"^\.[^./\\][^/\\]*$"  # a configuration folder is one hidden folder of the vault
 APP = "app.json"
 TEMPLATES = "templates.json"
 TEMPLATER = "plugins/templater-obsidian/data.json"
