@@ -13,7 +13,11 @@ from click.testing import CliRunner
 
 from tests.conftest import FIXTURES, SAMPLE_VAULT, SEED_TOPICS
 from vaulttool import __version__
+from vaulttool.commands.check import FORMAT_NAMES
 from vaulttool.commands.cli import cli, main
+from vaulttool.engine.lint import Report
+from vaulttool.output.formats import FORMATTERS, Printing
+from vaulttool.output.formatters import Printed
 
 TOPICS = SEED_TOPICS
 
@@ -166,6 +170,25 @@ def test_output_file_and_env_format(seed_vault: Path, tmp_path: Path) -> None:
     )
     assert result.output == ""
     assert json.loads(out.read_text())["summary"]["error"] == 11
+
+
+@pytest.mark.parametrize("fmt", [name for name in FORMAT_NAMES if name != "auto"])
+def test_every_format_is_printed_by_its_registered_formatter(
+    seed_vault: Path, fmt: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    made: list[Printing] = []
+    done: list[str] = []
+
+    def formatter(report: Report, printing: Printing) -> Printed:
+        made.append(printing)
+        return Printed([f"{fmt}: ", f"{len(report.diagnostics)} found\n"], {}, None, lambda: done.append(fmt) or "late")
+
+    monkeypatch.setitem(FORMATTERS, fmt, formatter)
+    assert main(["check", str(seed_vault), "--format", fmt, "--no-cache"]) == 1
+    out, err = capsys.readouterr()
+    assert out == f"{fmt}: 12 found\n"
+    assert err.endswith("vaulttool: late\n")  # what the formatter does once the text is written, and its problem
+    assert done == [fmt] and made == [Printing(seed_vault)]
 
 
 @pytest.mark.parametrize(

@@ -203,31 +203,23 @@ def checked_report(
 
 def write_report(request: CheckRequest, report: Report, replay: Replay | None) -> None:
     """Write ``report`` in the request's format (or its statistics) to the request's target."""
-    from vaulttool.output.formatters import FORMATTERS
-
-    fmt, color, target = request.fmt, request.color, request.target
     if request.statistics:
         from vaulttool.output.formatters import format_statistics
 
-        emit(format_statistics(report, fmt, color), target)
-    elif fmt == "github":
-        from vaulttool.output import ci
+        emit(format_statistics(report, request.fmt, request.color), request.target)
+        return
+    from vaulttool.output.formats import FORMATTERS, Printing
 
-        repo = ci.RepoContext.detect(request.vault, request.changed_from)
-        emit(ci.format_github(report, repo), target)
-        problem = ci.append_step_summary(report, repo)
-        if problem:
-            click.echo(f"vaulttool: {problem}", err=True)
-    elif fmt not in ("text", "json"):
-        emit(FORMATTERS[fmt](report, color), target)
-    else:
+    previous = replay.previous() if replay is not None else None
+    printed = FORMATTERS[request.fmt](report, Printing(request.vault, request.color, request.changed_from, previous))
+    emit(printed.parts, request.target)  # part by part: a large report is never joined whole
+    problem = printed.after() if printed.after is not None else None
+    if problem:
+        click.echo(f"vaulttool: {problem}", err=True)
+    if replay is not None:
         from vaulttool.model.values import Severity
-        from vaulttool.output.formatters import print_report
 
-        printed = print_report(fmt, report, color, replay.previous() if replay is not None else None)
-        emit(printed.parts, target)  # part by part: a large report is never joined whole
-        if replay is not None:
-            replay.save(printed, report.count(Severity.ERROR), report.count(Severity.WARNING))
+        replay.save(printed, report.count(Severity.ERROR), report.count(Severity.WARNING))
 
 
 def _tell_fixed(request: CheckRequest, done: tuple[int, int], remaining: int) -> None:

@@ -62,6 +62,8 @@ class Printed:
     parts: list[str]  # the text, in the order written (never joined whole on a large vault)
     spans: dict[str, tuple[int, int]]
     state: str | None
+    # what to do once the text is written (GitHub's job summary); returns a problem to tell, or None
+    after: Callable[[], str | None] | None = None
 
     @property
     def text(self) -> str:
@@ -219,25 +221,3 @@ def format_statistics(report: Report, fmt: str = "text", color: bool = False) ->
         mark = " [*]" if fixable[rule, severity] else ""
         lines.append(f"{n:>{width}}  {rule:<{rule_width}}  {shown}{mark}\n")
     return "".join(lines) + _text_summary(report)
-
-
-def format_github(report: Report, color: bool = False) -> str:
-    """GitHub Actions workflow commands (:mod:`vaulttool.output.ci`); the repository found from the environment."""
-    from vaulttool.output import ci
-
-    return ci.format_github(report, ci.RepoContext.detect(report.vault))
-
-
-def format_sarif(report: Report, color: bool = False) -> str:
-    """SARIF 2.1.0 (:mod:`vaulttool.output.sarif`) with repository-relative locations."""
-    from vaulttool.output import ci, sarif
-
-    return sarif.format_sarif(report, ci.RepoContext.detect(report.vault))
-
-
-FORMATTERS: dict[str, Callable[[Report, bool], str]] = {
-    "text": format_text,
-    "json": format_json,
-    "github": format_github,
-    "sarif": format_sarif,
-}
