@@ -254,7 +254,7 @@ def test_a_changed_schema_checks_every_note_again(
     sample: Path, tmp_path: Path, settled: None, reads: list[str]
 ) -> None:
     from vaulttool.model.config import builtin_schema_dir
-    from vaulttool.model.schema import load_schemas
+    from vaulttool.model.schema_files import load_schemas
 
     folder = Path(shutil.copytree(builtin_schema_dir(), tmp_path / "schemas"))
     first = Options(schemas=tuple(load_schemas(folder)))

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from vaulttool.commands.cli import cli, main
 from vaulttool.engine.lint import check, options_for
 from vaulttool.model.config import ConfigError, find_config, load_settings
-from vaulttool.model.schema import SchemaError, load_schema_text, load_schemas
+from vaulttool.model.schema_files import SchemaError, load_schema_text, load_schemas
 
 NOTE = """---
 title: T

@@ -13,7 +13,7 @@ from tests.hostile.harness import assert_inert, strict_json
 from vaulttool.engine.lint import Options, check
 from vaulttool.model.config import builtin_schema_dir
 from vaulttool.model.notes import decode, parse_note
-from vaulttool.model.schema import load_schemas
+from vaulttool.model.schema_files import load_schemas
 from vaulttool.model.values import Note
 from vaulttool.model.wikilinks import scan_body
 from vaulttool.output.formatters import format_json, format_text

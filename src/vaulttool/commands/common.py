@@ -90,7 +90,7 @@ def configured_options(
     become usage errors (exit 2)."""
     from vaulttool.engine.lint import options_for
     from vaulttool.model.config import ConfigError
-    from vaulttool.model.schema import SchemaError
+    from vaulttool.model.schema_files import SchemaError
     from vaulttool.rules import UnknownRule
 
     try:

@@ -188,7 +188,7 @@ def _diagnostics(
 def _tool_errors() -> Iterator[None]:
     """Engine and input errors become tool errors whose message the client shows."""
     from vaulttool.model.config import ConfigError
-    from vaulttool.model.schema import SchemaError
+    from vaulttool.model.schema_files import SchemaError
 
     try:
         yield

@@ -478,11 +478,11 @@ def options_for(
 ) -> Options:
     """Options for checking ``root``: its settings (read now unless given), then command-line overrides.
 
-    Raises :class:`~vaulttool.model.config.ConfigError`, :class:`~vaulttool.model.schema.SchemaError` or
+    Raises :class:`~vaulttool.model.config.ConfigError`, :class:`~vaulttool.model.schema_files.SchemaError` or
     :class:`~vaulttool.rules.UnknownRule` (for a rule id in the configuration or in ``select``/``ignore``).
     """
     from vaulttool.model.config import ConfigError, load_settings
-    from vaulttool.model.schema import load_schemas
+    from vaulttool.model.schema_files import load_schemas
 
     settings = settings or load_settings(root, config_file)
     config, source = settings.config, settings.source

@@ -1,9 +1,8 @@
-"""Template schemas: ``schemas/*.yaml`` files, validated themselves, compiled into pydantic models.
+"""Template schemas compiled for use: each field's pydantic type, the frontmatter model,
+which notes a schema applies to, and its findings in a note's own terms.
 
-A schema file says which notes it applies to (``match``), what their frontmatter holds
-(``fields``, compiled once per run into a pydantic model), and what their body holds
-(``sections``, ``table``, ``keywords``, ``forbidden``). Every number and phrase is data
-here, so users write schemas for their own templates.
+The frontmatter model is compiled once per run from the schema file
+(:mod:`vaulttool.model.schema_format`); :mod:`vaulttool.model.schema_files` loads the files.
 """
 
 from __future__ import annotations
@@ -14,11 +13,8 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cached_property
-from pathlib import Path
-from types import UnionType
-from typing import Annotated, Any, Literal, Union, get_args, get_origin
+from typing import Annotated, Any, Literal, Union
 
-import yaml
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -32,184 +28,11 @@ from pydantic import (
     ValidationError,
     WithJsonSchema,
     create_model,
-    field_validator,
-    model_validator,
 )
 from pydantic_core import PydanticCustomError
 
-from vaulttool.model.markdown import heading_words
 from vaulttool.model.properties import holds_unquoted_link
-from vaulttool.model.suggest import did_you_mean
-
-ScalarType = Literal["text", "wikilink", "url", "date", "datetime", "number", "checkbox"]
-WIKILINK_RE = r"^\[\[[^\[\]]+\]\]$"
-URL_RE = r"^[A-Za-z][A-Za-z0-9+.\-]*://\S+$"
-
-
-class SchemaError(Exception):
-    """A schema file that cannot be used; names the file and line."""
-
-    def __init__(self, path: str, line: int, message: str) -> None:
-        super().__init__(f"{path}:{line}: {message}")
-        self.path, self.line, self.message = path, line, message
-
-
-class _Spec(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class FieldSpec(_Spec):
-    """One frontmatter property: its type and constraints."""
-
-    type: ScalarType | list[ScalarType] | Literal["list", "enum", "pattern", "score"]
-    required: bool = False
-    items: FieldSpec | None = None
-    values: list[str] | None = None
-    pattern: str | None = None
-    scale: int | None = Field(default=None, ge=1, le=100)
-    min_items: int | None = Field(default=None, ge=0)
-    max_items: int | None = Field(default=None, ge=0)
-    min_wikilinks: int | None = Field(default=None, ge=0)
-    description: str = ""
-
-    @field_validator("pattern")
-    @classmethod
-    def _compiles(cls, value: str | None) -> str | None:
-        if value is not None:
-            try:
-                re.compile(value)
-            except re.error as exc:
-                raise ValueError(f"pattern does not compile: {exc}") from exc
-        return value
-
-    @model_validator(mode="after")
-    def _complete(self) -> FieldSpec:
-        needs = {"list": "items", "enum": "values", "pattern": "pattern", "score": "scale"}
-        if isinstance(self.type, str) and self.type in needs and getattr(self, needs[self.type]) is None:
-            raise ValueError(f"a field of type {self.type} needs '{needs[self.type]}'")
-        return self
-
-    def wants(self) -> str:
-        """What this field must hold, in words a note's author understands."""
-        kind = self.type
-        if isinstance(kind, list):
-            return " or ".join(_SCALAR_WORDS[k] for k in kind)
-        if kind == "list":
-            assert self.items is not None
-            bounds = _bounds(self.min_items, self.max_items)
-            return f"a list of {self.items.wants_plural()}{bounds}"
-        if kind == "enum":
-            return "one of " + ", ".join(self.values or ())
-        if kind == "pattern":
-            return f"text matching {self.pattern}"
-        if kind == "score":
-            return f"a score k/{self.scale} with k from 1 to {self.scale}"
-        return _SCALAR_WORDS[kind]
-
-    def wants_plural(self) -> str:
-        """Like :meth:`wants`, for the items of a list."""
-        kind = self.type
-        if isinstance(kind, str) and kind in _SCALAR_PLURAL:
-            return _SCALAR_PLURAL[kind]
-        return f"items that are each {self.wants()}"
-
-
-_SCALAR_WORDS = {
-    "text": "text",
-    "wikilink": 'a wiki link in quotes ("[[Note]]")',
-    "url": "a URL (https://...)",
-    "date": "a date (YYYY-MM-DD)",
-    "datetime": "a date and time (YYYY-MM-DDTHH:MM)",
-    "number": "a number",
-    "checkbox": "true or false",
-}
-_SCALAR_PLURAL = {
-    "text": "text items",
-    "wikilink": 'wiki links in quotes ("[[Note]]")',
-    "url": "URLs",
-    "date": "dates (YYYY-MM-DD)",
-}
-
-
-def _bounds(low: int | None, high: int | None) -> str:
-    if low is not None and high is not None:
-        return f" ({low} to {high} items)"
-    if low is not None:
-        return f" (at least {low})"
-    if high is not None:
-        return f" (at most {high})"
-    return ""
-
-
-class MatchSpec(_Spec):
-    """Which notes a schema applies to: every condition given must hold (and one must be given)."""
-
-    paths: list[str] = []
-    frontmatter: dict[str, Any] = {}
-    has_keys: list[str] = []
-
-
-class SectionSpec(_Spec):
-    """A required section, found by the words of its heading (emoji and punctuation ignored)."""
-
-    heading: str
-    level: int | None = Field(default=None, ge=1, le=6)
-    required: bool = True
-    non_empty: bool = False
-
-    @cached_property
-    def words(self) -> tuple[str, ...]:
-        """The heading's words, the way note headings are compared."""
-        return heading_words(self.heading)
-
-
-class TableSpec(_Spec):
-    """A table inside a section: columns, the topic column and the description column."""
-
-    section: str
-    columns: list[str]
-    topic_column: int = Field(default=0, ge=0)
-    description_column: int = Field(default=1, ge=0)
-    min_words: int = Field(default=0, ge=0)
-    topics_field: str | None = None
-
-
-class KeywordsSpec(_Spec):
-    """A keyword list: the first paragraph of a section, split on a separator."""
-
-    section: str
-    separator: str = ","
-    min_count: int = Field(default=1, ge=0)
-    max_count: int | None = Field(default=None, ge=0)
-    must_appear: bool = True
-    language: str = "english"
-    stop_words: list[str] = []
-
-
-class ForbiddenSpec(_Spec):
-    """Content a note of this template must not hold."""
-
-    code_blocks: bool = False
-    sections: list[str] = []
-    phrases: list[str] = []
-
-
-class SchemaFile(_Spec):
-    """The whole schema file."""
-
-    name: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
-    description: str = ""
-    priority: int = 100
-    match: MatchSpec = MatchSpec()
-    fields: dict[str, FieldSpec] = {}
-    extra_keys: bool = True
-    topics_field: str | None = None
-    sections: list[SectionSpec] = []
-    ordered_sections: bool = True
-    table: TableSpec | None = None
-    keywords: KeywordsSpec | None = None
-    forbidden: ForbiddenSpec | None = None
-    min_body_links: int = Field(default=0, ge=0)
+from vaulttool.model.schema_format import URL_RE, WIKILINK_RE, FieldSpec, SchemaFile
 
 
 def _iso(parse: Callable[[str], object], error: str) -> Callable[[str], str]:
@@ -389,14 +212,14 @@ class Schema:
             item = value[where[1]]
             if isinstance(item, list) and spec.items.type != "list":
                 return (
-                    f"'{key}' item {where[1] + 1} is {_show(item)}: an unquoted [[link]] is a nested list in YAML; "
-                    f'quote it ("[[...]]")'
+                    f"'{key}' item {where[1] + 1} is {show_value(item)}: an unquoted [[link]] is a nested list "
+                    f'in YAML; quote it ("[[...]]")'
                 )
-            return f"'{key}' item {where[1] + 1} is {_show(item)}; {self.name} wants {spec.items.wants()}"
+            return f"'{key}' item {where[1] + 1} is {show_value(item)}; {self.name} wants {spec.items.wants()}"
         if spec.type == "list" and isinstance(value, str):
             split = "," if "," in value else None
             count = len(value.split(split))
-            return f"'{key}' is one string {_show(value)}; {self.name} wants a YAML list" + (
+            return f"'{key}' is one string {show_value(value)}; {self.name} wants a YAML list" + (
                 f" of {count} items, one per line ('- item')" if split else " ('- item' lines or [a, b])"
             )
         if error["type"] == "too_few_links":
@@ -404,10 +227,11 @@ class Schema:
         if error["type"] in ("too_short", "too_long") and isinstance(value, list):
             return f"'{key}' has {len(value)} items; {self.name} wants {spec.wants()}"
         reason = f" ({error['msg']})" if error["type"] in ("bad_date", "bad_datetime") else ""
-        return f"'{key}' is {_show(value)}{reason}; {self.name} wants {spec.wants()}"
+        return f"'{key}' is {show_value(value)}{reason}; {self.name} wants {spec.wants()}"
 
 
-def _show(value: Any) -> str:
+def show_value(value: Any) -> str:
+    """``value`` as a message quotes it: its repr, cut short past 60 characters."""
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
 
@@ -417,153 +241,6 @@ def _value_matches(value: Any, wanted: Any) -> bool:
     if isinstance(value, list):
         return any(v in options for v in value)
     return value in options
-
-
-def _node_line(root: yaml.Node | None, loc: Sequence[Any]) -> int:
-    """The 1-based line of the YAML node at pydantic location ``loc`` (nearest existing parent)."""
-    node = root
-    line = (root.start_mark.line + 1) if root is not None else 1
-    for part in loc:
-        child: yaml.Node | None = None
-        if isinstance(node, yaml.MappingNode):
-            child = next((v for k, v in node.value if getattr(k, "value", None) == str(part)), None)
-            if child is None:
-                child = next((k for k, _ in node.value if getattr(k, "value", None) == str(part)), None)
-        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
-            child = node.value[part]
-        if child is None:
-            break
-        node, line = child, child.start_mark.line + 1
-    return line
-
-
-def load_schema_text(text: str, source: str) -> Schema:
-    """Parse, validate and compile one schema file's text; raise :class:`SchemaError` naming the line."""
-    try:
-        root = yaml.compose(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-        data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise SchemaError(source, (mark.line + 1) if mark else 1, f"not valid YAML: {_yaml_reason(exc)}") from exc
-    if not isinstance(data, dict):
-        raise SchemaError(source, 1, "a schema file must be a mapping (name, match, fields, sections, ...)")
-    data.setdefault("name", Path(source).stem)
-    try:
-        spec = SchemaFile.model_validate(data)
-    except ValidationError as exc:
-        error = exc.errors()[0]
-        path = _user_path(data, error["loc"])
-        if error["type"] == "missing":  # the key is not in the file: name it anyway
-            path = (*path, error["loc"][-1])
-        raise SchemaError(source, _node_line(root, path), _schema_problem(path, error)) from exc
-    return Schema(spec, source)
-
-
-def _yaml_reason(exc: yaml.YAMLError) -> str:
-    """What the YAML parser found wrong, with the column, without its name for the text ("<unicode string>")."""
-    if not isinstance(exc, yaml.MarkedYAMLError):
-        return str(exc)
-    reason = ": ".join(part for part in (exc.context, exc.problem) if part)
-    mark = exc.problem_mark
-    return f"{reason} (column {mark.column + 1})" if mark is not None else reason
-
-
-def _user_path(data: Any, loc: Sequence[Any]) -> tuple[Any, ...]:
-    """The keys and indexes of pydantic location ``loc`` that are in the schema file (not pydantic's own steps)."""
-    path = []
-    for part in loc:
-        in_list = isinstance(data, list) and isinstance(part, int) and part < len(data)
-        if not (in_list or (isinstance(data, dict) and part in data)):
-            continue
-        data = data[part]
-        path.append(part)
-    return tuple(path)
-
-
-def _spec_at(path: Sequence[Any]) -> type[BaseModel] | None:
-    """The part of the schema format (a spec model) at ``path`` of a schema file, if it is one."""
-    kind: Any = SchemaFile
-    steps = list(path)
-    while steps:
-        origin, args = get_origin(kind), get_args(kind)
-        if origin in (Union, UnionType):  # an optional part
-            kind = next((a for a in args if isinstance(a, type) and issubclass(a, BaseModel)), None)
-        elif origin in (dict, list):  # a user's key or an index
-            kind, steps = args[-1], steps[1:]
-        elif isinstance(kind, type) and issubclass(kind, BaseModel) and steps[0] in kind.model_fields:
-            kind, steps = kind.model_fields[steps[0]].annotation, steps[1:]
-        else:
-            return None
-    while get_origin(kind) in (Union, UnionType):
-        kind = next((a for a in get_args(kind) if isinstance(a, type) and issubclass(a, BaseModel)), None)
-    return kind if isinstance(kind, type) and issubclass(kind, BaseModel) else None
-
-
-_FIELD_TYPES = (*get_args(ScalarType), "list", "enum", "pattern", "score")
-
-
-def _schema_problem(path: tuple[Any, ...], error: Any) -> str:
-    """A schema file's validation error in the schema's own terms: where, what, and what is allowed."""
-    where = _place(path) or "the schema"
-    value = error.get("input")
-    if error["type"] == "extra_forbidden":
-        spec = _spec_at(path[:-1])
-        keys = list(spec.model_fields) if spec is not None else []
-        place = _place(path[:-1]) or "the top level"
-        return f"unknown key '{path[-1]}' in {place}{did_you_mean(str(path[-1]), keys)}; the keys are {', '.join(keys)}"
-    field = next((str(path[i + 1]) for i in range(len(path) - 1) if path[i] == "fields"), None)
-    if field is not None and "type" in path[-2:] and _spec_at(path[: path.index("type")]) is FieldSpec:
-        if isinstance(value, list):  # a list of types: only the scalar ones
-            bad = next((item for item in value if item not in get_args(ScalarType)), value)
-            return (
-                f"field '{field}': {_show(bad)} is not a type a list of types may hold"
-                f"{did_you_mean(str(bad), get_args(ScalarType))}; those are {', '.join(get_args(ScalarType))}"
-            )
-        return (
-            f"field '{field}': unknown type {_show(value)}{did_you_mean(str(value), _FIELD_TYPES)}; "
-            f"the types are {', '.join(_FIELD_TYPES)} (or a list of {', '.join(get_args(ScalarType))})"
-        )
-    if error["type"] == "missing":
-        return f"{where} is missing; it is required"
-    if error["type"] == "string_pattern_mismatch" and path == ("name",):
-        return f"name {_show(value)}: a schema name is lowercase letters, digits and hyphens (not first)"
-    message = str(error["msg"]).removeprefix("Value error, ")
-    if field is None:
-        return f"{where}: {message}"
-    inner = _place(path[path.index("fields") + 2 :])
-    return f"field '{field}'{', ' + inner if inner else ''}: {message}"
-
-
-def _place(path: Sequence[Any]) -> str:
-    """A place in a schema file as its author reads it: ``sections item 2.level``."""
-    return "".join(f" item {part + 1}" if isinstance(part, int) else f".{part}" for part in path).lstrip(".")
-
-
-def load_schemas(folder: Path, order: Iterable[str] = (), enabled: Iterable[str] | None = None) -> list[Schema]:
-    """Every ``*.yaml`` schema in ``folder``: first those named in ``order``, then by priority and name.
-
-    ``enabled``: for the built-in folder, the templates the vault's configuration enables;
-    the others match a note only by their whole shape (see :meth:`Schema.matches`).
-    """
-    files = sorted((f for f in folder.iterdir() if f.name.endswith((".yaml", ".yml"))), key=lambda f: f.name)
-    schemas = [load_schema_text(f.read_text(encoding="utf-8"), _display(folder, f.name)) for f in files]
-    by_name = {s.name: s for s in schemas}
-    for what, names in (("schema order", order), ("templates", enabled or ())):
-        for name in names:
-            if name not in by_name:
-                hint = did_you_mean(name, by_name)
-                raise SchemaError(_display(folder, ""), 1, f"{what} names '{name}', which no schema file defines{hint}")
-    if enabled is not None:
-        on = set(enabled)
-        for schema in schemas:
-            schema.by_shape = schema.name not in on
-    wanted = list(order)
-    rank = {name: i for i, name in enumerate(wanted)}
-    return sorted(schemas, key=lambda s: (rank.get(s.name, len(rank)), s.spec.priority, s.source))
-
-
-def _display(folder: Path, name: str) -> str:
-    return str(folder / name) if name else str(folder)
 
 
 def schema_for(

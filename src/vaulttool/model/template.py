@@ -19,7 +19,7 @@ from vaulttool.model.markdown import (
     section_at,
     tables,
 )
-from vaulttool.model.schema import KeywordsSpec, SchemaFile, TableSpec
+from vaulttool.model.schema_format import KeywordsSpec, SchemaFile, TableSpec
 from vaulttool.model.values import Note
 
 

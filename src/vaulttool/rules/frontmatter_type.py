@@ -25,7 +25,8 @@ from vaulttool.rules._util import note_diagnostic, value_column
 
 if TYPE_CHECKING:
     from vaulttool.engine.notecheck import NoteContext
-    from vaulttool.model.schema import FieldProblem, FieldSpec
+    from vaulttool.model.schema import FieldProblem
+    from vaulttool.model.schema_format import FieldSpec
 
 ID = "frontmatter-type"
 DEFAULT_SEVERITY = Severity.ERROR

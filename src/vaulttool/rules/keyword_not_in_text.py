@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from vaulttool.model.markdown import word_set, words
 from vaulttool.model.properties import iter_strings
-from vaulttool.model.schema import KeywordsSpec
+from vaulttool.model.schema_format import KeywordsSpec
 from vaulttool.model.template import keyword_list
 from vaulttool.model.values import Diagnostic, Note, Severity
 from vaulttool.rules._util import column_of, note_diagnostic
