@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from vaulttool.commands.cli import cli, main
 from vaulttool.engine.lint import check, options_for
-from vaulttool.model.config import ConfigError, find_config, load_settings
+from vaulttool.model.config import ConfigError, load_settings
 from vaulttool.model.schema_files import SchemaError, load_schema_text, load_schemas
 
 NOTE = """---
@@ -34,7 +34,7 @@ def test_nearest_config_wins_and_pyproject_needs_its_table(tmp_path: Path) -> No
     vault.mkdir(parents=True)
     write(tmp_path / ".vaulttool.toml", "ignore = ['orphan-note']\n")
     write(tmp_path / "repo" / "pyproject.toml", "[project]\nname = 'x'\n")
-    assert find_config(vault) == tmp_path / ".vaulttool.toml"
+    assert load_settings(vault).source == tmp_path / ".vaulttool.toml"
     write(tmp_path / "repo" / "pyproject.toml", "[tool.vaulttool]\nselect = ['broken-link']\n")
     settings = load_settings(vault)
     assert settings.source == tmp_path / "repo" / "pyproject.toml"

@@ -93,6 +93,7 @@ def test_excluded_files_are_link_targets_not_checked(tmp_path: Path) -> None:
         },
     )
     settings_files(vault, {"app.json": {"userIgnoreFilters": ["Archive/", "/draft\\s/"], "newLinkFormat": "shortest"}})
+    assert read_obsidian_settings(vault).new_link_format == "shortest"  # what `vaulttool mv` writes links in
     diagnostics = found(vault)
     for path in ("Archive/Old.md", "archive/lower.md", "Notes/Draft plan.md"):
         assert on(diagnostics, path) == set(), path

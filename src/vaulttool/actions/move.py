@@ -19,7 +19,6 @@ renamed, never over an existing name. When a step fails, the steps done are undo
 
 from __future__ import annotations
 
-import json
 import os
 import posixpath
 from collections.abc import Iterable
@@ -30,11 +29,11 @@ from urllib.parse import quote
 from vaulttool.files.writers import Replacement, UnsafeName, check_component, move_file, replace_files
 from vaulttool.model.edits import Edit, apply_edits, unified_diff
 from vaulttool.model.notes import DEFAULT_MAX_BYTES, parse_note, read_bytes
+from vaulttool.model.obsidian import read_obsidian_settings
 from vaulttool.model.values import Link, Note
 from vaulttool.model.vault import VaultIndex, WalkResult, is_inside, link_key, walk_vault
 from vaulttool.model.wikilinks import MD_LINK_RE, WIKI_RE
 
-LINK_FORMATS = ("shortest", "relative", "absolute")
 _NOTE_SUFFIX = ".md"
 _MD_SAFE = "/!$&'()*+,;=:@-._~"  # left as they are when a markdown link's path is percent-encoded
 
@@ -90,16 +89,6 @@ def vault_path(root: Path, given: str) -> str:
     relative = os.path.relpath(os.path.join(parent, os.path.basename(full)), real_root)
     relative = "" if relative == "." else relative.replace(os.sep, "/")
     return relative + "/" if given.endswith(("/", os.sep)) and relative else relative  # "folder/": into it
-
-
-def link_format(root: Path) -> str | None:
-    """The vault's ``newLinkFormat`` setting, when ``.obsidian/app.json`` names a known one."""
-    try:
-        settings = json.loads((root / ".obsidian" / "app.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    found = settings.get("newLinkFormat") if isinstance(settings, dict) else None
-    return found if found in LINK_FORMATS else None
 
 
 def _destination(root: Path, source: str, given: str, is_folder: bool) -> str:
@@ -242,7 +231,7 @@ def plan_move(
     before = VaultIndex(walked.notes, walked.attachments)
     after = VaultIndex([moves.get(p, p) for p in walked.notes], [moves.get(p, p) for p in walked.attachments])
     plan = MovePlan(os.fspath(root), source, destination, moves)
-    vault_format = link_format(root)
+    vault_format = read_obsidian_settings(root).new_link_format
     for path, note in vault.notes.items():
         new_path = moves.get(path, path)
         edits: list[Edit] = []

@@ -67,12 +67,6 @@ def _locate(vault: Path) -> tuple[Path, bytes, dict[str, Any]] | None:
     return None
 
 
-def find_config(vault: Path) -> Path | None:
-    """The nearest ``.vaulttool.toml`` or ``pyproject.toml`` with ``[tool.vaulttool]`` above ``vault``."""
-    found = _locate(vault)
-    return found[0] if found else None
-
-
 @dataclass(frozen=True, eq=False)
 class Settings:
     """A vault's settings as read once: the configuration file (``source``, None for the

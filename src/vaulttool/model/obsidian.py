@@ -10,6 +10,7 @@ another, as Obsidian's *Override config folder* does per device):
 - excluded files: ``app.json`` (``userIgnoreFilters``), Obsidian's *Excluded files*. They
   stay link targets and their links count (Obsidian still shows them as backlinks), but
   nothing is reported on them.
+- the new link format: ``app.json`` (``newLinkFormat``), which ``vaulttool mv`` writes links in.
 
 A settings file that is absent means Obsidian's default (nothing); one that cannot be
 read or holds something else is ignored, and :attr:`ObsidianSettings.problems` says why.
@@ -34,6 +35,7 @@ TEMPLATES = "templates.json"
 TEMPLATER = "plugins/templater-obsidian/data.json"
 # the rules that still report on a template file: what is wrong with the file itself, not its placeholders
 TEMPLATE_FILE_RULES = frozenset({"unreadable-file", "mojibake", "name-conflict"})
+LINK_FORMATS = ("shortest", "relative", "absolute")
 _MAX_BYTES = 1 << 20  # a settings file is a few hundred bytes; anything far larger is not one
 
 
@@ -43,14 +45,15 @@ class ObsidianSettings:
 
     ``templates``: (folder, settings file) pairs, folders as vault paths; ``excludes``: the
     ``userIgnoreFilters`` entries as written; ``apply_excludes``: whether excluded files go
-    unchecked (``--no-obsidian-excludes`` turns it off); ``problems``: one line per settings
-    file that was ignored.
+    unchecked (``--no-obsidian-excludes`` turns it off); ``new_link_format``: one of
+    :data:`LINK_FORMATS`, when set; ``problems``: one line per settings file that was ignored.
     """
 
     folder: str = DEFAULT_FOLDER
     templates: tuple[tuple[str, str], ...] = ()
     excludes: tuple[str, ...] = ()
     apply_excludes: bool = True
+    new_link_format: str | None = None
     problems: tuple[str, ...] = field(default=(), compare=False)
 
     def key(self) -> str:
@@ -154,7 +157,9 @@ def read_obsidian_settings(root: Path, folder: str = DEFAULT_FOLDER) -> Obsidian
         elif _normal_folder(value):  # empty or '/' names no folder (Templater's default is '')
             templates.append((_normal_folder(value), where))
     where = f"{folder}/{APP}"
-    filters = _setting(_read_json(base, APP, problems), "userIgnoreFilters", where, problems)
+    app = _read_json(base, APP, problems)
+    filters = _setting(app, "userIgnoreFilters", where, problems)
+    link_format = app.get("newLinkFormat") if isinstance(app, dict) else None
     excludes: list[str] = []
     if filters is not None and not isinstance(filters, list):
         problems.append(f"{where}: 'userIgnoreFilters' is not a list; ignored")
@@ -165,4 +170,5 @@ def read_obsidian_settings(root: Path, folder: str = DEFAULT_FOLDER) -> Obsidian
             problems.append(f"{where}: excluded-files entry {entry!r} is no regular expression Python reads; ignored")
             continue
         excludes.append(entry)
-    return ObsidianSettings(folder, tuple(templates), tuple(excludes), True, tuple(problems))
+    known = link_format if link_format in LINK_FORMATS else None
+    return ObsidianSettings(folder, tuple(templates), tuple(excludes), True, known, tuple(problems))
