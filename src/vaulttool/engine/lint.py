@@ -14,7 +14,7 @@ import json
 import os
 import sys
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -216,10 +216,19 @@ class RuleContext:
         for path, schema in self.schema_of.items():
             field = schema.spec.topics_field
             topics = frontmatter_list(self.notes[path], field) if field is not None else []
-            rows = [row.target for row in self.topic_rows.get(path, []) if row.target is not None]
+            rows = self._topic_targets(path, schema)
             if topics or rows:
                 found[path] = frozenset(link_key(topic) for topic in (*topics, *rows))
         return found
+
+    def _topic_targets(self, path: str, schema: Schema) -> Sequence[str]:
+        """The topics the topics table of note ``path`` links to: found while it was parsed, or read now."""
+        found = self.findings.get(path)
+        if found is not None:
+            return found[3]
+        if schema.spec.table is None:
+            return ()
+        return [row.target for row in topic_rows(self.notes[path], schema.spec.table) if row.target is not None]
 
     def suppressions(self, path: str) -> Suppressions:
         """The suppression settings and comments of note ``path``."""
@@ -235,7 +244,7 @@ class RuleContext:
         """
         wanted = set(rule_ids)
         found: dict[str, list[Diagnostic]] = {rule_id: [] for rule_id in wanted}
-        for diagnostics, _, _ in self.findings.values():
+        for diagnostics, *_ in self.findings.values():
             for diag in diagnostics:
                 if diag.rule in wanted:
                     found[diag.rule].append(diag)

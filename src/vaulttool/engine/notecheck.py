@@ -28,18 +28,20 @@ from vaulttool.model.values import Diagnostic, Note
 from vaulttool.rules import rule_scope
 
 # What the per-note rules found in one note (diagnostic records, default severities,
-# suppressed ones left out), and the note's suppressions for the rules that run later:
-# (diagnostics, rules silenced for the whole note, (rule, first line, last line) spans).
-Findings = tuple[tuple[tuple[Any, ...], ...], tuple[str, ...], tuple[tuple[str, int, int], ...]]
+# suppressed ones left out), the note's suppressions for the rules that run later, and
+# the topics its topics table links to (read where the note's text is in memory, for the
+# vault-wide rules): (diagnostics, rules silenced for the whole note, (rule, first line,
+# last line) spans, topic targets).
+Findings = tuple[tuple[tuple[Any, ...], ...], tuple[str, ...], tuple[tuple[str, int, int], ...], tuple[str, ...]]
 
 
 # Findings with their diagnostics built: what a checked vault keeps of each note.
-NoteFindings = tuple[tuple[Diagnostic, ...], tuple[str, ...], tuple[tuple[str, int, int], ...]]
+NoteFindings = tuple[tuple[Diagnostic, ...], tuple[str, ...], tuple[tuple[str, int, int], ...], tuple[str, ...]]
 
 
 def built(found: Findings, shared: dict[str, str]) -> NoteFindings:
     """``found`` with its diagnostics built from their records (texts shared through ``shared``)."""
-    return tuple([diagnostic_from_record(record, shared) for record in found[0]]), found[1], found[2]
+    return tuple([diagnostic_from_record(record, shared) for record in found[0]]), found[1], found[2], found[3]
 
 
 def is_note_rule(rule: ModuleType) -> bool:
@@ -116,7 +118,9 @@ class NoteChecker:
 
     def diagnostics(self, note: Note, suppressions: Suppressions) -> list[Diagnostic]:
         """What the rules find in ``note``, at default severities, without the suppressed ones."""
-        nc = NoteContext(note.path, note, self.schema_of(note), self.root)
+        return self._found(NoteContext(note.path, note, self.schema_of(note), self.root), suppressions)
+
+    def _found(self, nc: NoteContext, suppressions: Suppressions) -> list[Diagnostic]:
         found: list[Diagnostic] = []
         for rule in self.rules:
             found.extend(d for d in rule.check_note(nc) if not suppressions.hides(d.rule, d.line))
@@ -124,6 +128,8 @@ class NoteChecker:
 
     def __call__(self, note: Note) -> Findings:
         """The findings of ``note`` as plain data."""
+        nc = NoteContext(note.path, note, self.schema_of(note), self.root)
         suppressions = Suppressions.of(note)
-        found = tuple(map(diagnostic_record, self.diagnostics(note, suppressions)))
-        return found, tuple(sorted(suppressions.whole_note)), suppressions.spans
+        found = tuple(map(diagnostic_record, self._found(nc, suppressions)))
+        topics = tuple(row.target for row in nc.topic_rows if row.target is not None)
+        return found, tuple(sorted(suppressions.whole_note)), suppressions.spans, topics
