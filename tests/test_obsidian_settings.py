@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -88,14 +89,16 @@ def test_excluded_files_are_link_targets_not_checked(tmp_path: Path) -> None:
             "archive/lower.md": "[[Gone too]]\n",  # Obsidian compares without regard to case
             "Archived.md": "[[Gone three]]\n",  # 'Archive/' is a prefix of the path, not of a name
             "Notes/Draft plan.md": "[[Gone four]]\n",  # matched by the /regex/ entry
+            "Cafe\u0301/Menu.md": "[[Gone five]]\n",  # a decomposed name (macOS) matches the composed entry
             "Target.md": "Linked only from the archive.\n",
             "Home.md": "[[Old]] [[Old#Nowhere]] [[lower]] [[Archived]] [[Draft plan]]\n",
         },
     )
-    settings_files(vault, {"app.json": {"userIgnoreFilters": ["Archive/", "/draft\\s/"], "newLinkFormat": "shortest"}})
+    filters = ["Archive/", "/draft\\s/", "Caf\u00e9/"]
+    settings_files(vault, {"app.json": {"userIgnoreFilters": filters, "newLinkFormat": "shortest"}})
     assert read_obsidian_settings(vault).new_link_format == "shortest"  # what `vaulttool mv` writes links in
     diagnostics = found(vault)
-    for path in ("Archive/Old.md", "archive/lower.md", "Notes/Draft plan.md"):
+    for path in ("Archive/Old.md", "archive/lower.md", "Notes/Draft plan.md", "Cafe\u0301/Menu.md"):
         assert on(diagnostics, path) == set(), path
     assert on(diagnostics, "Archived.md") == {"broken-link"}
     assert "orphan-note" not in on(diagnostics, "Target.md")  # Obsidian shows the excluded file as a backlink
@@ -221,3 +224,11 @@ def test_editing_the_obsidian_settings_between_cached_runs_gives_the_uncached_re
             assert run(*cached)[1] == run("check", str(vault), "--format", fmt, "--no-cache")[1], edit
         (vault / "Templates" / "Daily.md").write_text(TEMPLATE + "\n[[Another]]\n", encoding="utf-8")
         assert run(*cached)[1] == run("check", str(vault), "--format", fmt, "--no-cache")[1], edit
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="FIFOs need a POSIX system")
+def test_a_settings_file_that_is_a_fifo_is_never_opened(tmp_path: Path) -> None:
+    (tmp_path / ".obsidian").mkdir()
+    os.mkfifo(tmp_path / ".obsidian" / "app.json")  # opening it to read would wait for a writer forever
+    settings = read_obsidian_settings(tmp_path)
+    assert settings.problems == (".obsidian/app.json is not a settings file (a special file or over 1 MiB); ignored",)

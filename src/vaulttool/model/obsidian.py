@@ -79,7 +79,10 @@ class ObsidianSettings:
 
     def is_excluded(self, path: str) -> bool:
         """Whether ``path`` is one of Obsidian's excluded files (and they are to go unchecked)."""
-        return self.apply_excludes and any(pattern.search(path) for pattern in self._patterns)
+        if not (self.apply_excludes and self.excludes):
+            return False
+        path = unicodedata.normalize("NFC", path)  # Obsidian's vault paths are NFC
+        return any(pattern.search(path) for pattern in self._patterns)
 
     def reports_on(self, path: str, rule: str) -> bool:
         """Whether a diagnostic of ``rule`` on the file at ``path`` is reported."""
