@@ -160,6 +160,8 @@ def test_show_settings_prints_what_was_read_and_checks_nothing(tmp_path: Path) -
     assert out.splitlines() == [
         "configuration: none (defaults)",
         "obsidian settings folder: .obsidian",
+        "obsidian settings files: .obsidian/templates.json, .obsidian/plugins/templater-obsidian/data.json, "
+        ".obsidian/app.json",
         "template folders (placeholders: no frontmatter, template or link diagnostics; links make no edges):",
         "  Templates/  from .obsidian/templates.json",
         "excluded files (.obsidian/app.json userIgnoreFilters; link targets, not checked):",
@@ -170,6 +172,10 @@ def test_show_settings_prints_what_was_read_and_checks_nothing(tmp_path: Path) -
     assert err.count("vaulttool: info: .obsidian/plugins/templater-obsidian/data.json is not valid JSON") == 1
     _, out, _ = run("check", str(vault), "--show-settings", "--no-obsidian-excludes", "--no-cache")
     assert "excluded files (.obsidian/app.json userIgnoreFilters; checked (--no-obsidian-excludes)):" in out
+    bare = write_vault(tmp_path / "bare", {"A.md": "[[Nowhere]]\n"})
+    _, out, err = run("check", str(bare), "--show-settings", "--no-cache")
+    assert "obsidian settings files: none (Obsidian's defaults: no template folder, no excluded file)" in out
+    assert err == ""  # absent settings files are no problem
 
 
 def test_a_broken_settings_file_is_one_info_line_and_the_check_goes_on(tmp_path: Path) -> None:

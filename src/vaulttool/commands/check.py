@@ -134,6 +134,8 @@ def settings_text(settings: Settings, excludes: bool) -> str:
     """What ``--show-settings`` prints: where each setting that decides what is checked was read."""
     obsidian = settings.obsidian
     lines = [f"configuration: {settings.source or 'none (defaults)'}", f"obsidian settings folder: {obsidian.folder}"]
+    found = ", ".join(obsidian.files) or "none (Obsidian's defaults: no template folder, no excluded file)"
+    lines.append(f"obsidian settings files: {found}")
     lines.append("template folders (placeholders: no frontmatter, template or link diagnostics; links make no edges):")
     lines += [f"  {folder}/  from {source}" for folder, source in obsidian.templates] or ["  none"]
     how = "link targets, not checked" if excludes else "checked (--no-obsidian-excludes)"

@@ -46,7 +46,8 @@ class ObsidianSettings:
     ``templates``: (folder, settings file) pairs, folders as vault paths; ``excludes``: the
     ``userIgnoreFilters`` entries as written; ``apply_excludes``: whether excluded files go
     unchecked (``--no-obsidian-excludes`` turns it off); ``new_link_format``: one of
-    :data:`LINK_FORMATS`, when set; ``problems``: one line per settings file that was ignored.
+    :data:`LINK_FORMATS`, when set; ``files``: the settings files found; ``problems``: one line
+    per settings file that was ignored.
     """
 
     folder: str = DEFAULT_FOLDER
@@ -54,6 +55,7 @@ class ObsidianSettings:
     excludes: tuple[str, ...] = ()
     apply_excludes: bool = True
     new_link_format: str | None = None
+    files: tuple[str, ...] = field(default=(), compare=False)
     problems: tuple[str, ...] = field(default=(), compare=False)
 
     def key(self) -> str:
@@ -113,12 +115,14 @@ def _normal_folder(value: str) -> str:
     return unicodedata.normalize("NFC", "/".join(parts))
 
 
-def _read_json(base: Path, name: str, problems: list[str]) -> Any:
-    """The JSON value of settings file ``name`` under ``base``; None when it is absent or ignored."""
+def _read_json(base: Path, name: str, problems: list[str], files: list[str]) -> Any:
+    """The JSON value of settings file ``name`` under ``base``; None when it is absent or ignored.
+    ``files`` learns the file when it is there; ``problems`` why it was ignored."""
     path = base / name
     where = f"{base.name}/{name}"
     try:
         info = os.stat(path)
+        files.append(where)
         if not stat.S_ISREG(info.st_mode) or info.st_size > _MAX_BYTES:
             problems.append(f"{where} is not a settings file (a special file or over 1 MiB); ignored")
             return None
@@ -149,10 +153,11 @@ def read_obsidian_settings(root: Path, folder: str = DEFAULT_FOLDER) -> Obsidian
     """The Obsidian settings of the vault at ``root``, from its configuration folder ``folder``."""
     base = root / folder
     problems: list[str] = []
+    files: list[str] = []
     templates: list[tuple[str, str]] = []
     for name, key in ((TEMPLATES, "folder"), (TEMPLATER, "templates_folder")):
         where = f"{folder}/{name}"
-        value = _setting(_read_json(base, name, problems), key, where, problems)
+        value = _setting(_read_json(base, name, problems, files), key, where, problems)
         if value is None:
             continue
         if not isinstance(value, str):
@@ -160,7 +165,7 @@ def read_obsidian_settings(root: Path, folder: str = DEFAULT_FOLDER) -> Obsidian
         elif _normal_folder(value):  # empty or '/' names no folder (Templater's default is '')
             templates.append((_normal_folder(value), where))
     where = f"{folder}/{APP}"
-    app = _read_json(base, APP, problems)
+    app = _read_json(base, APP, problems, files)
     filters = _setting(app, "userIgnoreFilters", where, problems)
     link_format = app.get("newLinkFormat") if isinstance(app, dict) else None
     excludes: list[str] = []
@@ -174,4 +179,4 @@ def read_obsidian_settings(root: Path, folder: str = DEFAULT_FOLDER) -> Obsidian
             continue
         excludes.append(entry)
     known = link_format if link_format in LINK_FORMATS else None
-    return ObsidianSettings(folder, tuple(templates), tuple(excludes), True, known, tuple(problems))
+    return ObsidianSettings(folder, tuple(templates), tuple(excludes), True, known, tuple(files), tuple(problems))
