@@ -13,9 +13,10 @@ import pytest
 from click.testing import CliRunner
 
 from vaulttool.commands.cli import cli, main
-from vaulttool.engine.lint import Options, check
+from vaulttool.engine.options import Options
 from vaulttool.incremental import cache
 from vaulttool.incremental.cache import VaultCache
+from vaulttool.incremental.check import check, state_key
 from vaulttool.output.formatters import format_json
 
 NOTES = {
@@ -169,10 +170,10 @@ def test_concurrent_runs_share_one_cache(vault: Path, tmp_path: Path, settled: N
 
 
 def test_fingerprint_covers_options_and_extra_inputs() -> None:
-    base = Options().fingerprint()
-    assert base == Options().fingerprint()
-    assert base != Options(select=("broken-link",)).fingerprint()
-    assert Options().fingerprint(b"schema: a") != Options().fingerprint(b"schema: b") != base
+    base = state_key(Options())
+    assert base == state_key(Options())
+    assert base != state_key(Options(select=("broken-link",)))
+    assert state_key(Options(), b"schema: a") != state_key(Options(), b"schema: b") != base
 
 
 def snapshot(root: Path) -> dict[str, tuple[int, int]]:

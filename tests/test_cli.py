@@ -181,7 +181,7 @@ def test_every_format_is_printed_by_its_registered_formatter(
 
     def formatter(report: Report, printing: Printing) -> Printed:
         made.append(printing)
-        return Printed([f"{fmt}: ", f"{len(report.diagnostics)} found\n"], {}, None, lambda: done.append(fmt) or "late")
+        return Printed([f"{fmt}: ", f"{len(report.diagnostics)} found\n"], {}, lambda: done.append(fmt) or "late")
 
     monkeypatch.setitem(FORMATTERS, fmt, formatter)
     assert main(["check", str(seed_vault), "--format", fmt, "--no-cache"]) == 1
@@ -239,7 +239,8 @@ def test_python_dash_m_and_version() -> None:
 
 
 def test_json_report_is_what_the_json_module_writes(seed_vault: Path) -> None:
-    from vaulttool.engine.lint import Report, check
+    from vaulttool.engine.lint import Report
+    from vaulttool.incremental.check import check
     from vaulttool.model.values import Diagnostic, Severity
     from vaulttool.output.formatters import format_json
 

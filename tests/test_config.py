@@ -9,7 +9,8 @@ import pytest
 from click.testing import CliRunner
 
 from vaulttool.commands.cli import cli, main
-from vaulttool.engine.lint import check, options_for
+from vaulttool.engine.options import options_for
+from vaulttool.incremental.check import check
 from vaulttool.model.config import ConfigError, load_settings
 from vaulttool.model.schema_files import SchemaError, load_schema_text, load_schemas
 

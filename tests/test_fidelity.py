@@ -8,7 +8,7 @@ from click.testing import CliRunner
 
 from tests.test_frontmatter_links import diagnostics, write_vault
 from vaulttool.commands.cli import cli
-from vaulttool.engine.lint import check
+from vaulttool.incremental.check import check
 
 
 def test_stub_all_skips_the_alias_of_an_existing_note(tmp_path: Path) -> None:

@@ -18,7 +18,8 @@ from jsonschema import Draft4Validator
 from tests.conftest import FIXTURES, REPO, SEED
 from vaulttool.actions.fixer import FixSettings, plan_fixes, write_fixes
 from vaulttool.commands.cli import cli
-from vaulttool.engine.lint import check, options_for
+from vaulttool.engine.options import options_for
+from vaulttool.incremental.check import check
 
 FIX = FIXTURES / "fix"
 NOON = datetime(2024, 3, 15, 12, tzinfo=timezone.utc).timestamp()  # the same day in every time zone

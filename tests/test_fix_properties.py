@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 
 from tests.conftest import FIXTURES
 from vaulttool.actions.fixer import FixSettings, plan_fixes, write_fixes
-from vaulttool.engine.lint import check, options_for
+from vaulttool.engine.options import options_for
+from vaulttool.incremental.check import check
 from vaulttool.model.notes import parse_note
 
 ALL_FIXES = FixSettings(unsafe=True)

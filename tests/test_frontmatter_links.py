@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from vaulttool.engine.lint import Options, check, load_vault
+from vaulttool.engine.load import load_vault
+from vaulttool.engine.options import Options
+from vaulttool.incremental.check import check
 from vaulttool.model.values import Diagnostic
 from vaulttool.output.graph_export import graph_data
 
@@ -53,7 +55,7 @@ def test_unquoted_links_are_reported_and_make_no_link(tmp_path: Path) -> None:
 
 def test_unquoted_links_make_no_graph_edge(tmp_path: Path) -> None:
     vault = write_vault(tmp_path, {"Note.md": UNQUOTED, "Go MOC.md": "# Go\n"})
-    edges = graph_data(load_vault(vault, Options())).edges
+    edges = graph_data(load_vault(vault, Options()).context).edges
     assert [(e.source, e.target) for e in edges] == [("Note.md", "Rust MOC")]
 
 

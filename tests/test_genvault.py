@@ -8,7 +8,9 @@ from urllib.parse import unquote
 
 import pytest
 
-from vaulttool.engine.lint import Report, check, options_for
+from vaulttool.engine.lint import Report
+from vaulttool.engine.options import options_for
+from vaulttool.incremental.check import check
 
 
 @pytest.fixture(scope="module")

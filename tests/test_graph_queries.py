@@ -7,7 +7,8 @@ import sys
 from pathlib import Path
 
 from tests.conftest import FIXTURES
-from vaulttool.engine.lint import Options, load_vault
+from vaulttool.engine.load import load_vault
+from vaulttool.engine.options import Options
 from vaulttool.model.graph import (
     LinkGraph,
     LinkResolver,
@@ -38,21 +39,21 @@ def test_orphans_without_networkx_are_the_graphs_orphans(tmp_path: Path) -> None
             "pic.png": "",
         },
     )
-    ctx = load_vault(vault, Options())
+    ctx = load_vault(vault, Options()).context
     graph = LinkGraph(ctx.notes, ctx.attachments, ctx.resolved)
     assert orphan_notes(ctx.notes, ctx.linked) == list(graph.orphans()) == ["Lonely.md", "sub/Deep.md"]
 
 
 def test_link_filters_keep_order(tmp_path: Path) -> None:
     vault = write(tmp_path, {"N.md": "# H\n[[Nope]] [[#H]] [[M#x]] [[M]] [[Gone#y]]", "M.md": "text"})
-    ctx = load_vault(vault, Options())
+    ctx = load_vault(vault, Options()).context
     assert [i.link.raw for i in unresolved_links(ctx.resolved)] == ["Nope", "Gone#y"]
     assert [i.link.raw for i in anchored_links(ctx.resolved)] == ["#H", "M#x"]
     assert ctx.unresolved == unresolved_links(ctx.resolved) and ctx.anchored == anchored_links(ctx.resolved)
 
 
 def test_known_resolutions_are_reused_only_when_they_fit() -> None:
-    ctx = load_vault(FIXTURES / "links", Options())
+    ctx = load_vault(FIXTURES / "links", Options()).context
     resolver = LinkResolver(ctx.index)
     path = "Home.md"
     note = ctx.notes[path]

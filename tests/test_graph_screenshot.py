@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.test_graph_page import CHROMIUM_FLAGS, _chromium, open_page, write_page
-from vaulttool.engine.lint import check
+from vaulttool.incremental.check import check
 from vaulttool.output.formatters import format_json
 
 FOLDERS = (

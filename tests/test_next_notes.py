@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from vaulttool.actions.stubs import next_notes
-from vaulttool.engine.lint import load_vault, options_for
+from vaulttool.engine.load import load_vault
+from vaulttool.engine.options import options_for
 
 OVERVIEW = """---
 title: {title}
@@ -39,7 +40,7 @@ def test_most_named_first_then_by_importance_and_written_notes_left_out(tmp_path
             "Events.md": "---\nstatus: stub\n---\n[[B]]\n",
         },
     )
-    found = next_notes(load_vault(vault, options_for(vault)))
+    found = next_notes(load_vault(vault, options_for(vault)).context)
     assert [(n.title, n.kind, n.path, n.sources, n.importance) for n in found] == [
         ("Locks", "topic", None, ["A.md", "B.md"], 1.0),  # a tie with the MOC, broken by title
         ("Python MOC", "moc", None, ["A.md", "B.md"], 1.0),

@@ -18,7 +18,8 @@ from click.testing import CliRunner
 
 from tests.test_frontmatter_links import write_vault
 from vaulttool.commands.cli import cli
-from vaulttool.engine.lint import check, options_for
+from vaulttool.engine.options import options_for
+from vaulttool.incremental.check import check
 from vaulttool.model.obsidian import read_obsidian_settings
 from vaulttool.model.values import Diagnostic
 

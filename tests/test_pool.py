@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from vaulttool.engine.lint import check
 from vaulttool.incremental import pool
+from vaulttool.incremental.check import check
 from vaulttool.model.vault import walk_vault
 from vaulttool.output.formatters import format_json
 

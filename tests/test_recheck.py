@@ -8,14 +8,18 @@ import re
 import shutil
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from vaulttool.engine import lint
-from vaulttool.engine.lint import check
+from vaulttool.engine.load import Loaded, load
 from vaulttool.incremental import cache
+from vaulttool.incremental import check as incremental_check
 from vaulttool.incremental.cache import VaultCache
+from vaulttool.incremental.check import check
 from vaulttool.output.formatters import format_json
+from vaulttool.rules.context import RuleContext
 
 
 @pytest.fixture
@@ -29,13 +33,13 @@ def full_checks(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """Counts the checks that load the whole vault (files written a moment ago are trusted)."""
     monkeypatch.setattr(cache, "RACY_NS", 0)
     calls: list[int] = []
-    real = lint.load_vault
 
-    def counting(*args: object, **kwargs: object) -> lint.RuleContext:
+    def counting(*args: Any, **kwargs: Any) -> Loaded[RuleContext]:
         calls.append(1)
-        return real(*args, **kwargs)  # type: ignore[arg-type]
+        return load(*args, **kwargs)
 
-    monkeypatch.setattr(lint, "load_vault", counting)
+    monkeypatch.setattr(lint, "load", counting)
+    monkeypatch.setattr(incremental_check, "load", counting)
     return calls
 
 

@@ -191,9 +191,10 @@ def test_remembering_resolver_answers_like_resolve(
 
 
 def test_remembering_resolver_on_a_generated_vault(generated_vault: Path) -> None:
-    from vaulttool.engine.lint import Options, load_vault
+    from vaulttool.engine.load import load_vault
+    from vaulttool.engine.options import Options
 
-    ctx = load_vault(generated_vault, Options())
+    ctx = load_vault(generated_vault, Options()).context
     resolve = ctx.index.resolver()
     for item in ctx.resolved:
         assert resolve(item.link.target, item.source) == ctx.index.resolve(item.link.target, item.source)

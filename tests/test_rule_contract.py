@@ -17,13 +17,15 @@ import pytest
 from tests.vaultgen import make_vault, random_edit
 from vaulttool import rules
 from vaulttool.commands.cli import main
-from vaulttool.engine import lint
-from vaulttool.engine.lint import RuleContext, check, options_for
+from vaulttool.engine import options as engine_options
+from vaulttool.engine.options import options_for
 from vaulttool.incremental import cache
 from vaulttool.incremental.cache import VaultCache
+from vaulttool.incremental.check import check, state_key, worked_out
 from vaulttool.model.values import Diagnostic, Severity
 from vaulttool.output.formatters import format_json
 from vaulttool.rules import ALL_RULES, SCOPES, rule_scope
+from vaulttool.rules.context import RuleContext, VaultContext
 
 ROUNDS = 14
 
@@ -59,7 +61,7 @@ def trusted(monkeypatch: pytest.MonkeyPatch) -> None:
 def _register(monkeypatch: pytest.MonkeyPatch, rule: ModuleType) -> None:
     registry = (*ALL_RULES, rule)
     monkeypatch.setattr(rules, "ALL_RULES", registry)
-    monkeypatch.setattr(lint, "ALL_RULES", registry)
+    monkeypatch.setattr(engine_options, "ALL_RULES", registry)
 
 
 def _rounds(vault: Path, folder: Path, rule_id: str, seed: int) -> tuple[list[str], int]:
@@ -71,11 +73,11 @@ def _rounds(vault: Path, folder: Path, rule_id: str, seed: int) -> tuple[list[st
     for round_no in range(ROUNDS):
         what = random_edit(vault, rng) if round_no else "first check"
         options = options_for(vault, select=(rule_id,))
-        rerun = check(vault, options, cache=VaultCache(folder, vault), jobs=1)  # one cache object per run
+        rerun, worked = worked_out(vault, options, VaultCache(folder, vault), jobs=1)  # one cache object per run
         full = check(vault, options, jobs=1)
         if format_json(rerun) != format_json(full):
             differences.append(what)
-        partial += bool(rerun.changed)
+        partial += bool(worked.changed)
     return differences, partial
 
 
@@ -120,7 +122,7 @@ def test_a_state_that_does_not_fit_is_a_warning_and_a_full_check(
     vault = make_vault(tmp_path / "vault")
     options = options_for(vault)
     check(vault, options, cache=VaultCache(tmp_path / "cache", vault), jobs=1)
-    key, store = options.fingerprint(), VaultCache(tmp_path / "cache", vault)
+    key, store = state_key(options), VaultCache(tmp_path / "cache", vault)
     value = list(store.load_state(key) or ())
     value[7] = {f"gone/{path}": found for path, found in value[7].items()}  # targets of other notes
     store.save_state(key, tuple(value))
@@ -135,7 +137,7 @@ def test_a_vault_rule_may_use_the_graph_from_the_command_line(
 ) -> None:
     rule = _shared_title_rule("vault")
 
-    def dead_ends(ctx: RuleContext) -> Iterator[Diagnostic]:  # reads the link graph, as "vault" rules may
+    def dead_ends(ctx: VaultContext) -> Iterator[Diagnostic]:  # reads the link graph, as "vault" rules may
         for path in sorted(ctx.notes):
             if ctx.graph.graph.out_degree(path) == 0:
                 yield Diagnostic(path, 1, 1, "shared-title", Severity.WARNING, "links nowhere")

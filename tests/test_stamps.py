@@ -13,11 +13,13 @@ from click.testing import CliRunner
 
 from tests.test_cache import NOTES, make_vault
 from vaulttool.commands.cli import cli, main
-from vaulttool.engine import lint
-from vaulttool.engine.lint import Options, check
+from vaulttool.engine.lint import Report
+from vaulttool.engine.options import Options
 from vaulttool.files import stamps
 from vaulttool.incremental import cache, pool
+from vaulttool.incremental import check as incremental_check
 from vaulttool.incremental.cache import VaultCache, portable_location
+from vaulttool.incremental.check import Worked, check, state_key, worked_out
 from vaulttool.output.formatters import format_json
 
 
@@ -42,9 +44,9 @@ def test_a_fresh_checkout_reads_no_unchanged_note(vault: Path, tmp_path: Path, r
     first = report(vault, tmp_path / "cache")  # files written just now: content stamps trust them at once
     copy = fresh_checkout(vault, tmp_path / "second")
     reads.clear()
-    again = check(copy, cache=VaultCache(tmp_path / "cache", copy, True))
+    again, worked = worked_out(copy, None, VaultCache(tmp_path / "cache", copy, True))
     assert reads == []
-    assert again.since is not None  # worked out from the stored state
+    assert worked.since is not None  # worked out from the stored state
     assert format_json(again) == report(copy, None)
     assert format_json(again).replace(os.fspath(copy), os.fspath(vault)) == first
 
@@ -105,9 +107,9 @@ def test_the_cache_folder_of_content_stamps_does_not_depend_on_the_checkouts_pat
 
 
 def test_keys_hold_no_python_patch_version(monkeypatch: pytest.MonkeyPatch) -> None:
-    base = Options().fingerprint()
+    base = state_key(Options())
     monkeypatch.setattr(sys, "version", sys.version.replace(".", ".9", 1) + " another build")
-    assert Options().fingerprint() == base
+    assert state_key(Options()) == base
 
 
 def cli_check(vault: Path, folder: Path, *args: str, env: dict[str, str] | None = None) -> tuple[int, str]:
@@ -163,13 +165,13 @@ def test_an_unchanged_fresh_checkout_is_answered_from_the_printed_report(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     checks: list[Path] = []
-    real = lint.check
+    real = incremental_check.worked_out
 
-    def counting(root: Path, *args: Any, **kwargs: Any) -> lint.Report:
+    def counting(root: Path, *args: Any, **kwargs: Any) -> tuple[Report, Worked]:
         checks.append(root)
         return real(root, *args, **kwargs)
 
-    monkeypatch.setattr(lint, "check", counting)
+    monkeypatch.setattr(incremental_check, "worked_out", counting)
     vault = make_vault(tmp_path / "first" / "vault")
     monkeypatch.chdir(vault)
     first = cli_check(Path("."), tmp_path / "cache", "--stamp", "content")

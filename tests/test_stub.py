@@ -15,8 +15,8 @@ from click.testing import CliRunner
 from tests.conftest import REPO
 from tests.test_cli import TOPICS
 from vaulttool.commands.cli import cli, main
-from vaulttool.engine.lint import check
 from vaulttool.files.writers import UnsafeName, create_files, safe_relpath
+from vaulttool.incremental.check import check
 
 SEED = "python-concurrency-patterns.md"
 

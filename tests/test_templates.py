@@ -12,7 +12,7 @@ import pytest
 
 from tests.conftest import SAMPLE_VAULT
 from tests.test_cli import TOPICS
-from vaulttool.engine.lint import check
+from vaulttool.incremental.check import check
 
 SEED_NAME = "Python Concurrency Patterns.md"
 TEMPLATE_RULES = {

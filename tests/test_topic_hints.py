@@ -9,7 +9,7 @@ from click.testing import CliRunner
 
 from tests.conftest import SEED
 from vaulttool.commands.cli import cli
-from vaulttool.engine.lint import check
+from vaulttool.incremental.check import check
 
 HINT = "it is a topic of this note with no note yet"
 

@@ -12,13 +12,14 @@ __version__ = "0.1.0"
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from vaulttool.engine.lint import Options, Report
+    from vaulttool.engine.lint import Report
+    from vaulttool.engine.options import Options
 
 __all__ = ["__version__", "check"]
 
 
 def check(vault: Path, options: Options | None = None) -> Report:
     """Check the vault folder ``vault`` and return its :class:`~vaulttool.engine.lint.Report`."""
-    from vaulttool.engine.lint import check as run_check
+    from vaulttool.incremental.check import check as run_check
 
     return run_check(vault, options)

@@ -10,7 +10,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.hostile.harness import assert_inert, strict_json
-from vaulttool.engine.lint import Options, check
+from vaulttool.engine.options import Options
+from vaulttool.incremental.check import check
 from vaulttool.model.config import builtin_schema_dir
 from vaulttool.model.notes import decode, parse_note
 from vaulttool.model.schema_files import load_schemas

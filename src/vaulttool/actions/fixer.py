@@ -17,8 +17,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from vaulttool.engine.lint import Options, enabled_rules
 from vaulttool.engine.notecheck import NoteChecker, is_note_rule
+from vaulttool.engine.options import Options, enabled_rules
 from vaulttool.files.writers import Replacement, WriteResult, replace_files
 from vaulttool.model.edits import MAX_PASSES, apply_edits, unified_diff
 from vaulttool.model.notes import parse_note

@@ -17,13 +17,13 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 
-from vaulttool.engine.lint import RuleContext
 from vaulttool.files.writers import UnsafeName, safe_relpath
 from vaulttool.model.graph import ResolvedLink
 from vaulttool.model.markdown import repair_mojibake
 from vaulttool.model.template import frontmatter_list, item_line
 from vaulttool.model.values import Diagnostic, Severity, note_name
 from vaulttool.model.vault import link_key
+from vaulttool.rules.context import VaultContext
 
 StubKind = Literal["topic", "moc", "link"]
 RULE = "stub-refused"
@@ -72,7 +72,7 @@ class StubPlan:
     skipped: list[Diagnostic] = field(default_factory=list)
 
 
-def _topic_mentions(ctx: RuleContext) -> list[tuple[str, Mention]]:
+def _topic_mentions(ctx: VaultContext) -> list[tuple[str, Mention]]:
     found: list[tuple[str, Mention]] = []
     for path, schema in ctx.schema_of.items():
         note = ctx.notes[path]
@@ -87,7 +87,7 @@ def _topic_mentions(ctx: RuleContext) -> list[tuple[str, Mention]]:
     return found
 
 
-def _link_mentions(ctx: RuleContext, mocs: bool) -> list[tuple[str, Mention]]:
+def _link_mentions(ctx: VaultContext, mocs: bool) -> list[tuple[str, Mention]]:
     """The unresolved links that name maps of content (``mocs``), or the other ones to notes."""
     found = []
     for item in ctx.resolved:
@@ -106,7 +106,7 @@ def _link_mentions(ctx: RuleContext, mocs: bool) -> list[tuple[str, Mention]]:
 
 
 def plan_stubs(
-    ctx: RuleContext, *, topics: bool = True, mocs: bool = False, links: bool = False, folder: str | None = None
+    ctx: VaultContext, *, topics: bool = True, mocs: bool = False, links: bool = False, folder: str | None = None
 ) -> StubPlan:
     """Plan one stub per missing target (however many notes name it); refuse unsafe names."""
     wanted: list[tuple[str, StubKind, Mention]] = []
@@ -169,13 +169,13 @@ class NextNote:
     importance: float  # the highest score (k/n as a fraction) among the notes naming it; 0 for none
 
 
-def is_stub(ctx: RuleContext, path: str) -> bool:
+def is_stub(ctx: VaultContext, path: str) -> bool:
     """Whether the note at ``path`` is a stub still waiting to be written (``status: stub``)."""
     note = ctx.notes.get(path)
     return note is not None and (note.frontmatter or {}).get("status") == STUB_STATUS
 
 
-def _importance(ctx: RuleContext, path: str) -> float:
+def _importance(ctx: VaultContext, path: str) -> float:
     """The note's first score property that its schema defines (``importance: 4/5`` is 0.8), else 0."""
     schema = ctx.schema_of.get(path)
     frontmatter = ctx.notes[path].frontmatter or {}
@@ -186,7 +186,7 @@ def _importance(ctx: RuleContext, path: str) -> float:
     return 0.0
 
 
-def next_notes(ctx: RuleContext) -> list[NextNote]:
+def next_notes(ctx: VaultContext) -> list[NextNote]:
     """The topics and MOCs to write next: those without a note or with only a stub.
 
     Ordered by how many notes name or link to them, then by the importance of those notes,
@@ -212,11 +212,11 @@ def next_notes(ctx: RuleContext) -> list[NextNote]:
     return sorted(found.values(), key=lambda e: (-len(e.sources), -e.importance, e.title.casefold(), e.title))
 
 
-def _frontmatter_links(ctx: RuleContext) -> list[ResolvedLink]:
+def _frontmatter_links(ctx: VaultContext) -> list[ResolvedLink]:
     return [item for item in ctx.resolved if item.link.kind == "frontmatter" and item.link.target]
 
 
-def _placement(ctx: RuleContext, target: str, source: str, folder: str | None) -> str:
+def _placement(ctx: VaultContext, target: str, source: str, folder: str | None) -> str:
     """The vault path a stub for ``target`` gets; raises :class:`UnsafeName`."""
     safe_relpath(target[:-3] if target.lower().endswith(".md") else target)
     name = target if target.lower().endswith(".md") else f"{target}.md"
@@ -250,7 +250,7 @@ def load_template(folder: Path | None, name: str) -> str:
     raise FileNotFoundError(f"stub template '{name}' not found")
 
 
-def _inherited_tags(ctx: RuleContext, stub: PlannedStub) -> list[str]:
+def _inherited_tags(ctx: VaultContext, stub: PlannedStub) -> list[str]:
     if stub.kind == "moc":
         return ["moc"]
     note = ctx.notes[stub.sources[0]]
@@ -262,7 +262,7 @@ def _inherited_tags(ctx: RuleContext, stub: PlannedStub) -> list[str]:
     return [t.strip() for t in tags if isinstance(t, str) and t.strip()]
 
 
-def render(ctx: RuleContext, stub: PlannedStub, template: str, created: date) -> str:
+def render(ctx: VaultContext, stub: PlannedStub, template: str, created: date) -> str:
     """The full text of ``stub`` from ``template`` (frontmatter through ruamel.yaml)."""
     from ruamel.yaml import YAML
     from ruamel.yaml.scalarstring import DoubleQuotedScalarString

@@ -1,6 +1,6 @@
 """``vaulttool check``: check a vault, or one note read from standard input; with --fix or --diff, repair it.
 
-Importing this module loads click alone: a re-run answered from the cache (:mod:`vaulttool.commands.replay`)
+Importing this module loads click alone: a re-run answered from the cache (:mod:`vaulttool.incremental.replay`)
 never loads the rules, the schemas or the engine.
 """
 
@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -26,10 +27,11 @@ from vaulttool.commands.common import (
 
 if TYPE_CHECKING:
     from vaulttool.actions.fixer import FixSettings
-    from vaulttool.commands.replay import Replay
-    from vaulttool.engine.lint import Options, Report
+    from vaulttool.engine.lint import Report
+    from vaulttool.engine.options import Options
+    from vaulttool.incremental.replay import Replay
     from vaulttool.model.config import Settings
-    from vaulttool.model.vault import WalkResult
+    from vaulttool.output.formatters import Printed
 
 FORMAT_NAMES = ("auto", "text", "json", "github", "sarif")
 STAMP_KINDS = ("auto", "content", "mtime")  # see vaulttool.files.stamps (not imported here: it loads hashlib)
@@ -117,7 +119,7 @@ def check_command(show_settings: bool, **given: Any) -> int:
         emit(answered[1], request.target)
         return request.exit_code(answered[0].errors, answered[0].warnings)
     options, fixing = check_options(request)
-    report, done = checked_report(request, options, fixing, replay.walked_for(options.exclude) if replay else None)
+    report, done = checked_report(request, options, fixing, replay)
     if request.diff:
         return EXIT_PROBLEMS if done and done[1] and not request.exit_zero else EXIT_OK
     if not report.notes:
@@ -152,7 +154,7 @@ def replay_for(request: CheckRequest) -> Replay | None:
         return None
     if request.fix or request.diff or request.statistics:
         return None
-    from vaulttool.commands.replay import Replay
+    from vaulttool.incremental.replay import Replay
 
     settings = (request.fmt, str(request.color), *request.select, "\0", *request.ignore, "\0")
     settings += (
@@ -169,12 +171,12 @@ def replay_for(request: CheckRequest) -> Replay | None:
 
 
 def checked_report(
-    request: CheckRequest, options: Options, fixing: FixSettings, walked: WalkResult | None
+    request: CheckRequest, options: Options, fixing: FixSettings, replay: Replay | None
 ) -> tuple[Report, tuple[int, int] | None]:
     """The report (with the fixes on offer), after fixing with ``--fix``, and the problems and notes fixed
     (with ``--diff``: to be fixed, the diff printed; the report is then not for printing)."""
     from vaulttool.actions.fixer import offered
-    from vaulttool.engine.lint import check, check_draft
+    from vaulttool.incremental.check import check, check_draft
     from vaulttool.output.progress import progress_bar
 
     vault, jobs, cache = request.vault, request.jobs, request.cache
@@ -182,21 +184,20 @@ def checked_report(
     try:
         if request.draft is not None:
             data = request.draft.read(options.max_file_size)
-            report = check_draft(
-                vault, request.draft.path, data, options, jobs=jobs, cache=cache
-            )  # the cache only read
+            report = check_draft(vault, request.draft.path, data, options, cache, jobs=jobs)  # the cache only read
         else:
             with progress_bar(request.fmt == "text") as progress:
                 started = time.time_ns()
-                report = check(
-                    vault, options, jobs=jobs, cache=cache, progress=progress, walked=walked, keep_context=False
-                )
+                if replay is not None:  # never with --fix or --diff
+                    report = replay.check(options, jobs=jobs, progress=progress)
+                else:
+                    report = check(vault, options, cache, jobs=jobs, progress=progress, keep_context=False)
                 if request.fix or request.diff:
                     done = _fix_vault(vault, report, options, fixing, started, request.diff, request.target)
                     if request.diff:
                         return report, done
                     if done[1]:  # what remains; the cache learns every written note here
-                        report = check(vault, options, jobs=jobs, cache=cache, progress=progress, keep_context=False)
+                        report = check(vault, options, cache, jobs=jobs, progress=progress, keep_context=False)
     except ValueError as exc:
         raise click.UsageError(str(exc)) from exc
     shown, hidden = offered(report.diagnostics, fixing)
@@ -212,16 +213,14 @@ def write_report(request: CheckRequest, report: Report, replay: Replay | None) -
         return
     from vaulttool.output.formats import FORMATTERS, Printing
 
-    previous = replay.previous() if replay is not None else None
-    printed = FORMATTERS[request.fmt](report, Printing(request.vault, request.color, request.changed_from, previous))
+    def render(reuse: Callable[[str], str | None] | None) -> Printed:
+        return FORMATTERS[request.fmt](report, Printing(request.vault, request.color, request.changed_from, reuse))
+
+    printed = replay.print(report, render) if replay is not None else render(None)
     emit(printed.parts, request.target)  # part by part: a large report is never joined whole
     problem = printed.after() if printed.after is not None else None
     if problem:
         click.echo(f"vaulttool: {problem}", err=True)
-    if replay is not None:
-        from vaulttool.model.values import Severity
-
-        replay.save(printed, report.count(Severity.ERROR), report.count(Severity.WARNING))
 
 
 def _tell_fixed(request: CheckRequest, done: tuple[int, int], remaining: int) -> None:

@@ -25,7 +25,7 @@ from vaulttool.commands.common import (
 if TYPE_CHECKING:
     from vaulttool.actions.fixer import FixSettings
     from vaulttool.commands.draft_input import StdinNote
-    from vaulttool.engine.lint import Options
+    from vaulttool.engine.options import Options
     from vaulttool.incremental.cache import VaultCache
     from vaulttool.model.config import Settings
 

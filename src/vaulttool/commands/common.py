@@ -14,7 +14,7 @@ from typing import IO, TYPE_CHECKING, Any
 import click
 
 if TYPE_CHECKING:
-    from vaulttool.engine.lint import Options
+    from vaulttool.engine.options import Options
     from vaulttool.incremental.cache import VaultCache
     from vaulttool.model.config import Settings
 
@@ -88,7 +88,7 @@ def configured_options(
 ) -> Options:
     """Options from the configuration (``settings`` when read already) and schemas; their errors
     become usage errors (exit 2)."""
-    from vaulttool.engine.lint import options_for
+    from vaulttool.engine.options import options_for
     from vaulttool.model.config import ConfigError
     from vaulttool.model.schema_files import SchemaError
     from vaulttool.rules import UnknownRule

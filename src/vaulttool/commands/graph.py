@@ -42,7 +42,9 @@ def graph_command(
     depth: int,
 ) -> int:
     """Export the link graph of VAULT (default: the current folder) as data or as a page."""
-    from vaulttool.engine.lint import enabled_rules, load_vault, run_rules
+    from vaulttool.engine.lint import run_rules
+    from vaulttool.engine.options import enabled_rules
+    from vaulttool.incremental.check import load_vault
     from vaulttool.output.graph_export import GRAPH_FORMATS, GraphSelectionError, graph_data
 
     given = click.get_current_context().get_parameter_source
@@ -53,9 +55,9 @@ def graph_command(
     target = output_file(html or output, vault)
     options = configured_options(vault, None)
     rules = enabled_rules(options) if html is not None else []
-    ctx = load_vault(vault, options, rules=rules)
+    loaded = load_vault(vault, options, rules=rules)
     try:
-        data = graph_data(ctx, attachments=not no_attachments, folder=folder, around=around, depth=depth)
+        data = graph_data(loaded.context, attachments=not no_attachments, folder=folder, around=around, depth=depth)
     except GraphSelectionError as exc:
         raise click.UsageError(str(exc)) from exc
     if html is None:
@@ -63,5 +65,5 @@ def graph_command(
         return EXIT_OK
     from vaulttool.output.graph_html import render_page
 
-    emit(render_page(data, run_rules(ctx, rules, options), os.fspath(vault)), target)
+    emit(render_page(data, run_rules(loaded, rules, options), os.fspath(vault)), target)
     return EXIT_OK

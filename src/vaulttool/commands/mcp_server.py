@@ -28,20 +28,16 @@ from pydantic import BaseModel, Field, ValidationError
 from pydantic_core import ErrorDetails
 
 from vaulttool import __version__
-from vaulttool.engine.lint import (
-    Options,
-    Report,
-    RuleContext,
-    check_draft,
-    enabled_rules,
-    load_vault,
-    options_for,
-    run_rules,
-)
+from vaulttool.engine.lint import Report, run_rules
+from vaulttool.engine.load import Loaded, load_vault
+from vaulttool.engine.options import Options, enabled_rules, options_for
+from vaulttool.incremental.check import check_draft
+from vaulttool.incremental.source import PoolSource
 from vaulttool.model.values import Diagnostic
 
 if TYPE_CHECKING:
     from vaulttool.incremental.cache import VaultCache
+    from vaulttool.rules.context import VaultContext
 
 MAX_TEXT_BYTES = 4 * 1024 * 1024  # the largest draft check_note takes (UTF-8 bytes)
 MAX_ANSWER_CHARS = 256 * 1024  # no answer is longer than this as JSON
@@ -232,11 +228,12 @@ class VaultTools:
         with _tool_errors():
             return options_for(self.vault, self.config_file, select)
 
-    def context(self, options: Options, rules: list[ModuleType] | None = None) -> RuleContext:
+    def loaded(self, options: Options, rules: list[ModuleType] | None = None) -> Loaded[VaultContext]:
         """The vault loaded in this process (the server never starts worker processes), ``rules`` run on
         each note; the cache is read, never written."""
+        source = PoolSource(self.vault, options, self.cache(), jobs=1, writes=False)
         with _tool_errors():
-            return load_vault(self.vault, options, jobs=1, cache=self.cache(), rules=rules or (), cache_writes=False)
+            return load_vault(self.vault, options, source=source, rules=rules or ())
 
     def check_note(self, path: str, text: str) -> NoteReport:
         """Check a draft as if it were the note at vault path `path`: the diagnostics `vaulttool check` would
@@ -253,7 +250,7 @@ class VaultTools:
             raise ToolError(f"text is {len(data)} bytes as UTF-8; check_note takes at most {MAX_TEXT_BYTES}")
         options = self.options()
         with _tool_errors():
-            report = check_draft(self.vault, path, data, options, jobs=1, cache=self.cache())
+            report = check_draft(self.vault, path, data, options, self.cache(), jobs=1)
         from vaulttool.output.formatters import summary
 
         diagnostics, truncated = _diagnostics(report.diagnostics, options)
@@ -272,9 +269,9 @@ class VaultTools:
         options = self.options(tuple(rules or ()))
         with _tool_errors():
             enabled = enabled_rules(options)
-            ctx = self.context(options, enabled)
-            found_all = run_rules(ctx, enabled, options)
-        report = Report(str(self.vault), len(ctx.notes), ctx.link_count, tuple(found_all))
+            loaded = self.loaded(options, enabled)
+            found_all = run_rules(loaded, enabled, options)
+        report = Report(str(self.vault), len(loaded.context.notes), loaded.link_count, tuple(found_all))
         found = [d for d in found_all if not wanted or any(_under(d.path, p) for p in wanted)]
         from vaulttool.output.formatters import summary
 
@@ -313,7 +310,7 @@ class VaultTools:
         many notes name or link to them, then by the importance of those notes; with the notes naming them."""
         from vaulttool.actions.stubs import next_notes
 
-        found = next_notes(self.context(self.options()))
+        found = next_notes(self.loaded(self.options()).context)
         notes = [
             NextNote(
                 title=entry.title,
@@ -343,7 +340,7 @@ class VaultTools:
         if len(parsed) != 1:
             raise ToolError(f"{link[:100]!r} is not one wiki link or Markdown link")
         found = parsed[0]
-        ctx = self.context(self.options())
+        ctx = self.loaded(self.options()).context
         resolved = ctx.index.resolve(found.target, source)
         problem = None
         if resolved is None:
@@ -383,7 +380,7 @@ class VaultTools:
                 links=everything,
                 created=date.today(),
                 folder=None,
-                ctx=self.context(options),
+                ctx=self.loaded(options).context,
             )
             failed = sorted(failed + skipped)  # an alias of an existing note gets no stub either
             results = [] if dry_run else write_stubs(self.vault, ready)

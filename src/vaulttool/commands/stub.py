@@ -15,8 +15,9 @@ from vaulttool.commands.common import CONFIG_PATH, configured_options, use_color
 
 if TYPE_CHECKING:
     from vaulttool.actions.stubs import PlannedStub
-    from vaulttool.engine.lint import Options, RuleContext
+    from vaulttool.engine.options import Options
     from vaulttool.files.writers import WriteResult
+    from vaulttool.rules.context import VaultContext
 
 Mode = Literal["write", "dry-run", "diff", "check"]
 
@@ -99,7 +100,7 @@ def _vault_folder(vault: Path, folder: str) -> str:
         raise click.UsageError(f"--dir '{folder}': {exc.reason}") from exc
 
 
-def _self_check(ctx: RuleContext, stub: PlannedStub) -> str | None:
+def _self_check(ctx: VaultContext, stub: PlannedStub) -> str | None:
     """Why a rendered stub would break its own schema (None when it passes)."""
     from vaulttool.model.notes import parse_note
     from vaulttool.model.schema import schema_for
@@ -140,7 +141,7 @@ def prepare_stubs(
     links: bool,
     created: date,
     folder: str | None,
-    ctx: RuleContext | None = None,
+    ctx: VaultContext | None = None,
 ) -> tuple[list[PlannedStub], list[Refusal], list[Refusal]]:
     """The stubs ready to create (rendered, each passing its own schema), the refusals and the
     targets skipped on purpose (aliases of existing notes), sorted.
@@ -148,9 +149,9 @@ def prepare_stubs(
     ``ctx``: the vault loaded already with ``options`` (else it is loaded here).
     """
     from vaulttool.actions.stubs import StubPlan, load_template, plan_stubs, render
-    from vaulttool.engine.lint import load_vault
+    from vaulttool.incremental.check import load_vault
 
-    ctx = ctx or load_vault(vault, options)
+    ctx = ctx or load_vault(vault, options).context
     plan: StubPlan = plan_stubs(
         ctx, topics=topics, mocs=mocs, links=links, folder=options.stub_dir if folder is None else folder
     )

@@ -3,88 +3,37 @@
 Most template rules look at one note at a time (its frontmatter, sections, topics table
 and keywords), so they run right after the note is parsed, in the worker process that
 parsed it, while its text is still in memory. What they find travels back with the
-note's record as plain data (:data:`Findings`), is cached with it, and is reused for
+note (:data:`NoteFindings`), is cached with it, and is reused for
 every run in which the note, the schemas and the selected rules are unchanged. Rules
 that look across notes (links, orphans, missing topics) run later, over the whole vault.
 
 A per-note rule module declares ``SCOPE = "note"`` and defines ``check_note(nc: NoteContext)``
-instead of ``check(ctx)`` (see :mod:`vaulttool.rules`).
+instead of ``check(ctx)`` (see :mod:`vaulttool.rules` and :mod:`vaulttool.rules.context`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from functools import cached_property
 from types import ModuleType
 from typing import Any
 
-from vaulttool.incremental.records import diagnostic_from_record, diagnostic_record
-from vaulttool.model.markdown import Section, heading_words, sections
-from vaulttool.model.schema import FieldProblem, Schema, schema_for
+from vaulttool.model.schema import Schema, schema_for
 from vaulttool.model.suppress import Suppressions
-from vaulttool.model.template import TopicRow, topic_rows
 from vaulttool.model.values import Diagnostic, Note
 from vaulttool.rules import rule_scope
+from vaulttool.rules.context import NoteContext
 
-# What the per-note rules found in one note (diagnostic records, default severities,
-# suppressed ones left out), the note's suppressions for the rules that run later, and
-# the topics its topics table links to (read where the note's text is in memory, for the
-# vault-wide rules): (diagnostics, rules silenced for the whole note, (rule, first line,
-# last line) spans, topic targets).
-Findings = tuple[tuple[tuple[Any, ...], ...], tuple[str, ...], tuple[tuple[str, int, int], ...], tuple[str, ...]]
-
-
-# Findings with their diagnostics built: what a checked vault keeps of each note.
+# What the per-note rules found in one note (default severities, suppressed ones left out),
+# the note's suppressions for the rules that run later, and the topics its topics table
+# links to (read where the note's text is in memory, for the vault-wide rules):
+# (diagnostics, rules silenced for the whole note, (rule, first line, last line) spans, topic targets).
 NoteFindings = tuple[tuple[Diagnostic, ...], tuple[str, ...], tuple[tuple[str, int, int], ...], tuple[str, ...]]
-
-
-def built(found: Findings, shared: dict[str, str]) -> NoteFindings:
-    """``found`` with its diagnostics built from their records (texts shared through ``shared``)."""
-    return tuple([diagnostic_from_record(record, shared) for record in found[0]]), found[1], found[2], found[3]
 
 
 def is_note_rule(rule: ModuleType) -> bool:
     """Whether ``rule`` checks one note at a time (``check_note``) rather than the vault (``check``)."""
     return rule_scope(rule) == "note"
-
-
-@dataclass
-class NoteContext:
-    """One note, the schema it follows (None for none) and what the template rules derive from both.
-
-    ``root`` is the vault's folder when the note is in one (fixes that need the file look there).
-    """
-
-    path: str
-    note: Note
-    schema: Schema | None
-    root: str | None = None
-
-    @cached_property
-    def _sections(self) -> dict[tuple[str, ...], Section]:
-        found: dict[tuple[str, ...], Section] = {}
-        for section in sections(self.note):
-            found.setdefault(heading_words(section.heading.text), section)
-        return found
-
-    def section(self, heading: str) -> Section | None:
-        """The note's first section whose heading has the words of ``heading``."""
-        return self._sections.get(heading_words(heading))
-
-    @cached_property
-    def topic_rows(self) -> list[TopicRow]:
-        """The rows of the note's topics table (empty without a schema table or a table)."""
-        if self.schema is None or self.schema.spec.table is None:
-            return []
-        return topic_rows(self.note, self.schema.spec.table)
-
-    @cached_property
-    def field_problems(self) -> list[FieldProblem]:
-        """Frontmatter that breaks the schema (none when the YAML did not parse: that is reported already)."""
-        if self.schema is None or any(p.rule == "frontmatter-syntax" for p in self.note.problems):
-            return []
-        return self.schema.validate(self.note.frontmatter or {})
 
 
 class NoteChecker:
@@ -126,10 +75,10 @@ class NoteChecker:
             found.extend(d for d in rule.check_note(nc) if not suppressions.hides(d.rule, d.line))
         return found
 
-    def __call__(self, note: Note) -> Findings:
-        """The findings of ``note`` as plain data."""
+    def __call__(self, note: Note) -> NoteFindings:
+        """The findings of ``note``."""
         nc = NoteContext(note.path, note, self.schema_of(note), self.root)
         suppressions = Suppressions.of(note)
-        found = tuple(map(diagnostic_record, self._found(nc, suppressions)))
+        found = tuple(self._found(nc, suppressions))
         topics = tuple(row.target for row in nc.topic_rows if row.target is not None)
         return found, tuple(sorted(suppressions.whole_note)), suppressions.spans, topics

@@ -64,9 +64,8 @@ from vaulttool.incremental.packs import Packs
 from vaulttool.model.vault import WalkResult, is_inside
 
 if TYPE_CHECKING:  # for annotations only: a re-run answered from the cache never imports the parser
-    from vaulttool.engine.notecheck import Findings
     from vaulttool.incremental.pool import Entry, Stored
-    from vaulttool.incremental.records import NoteRecord
+    from vaulttool.incremental.records import Findings, NoteRecord
 
 FORMAT = 2
 _MAGIC = b"vaulttool cache\n"

@@ -35,9 +35,8 @@ from vaulttool.files.stamps import Stamp
 from vaulttool.incremental.cachefiles import CRC_BYTES, open_file
 
 if TYPE_CHECKING:
-    from vaulttool.engine.notecheck import Findings
     from vaulttool.incremental.pool import Stored
-    from vaulttool.incremental.records import NoteRecord
+    from vaulttool.incremental.records import Findings, NoteRecord
 
 PACK_PREFIX, PACK_SUFFIX = "notes-", ".bin"
 LOCK_NAME = "notes.lock"

@@ -28,7 +28,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, TypeAlias
 
 from vaulttool.files.stamps import Stamp
-from vaulttool.incremental.records import NoteRecord, to_record
+from vaulttool.incremental.records import Findings, NoteRecord, findings_record, to_record
 from vaulttool.model.notes import read_note_stamped
 
 if TYPE_CHECKING:
@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     import queue
     from multiprocessing.connection import Connection
 
-    from vaulttool.engine.notecheck import Findings, NoteChecker
+    from vaulttool.engine.notecheck import NoteChecker
 
 # Below this many bytes of notes one process is faster: starting workers and collecting
 # their results costs about as much as parsing this much (see docs/performance.md).
@@ -108,7 +108,7 @@ def parse_entries(
     entries: list[Entry] = []
     for path in paths:
         note, stamp = read_note_stamped(root, path, max_bytes, content)
-        entries.append((path, stamp, to_record(note), None if checker is None else checker(note)))
+        entries.append((path, stamp, to_record(note), None if checker is None else findings_record(checker(note))))
     return entries
 
 

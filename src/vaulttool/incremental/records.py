@@ -10,14 +10,20 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import partial
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from vaulttool.model.edits import Edit
 from vaulttool.model.notes import DEFAULT_MAX_BYTES, BodyLines
 from vaulttool.model.values import Diagnostic, Fix, Heading, Note, Severity
 from vaulttool.model.wikilinks import link_from_fields
 
+if TYPE_CHECKING:
+    from vaulttool.engine.notecheck import NoteFindings
+
 NoteRecord = tuple[Any, ...]
+# What the per-note rules found in one note (see :data:`~vaulttool.engine.notecheck.NoteFindings`)
+# as plain data: its diagnostics as records.
+Findings = tuple[tuple[tuple[Any, ...], ...], tuple[str, ...], tuple[tuple[str, int, int], ...], tuple[str, ...]]
 _heading_from_fields = cast("Callable[[tuple[Any, ...]], Heading]", partial(tuple.__new__, Heading))
 _edit_from_fields = cast("Callable[[tuple[Any, ...]], Edit]", partial(tuple.__new__, Edit))
 _new_diagnostic = cast("Callable[[tuple[Any, ...]], Diagnostic]", partial(tuple.__new__, Diagnostic))
@@ -47,6 +53,16 @@ def diagnostic_from_record(r: tuple[Any, ...], shared: dict[str, str] | None = N
         target = target if target is None else shared.setdefault(target, target)
     fix = None if r[10] is None else Fix(tuple(map(_edit_from_fields, r[10][0])), r[10][1], r[10][2])
     return _new_diagnostic((r[0], r[1], r[2], r[3], _SEVERITIES[r[4]], message, r[6], r[7], target, r[9], fix))
+
+
+def findings_record(found: NoteFindings) -> Findings:
+    """``found`` as plain data."""
+    return tuple(map(diagnostic_record, found[0])), found[1], found[2], found[3]
+
+
+def built(found: Findings, shared: dict[str, str]) -> NoteFindings:
+    """``found`` with its diagnostics built from their records (texts shared through ``shared``)."""
+    return tuple([diagnostic_from_record(record, shared) for record in found[0]]), found[1], found[2], found[3]
 
 
 def to_record(note: Note) -> NoteRecord:

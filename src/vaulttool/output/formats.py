@@ -24,28 +24,29 @@ class Printing:
     vault: str | os.PathLike[str]
     color: bool = False
     changed_from: str | None = None  # github: the files changed since this ref are annotated first
-    previous: Printed | None = None  # text and json: its text is reused where it still holds
+    # text and json: the text printed last time for a file's diagnostics, where it still holds
+    reuse: Callable[[str], str | None] | None = None
 
 
 def _text(report: Report, printing: Printing) -> Printed:
     """ruff-like lines and a closing summary (:func:`~vaulttool.output.formatters.print_report`)."""
-    return print_report("text", report, printing.color, printing.previous)
+    return print_report("text", report, printing.color, printing.reuse)
 
 
 def _json(report: Report, printing: Printing) -> Printed:
     """The stable JSON document (:func:`~vaulttool.output.formatters.format_json`)."""
-    return print_report("json", report, printing.color, printing.previous)
+    return print_report("json", report, printing.color, printing.reuse)
 
 
 def _github(report: Report, printing: Printing) -> Printed:
     """GitHub Actions workflow commands (:mod:`vaulttool.output.ci`), then the job summary once they are written."""
     repo = ci.RepoContext.detect(printing.vault, printing.changed_from)
-    return Printed([ci.format_github(report, repo)], {}, None, partial(ci.append_step_summary, report, repo))
+    return Printed([ci.format_github(report, repo)], {}, partial(ci.append_step_summary, report, repo))
 
 
 def _sarif(report: Report, printing: Printing) -> Printed:
     """SARIF 2.1.0 (:mod:`vaulttool.output.sarif`) with repository-relative locations."""
-    return Printed([sarif.format_sarif(report, ci.RepoContext.detect(report.vault))], {}, None)
+    return Printed([sarif.format_sarif(report, ci.RepoContext.detect(report.vault))], {})
 
 
 FORMATTERS: dict[str, Callable[[Report, Printing], Printed]] = {

@@ -52,16 +52,10 @@ def summary(report: Report) -> dict[str, int]:
 
 @dataclass(frozen=True)
 class Printed:
-    """A report as printed (text or JSON), with where each file's diagnostics sit in the text.
-
-    ``state`` is the id of the checked state the report came from (see
-    :mod:`vaulttool.incremental.recheck`): a later report worked out from that state prints the files
-    it did not check again exactly as here, so their text is copied instead of written.
-    """
+    """A report as printed (text or JSON), with where each file's diagnostics sit in the text."""
 
     parts: list[str]  # the text, in the order written (never joined whole on a large vault)
     spans: dict[str, tuple[int, int]]
-    state: str | None
     # what to do once the text is written (GitHub's job summary); returns a problem to tell, or None
     after: Callable[[], str | None] | None = None
 
@@ -71,18 +65,20 @@ class Printed:
         return "".join(self.parts)
 
 
-def print_report(fmt: str, report: Report, color: bool = False, previous: Printed | None = None) -> Printed:
-    """``report`` in format ``fmt`` (``json`` or ``text``), reusing ``previous`` where it still holds."""
-    reusable = previous is not None and report.since is not None and previous.state == report.since
+def print_report(
+    fmt: str, report: Report, color: bool = False, reuse: Callable[[str], str | None] | None = None
+) -> Printed:
+    """``report`` in format ``fmt`` (``json`` or ``text``); ``reuse`` gives for a file the text printed
+    for its diagnostics last time, when that still holds (see :mod:`vaulttool.incremental.replay`)."""
     write = _json_items if fmt == "json" else partial(_text_lines, color=color, unsafe=report.unsafe_fixes)
     head, sep, tail = _json_frame(report) if fmt == "json" else ("", "\n", _text_summary(report))
-    old = previous.text if previous is not None and reusable else ""
     parts = [head]
     spans: dict[str, tuple[int, int]] = {}
     pos = len(head)
     for path, group in groupby(report.diagnostics, key=_PATH):
-        span = previous.spans.get(path) if previous is not None and reusable and path not in report.changed else None
-        piece = old[span[0] : span[1]] if span is not None else write(group)
+        piece = reuse(path) if reuse is not None else None
+        if piece is None:
+            piece = write(group)
         spans[path] = (pos, pos + len(piece))
         pos += len(piece) + len(sep)
         parts += (piece, sep)
@@ -90,7 +86,7 @@ def print_report(fmt: str, report: Report, color: bool = False, previous: Printe
         parts[-1:] = [tail] if spans else [f"{head[:-1]}]\n}}\n"]  # the last separator, or the head
     else:
         parts.append(tail)
-    return Printed(parts, spans, report.state)
+    return Printed(parts, spans)
 
 
 def _json_frame(report: Report) -> tuple[str, str, str]:

@@ -17,7 +17,7 @@ from vaulttool.model.graph import XML_FORMATS, export_xml
 from vaulttool.model.values import Note
 
 if TYPE_CHECKING:
-    from vaulttool.engine.lint import RuleContext
+    from vaulttool.rules.context import VaultContext
 
 EDGE_KINDS = ("body", "embed", "frontmatter")
 
@@ -73,7 +73,7 @@ def note_status(note: Note) -> str | None:
     return None
 
 
-def note_schema(ctx: RuleContext, path: str) -> str | None:
+def note_schema(ctx: VaultContext, path: str) -> str | None:
     """The name of the template schema the note at ``path`` follows, or None."""
     schema = ctx.schema_of.get(path)
     return schema.name if schema is not None else None
@@ -85,7 +85,7 @@ def note_title(note: Note) -> str:
     return raw.strip() if isinstance(raw, str) and raw.strip() else note.name
 
 
-def _node(ctx: RuleContext, node: str, kind: str) -> GraphNode:
+def _node(ctx: VaultContext, node: str, kind: str) -> GraphNode:
     note = ctx.notes.get(node) if kind == "note" else None
     if note is not None:
         return GraphNode(node, node, note_title(note), kind, note_tags(note), note_status(note), note_schema(ctx, node))
@@ -97,7 +97,7 @@ def _normalise_folder(folder: str) -> str:
     return folder.replace("\\", "/").strip("/").removeprefix("./")
 
 
-def _resolve_note(ctx: RuleContext, text: str) -> str:
+def _resolve_note(ctx: VaultContext, text: str) -> str:
     graph = ctx.graph
     found = ctx.index.resolve(text, "") if text else None
     if found is None:
@@ -108,7 +108,7 @@ def _resolve_note(ctx: RuleContext, text: str) -> str:
 
 
 def graph_data(
-    ctx: RuleContext,
+    ctx: VaultContext,
     *,
     attachments: bool = True,
     folder: str | None = None,

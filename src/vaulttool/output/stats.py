@@ -13,7 +13,7 @@ from vaulttool.output.formatters import escape_text
 from vaulttool.output.graph_export import note_schema, note_status
 
 if TYPE_CHECKING:
-    from vaulttool.engine.lint import RuleContext
+    from vaulttool.rules.context import VaultContext
 
 TOP = 10
 
@@ -46,7 +46,7 @@ def _tally(values: Counter[str | None]) -> tuple[tuple[str | None, int], ...]:
     return tuple(sorted(values.items(), key=lambda item: (-item[1], item[0] is None, item[0] or "")))
 
 
-def vault_stats(ctx: RuleContext, vault: str) -> VaultStats:
+def vault_stats(ctx: VaultContext, vault: str) -> VaultStats:
     """Compute the statistics of a loaded vault (components count links between notes only)."""
     graph = ctx.graph
     components = graph.note_components()
@@ -54,7 +54,7 @@ def vault_stats(ctx: RuleContext, vault: str) -> VaultStats:
     return VaultStats(
         vault=vault,
         notes=len(ctx.notes),
-        links=ctx.link_count,
+        links=len(ctx.resolved),
         attachments=len(ctx.attachments),
         missing_targets=len(missing),
         orphans=sum(1 for _ in graph.orphans()),

@@ -13,9 +13,11 @@ must check again (see :mod:`vaulttool.incremental.recheck`); the engine decides 
   that link to their headings or blocks.
 - ``"graph"``: which notes link to which, across the whole vault. A re-run also checks
   the notes a changed note linked to before or links to now.
-- ``"vault"``: anything at all. A re-run checks the whole vault (from cached notes), so
-  such a rule is always right, at the cost of speed. A rule that declares no scope is
-  treated as one.
+- ``"vault"``: anything at all. The module defines ``check(ctx: VaultContext)``. A re-run
+  checks the whole vault (from cached notes), so such a rule is always right, at the cost
+  of speed. A rule that declares no scope is treated as one.
+
+The contexts are frozen, built by the engine (see :mod:`vaulttool.rules.context`).
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from vaulttool.model.values import Diagnostic, Link, Note, Severity
 
 if TYPE_CHECKING:
-    from vaulttool.engine.lint import RuleContext
+    from vaulttool.rules.context import RuleContext
 
 
 def link_text(link: Link) -> str:

@@ -27,7 +27,7 @@ from vaulttool.model.wikilinks import anchor_form
 from vaulttool.rules._util import link_diagnostic, link_text, written_link
 
 if TYPE_CHECKING:
-    from vaulttool.engine.lint import RuleContext
+    from vaulttool.rules.context import RuleContext
 
 ID = "broken-anchor"
 DEFAULT_SEVERITY = Severity.ERROR

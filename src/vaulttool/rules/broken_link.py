@@ -25,7 +25,7 @@ from vaulttool.model.vault import AliasOwners, link_key
 from vaulttool.rules._util import link_diagnostic, link_text, written_link
 
 if TYPE_CHECKING:
-    from vaulttool.engine.lint import RuleContext
+    from vaulttool.rules.context import RuleContext
 
 ID = "broken-link"
 DEFAULT_SEVERITY = Severity.ERROR

@@ -23,7 +23,7 @@ from vaulttool.model.values import Diagnostic, Fix, Note, Severity
 from vaulttool.rules._util import note_diagnostic
 
 if TYPE_CHECKING:
-    from vaulttool.engine.notecheck import NoteContext
+    from vaulttool.rules.context import NoteContext
 
 ID = "forbidden-content"
 DEFAULT_SEVERITY = Severity.ERROR

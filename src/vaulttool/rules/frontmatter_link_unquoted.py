@@ -22,7 +22,7 @@ from vaulttool.model.values import Diagnostic, Severity
 from vaulttool.rules._util import link_diagnostic
 
 if TYPE_CHECKING:
-    from vaulttool.engine.notecheck import NoteContext
+    from vaulttool.rules.context import NoteContext
 
 ID = "frontmatter-link-unquoted"
 DEFAULT_SEVERITY = Severity.WARNING

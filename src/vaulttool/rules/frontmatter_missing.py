@@ -26,7 +26,7 @@ from vaulttool.model.values import Diagnostic, Severity
 from vaulttool.rules._util import note_diagnostic
 
 if TYPE_CHECKING:
-    from vaulttool.engine.notecheck import NoteContext
+    from vaulttool.rules.context import NoteContext
 
 ID = "frontmatter-missing"
 DEFAULT_SEVERITY = Severity.ERROR

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from vaulttool.model.values import Diagnostic, Severity
 
 if TYPE_CHECKING:
-    from vaulttool.engine.notecheck import NoteContext
+    from vaulttool.rules.context import NoteContext
 
 ID = "frontmatter-syntax"
 DEFAULT_SEVERITY = Severity.ERROR

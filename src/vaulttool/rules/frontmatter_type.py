@@ -24,9 +24,9 @@ from vaulttool.model.values import Diagnostic, Fix, Note, Severity
 from vaulttool.rules._util import note_diagnostic, value_column
 
 if TYPE_CHECKING:
-    from vaulttool.engine.notecheck import NoteContext
     from vaulttool.model.schema import FieldProblem
     from vaulttool.model.schema_format import FieldSpec
+    from vaulttool.rules.context import NoteContext
 
 ID = "frontmatter-type"
 DEFAULT_SEVERITY = Severity.ERROR

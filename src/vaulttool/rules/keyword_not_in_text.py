@@ -23,7 +23,7 @@ from vaulttool.model.values import Diagnostic, Note, Severity
 from vaulttool.rules._util import column_of, note_diagnostic
 
 if TYPE_CHECKING:
-    from vaulttool.engine.notecheck import NoteContext
+    from vaulttool.rules.context import NoteContext
 
 ID = "keyword-not-in-text"
 DEFAULT_SEVERITY = Severity.WARNING

@@ -18,7 +18,7 @@ from vaulttool.model.values import Diagnostic, Severity
 from vaulttool.rules._util import link_diagnostic
 
 if TYPE_CHECKING:
-    from vaulttool.engine.lint import RuleContext
+    from vaulttool.rules.context import RuleContext
 
 ID = "missing-moc"
 DEFAULT_SEVERITY = Severity.ERROR

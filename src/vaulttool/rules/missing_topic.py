@@ -17,7 +17,7 @@ from vaulttool.model.vault import link_key
 from vaulttool.rules._util import column_in, note_diagnostic
 
 if TYPE_CHECKING:
-    from vaulttool.engine.lint import RuleContext
+    from vaulttool.rules.context import RuleContext
 
 ID = "missing-topic"
 DEFAULT_SEVERITY = Severity.ERROR

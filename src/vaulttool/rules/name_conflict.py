@@ -16,7 +16,7 @@ from vaulttool.model.values import Diagnostic, Severity
 from vaulttool.rules._util import note_diagnostic
 
 if TYPE_CHECKING:
-    from vaulttool.engine.lint import RuleContext
+    from vaulttool.rules.context import RuleContext
 
 ID = "name-conflict"
 DEFAULT_SEVERITY = Severity.WARNING

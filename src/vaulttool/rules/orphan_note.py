@@ -13,7 +13,7 @@ from vaulttool.model.graph import orphan_notes
 from vaulttool.model.values import Diagnostic, Severity
 
 if TYPE_CHECKING:
-    from vaulttool.engine.lint import RuleContext
+    from vaulttool.rules.context import RuleContext
 
 ID = "orphan-note"
 DEFAULT_SEVERITY = Severity.INFO

@@ -17,7 +17,7 @@ from vaulttool.model.vault import link_key
 from vaulttool.rules._util import note_diagnostic
 
 if TYPE_CHECKING:
-    from vaulttool.engine.notecheck import NoteContext
+    from vaulttool.rules.context import NoteContext
 
 ID = "topics-mismatch"
 DEFAULT_SEVERITY = Severity.ERROR

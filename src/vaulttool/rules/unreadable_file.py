@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from vaulttool.model.values import Diagnostic, Severity
 
 if TYPE_CHECKING:
-    from vaulttool.engine.lint import RuleContext
+    from vaulttool.rules.context import RuleContext
 
 ID = "unreadable-file"
 DEFAULT_SEVERITY = Severity.ERROR

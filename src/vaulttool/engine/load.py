@@ -1,0 +1,182 @@
+"""Loading a vault: its files, every note parsed, every link resolved, the per-note rules run.
+
+Where the notes come from is the caller's choice, a :class:`NoteSource`: read from their
+files here (:class:`FileSource`), or taken from a cache and parsed by worker processes
+(:mod:`vaulttool.incremental`). The rest is the same either way.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import gc
+import os
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+from typing import Generic, Protocol, TypeVar, cast
+
+from vaulttool.engine.notecheck import NoteChecker, NoteFindings, is_note_rule
+from vaulttool.engine.options import Options
+from vaulttool.model.graph import LinkParts, LinkResolver, ResolvedLink, Targets, link_parts
+from vaulttool.model.notes import read_note
+from vaulttool.model.values import Note
+from vaulttool.model.vault import VaultIndex, WalkResult, note_aliases, walk_vault
+from vaulttool.rules.context import RuleContext, VaultContext
+
+Context = TypeVar("Context", bound=RuleContext)
+# a note as a source gives it: its path, the note, what the per-note rules found in it (None:
+# not run), and what its links resolved to when it was last loaded (None: not known)
+SourcedNote = tuple[str, Note, "NoteFindings | None", "Targets | None"]
+
+
+class NoteSource(Protocol):
+    """Where a check gets its notes from."""
+
+    def notes(self, walked: WalkResult, paths: Sequence[str], checker: NoteChecker | None) -> Iterable[SourcedNote]:
+        """Every note of ``paths`` (the notes of ``walked``, or some of them), in any order, with what
+        ``checker`` finds in it (when given)."""
+
+    def resolved(self, targets: Mapping[str, Targets]) -> None:
+        """Told, once every note is loaded, what the links of each note resolve to."""
+
+
+@dataclass(frozen=True)
+class FileSource:
+    """Notes read from their files, one after another, in this process."""
+
+    root: str
+    max_bytes: int
+
+    def notes(self, walked: WalkResult, paths: Sequence[str], checker: NoteChecker | None) -> Iterator[SourcedNote]:
+        """Read and parse each note of ``paths`` and run ``checker`` on it."""
+        for path in paths:
+            note = read_note(self.root, path, self.max_bytes)
+            yield path, note, None if checker is None else checker(note), None
+
+    def resolved(self, targets: Mapping[str, Targets]) -> None:
+        """Nothing is kept."""
+
+
+@dataclass(frozen=True, eq=False)
+class Loaded(Generic[Context]):
+    """A loaded vault: the context its rules read, and what its per-note rules found while it was loaded.
+
+    ``findings`` holds, for each note, what the per-note rules named in ``checked`` found in it
+    (see :mod:`vaulttool.engine.notecheck`).
+    """
+
+    context: Context
+    findings: Mapping[str, NoteFindings]
+    checked: tuple[str, ...]
+    link_count: int
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Building a vault's notes allocates millions of objects and frees almost none, so the
+    cyclic collector would only rescan the growing heap again and again: pause it."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def load(
+    root: Path,
+    options: Options,
+    *,
+    source: NoteSource | None = None,
+    walked: WalkResult | None = None,
+    rules: Iterable[ModuleType] = (),
+    drafts: Mapping[str, Note] | None = None,
+    keep_links: bool = True,
+) -> Loaded[RuleContext]:
+    """Walk, read, parse and resolve the whole vault once; run the per-note ones of ``rules`` on each note.
+
+    Notes come from ``source`` (by default read from their files here). ``drafts``: notes of
+    ``walked`` taken as given instead of from the source. With ``keep_links`` the context is
+    a :class:`VaultContext`, every link of every note kept; without, each note keeps only its
+    links that resolve to nothing or carry an anchor, and its headings only when an anchor
+    points at it: most of a large vault's memory, and all that rules of narrower scopes read.
+    """
+    drafts = drafts or {}
+    walked = walked or walk_vault(root, options.exclude)
+    base = os.fspath(root)
+    source = source or FileSource(base, options.max_file_size)
+    index = VaultIndex(walked.notes, walked.attachments)
+    resolver = LinkResolver(index, options.obsidian.is_template)
+    checked = tuple(rule.ID for rule in rules if is_note_rule(rule))
+    checker = NoteChecker(options.schemas, checked, base) if checked else None
+    with _gc_paused():
+        notes: dict[str, Note] = {}
+        findings: dict[str, NoteFindings] = {}
+        found_targets: dict[str, Targets] = {}
+        parts: dict[str, LinkParts] = {}
+
+        def keep(path: str, note: Note, found: NoteFindings | None, known: Targets | None) -> None:
+            found_targets[path] = targets = resolver.targets(path, note, known)
+            parts[path] = link_parts(path, note.links, targets)
+            notes[path] = note if keep_links else dataclasses.replace(note, links=())
+            if found is not None:
+                findings[path] = found
+
+        for path, note in drafts.items():
+            keep(path, note, None if checker is None else checker(note), None)
+        for path, note, found, known in source.notes(walked, [p for p in walked.notes if p not in drafts], checker):
+            keep(path, note, found, known)
+        notes = {path: notes[path] for path in walked.notes}
+        found_targets = {path: found_targets[path] for path in walked.notes}
+        source.resolved(found_targets)
+        if checker is not None:
+            findings = {path: findings[path] for path in walked.notes}
+    unresolved, anchored = flatten(parts[path] for path in walked.notes)
+    parts.clear()
+    if not keep_links:
+        pointed = {item.resolved for item in anchored}  # headings matter only where anchors point
+        for path, note in notes.items():
+            if note.headings and path not in pointed:
+                notes[path] = dataclasses.replace(note, headings=())
+    kind = VaultContext if keep_links else RuleContext
+    aliases = {path: names for path, note in notes.items() if (names := note_aliases(note.frontmatter))}
+    context = kind(
+        root,
+        notes,
+        walked.attachments,
+        index,
+        unresolved,
+        anchored,
+        found_targets,
+        aliases,
+        walked.problems,
+        options.schemas,
+        options.moc_fields,
+        {path: found[3] for path, found in findings.items()},
+    )
+    return Loaded(context, findings, checked, sum(map(len, found_targets.values())))
+
+
+def load_vault(
+    root: Path,
+    options: Options,
+    *,
+    source: NoteSource | None = None,
+    walked: WalkResult | None = None,
+    rules: Iterable[ModuleType] = (),
+) -> Loaded[VaultContext]:
+    """The whole vault loaded (see :func:`load`), every link of every note kept."""
+    return cast("Loaded[VaultContext]", load(root, options, source=source, walked=walked, rules=rules))
+
+
+def flatten(parts: Iterable[LinkParts]) -> tuple[list[ResolvedLink], list[ResolvedLink]]:
+    """The unresolved and the anchored links of the notes whose ``parts`` are given, in that order."""
+    unresolved: list[ResolvedLink] = []
+    anchored: list[ResolvedLink] = []
+    for found, with_anchor in parts:
+        unresolved += found
+        anchored += with_anchor
+    return unresolved, anchored

@@ -1,0 +1,182 @@
+"""What rules read: one note with its schema, or the vault's notes, files and links.
+
+The engine builds these, frozen, and hands each rule the one its ``SCOPE`` asks for
+(see :mod:`vaulttool.rules`): a ``note`` rule gets a :class:`NoteContext`, a ``links`` or
+``graph`` rule a :class:`RuleContext`, a ``vault`` rule a :class:`VaultContext`. What
+a context works out from its values (a note's sections, the notes linked to) it works
+out on first use.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from vaulttool.model.config import DEFAULT_MOC_FIELDS
+from vaulttool.model.graph import ResolvedLink, Targets, resolved_links
+from vaulttool.model.markdown import Section, heading_words, sections
+from vaulttool.model.schema import FieldProblem, Schema, schema_for
+from vaulttool.model.template import TopicRow, frontmatter_list, topic_rows
+from vaulttool.model.values import Diagnostic, Link, Note
+from vaulttool.model.vault import AliasOwners, VaultIndex, alias_owners, link_key
+
+if TYPE_CHECKING:
+    from vaulttool.model.graph import LinkGraph
+
+
+@dataclass(frozen=True, eq=False)
+class NoteContext:
+    """One note, the schema it follows (None for none) and what the template rules derive from both.
+
+    ``root`` is the vault's folder when the note is in one (fixes that need the file look there).
+    """
+
+    path: str
+    note: Note
+    schema: Schema | None
+    root: str | None = None
+
+    @cached_property
+    def _sections(self) -> dict[tuple[str, ...], Section]:
+        found: dict[tuple[str, ...], Section] = {}
+        for section in sections(self.note):
+            found.setdefault(heading_words(section.heading.text), section)
+        return found
+
+    def section(self, heading: str) -> Section | None:
+        """The note's first section whose heading has the words of ``heading``."""
+        return self._sections.get(heading_words(heading))
+
+    @cached_property
+    def topic_rows(self) -> list[TopicRow]:
+        """The rows of the note's topics table (empty without a schema table or a table)."""
+        if self.schema is None or self.schema.spec.table is None:
+            return []
+        return topic_rows(self.note, self.schema.spec.table)
+
+    @cached_property
+    def field_problems(self) -> list[FieldProblem]:
+        """Frontmatter that breaks the schema (none when the YAML did not parse: that is reported already)."""
+        if self.schema is None or any(p.rule == "frontmatter-syntax" for p in self.note.problems):
+            return []
+        return self.schema.validate(self.note.frontmatter or {})
+
+
+@dataclass(frozen=True, eq=False)
+class RuleContext:
+    """What a ``links`` or ``graph`` rule reads: notes, the vault's files, links checked one by one.
+
+    ``notes`` are the notes to report on and the notes they link to with an anchor (after
+    a few notes changed, only those); ``unresolved`` and ``anchored`` are the links of the
+    notes to report on that resolve to nothing, and that resolve and carry a ``#subpath``.
+    ``targets`` (what the links of each note resolve to) and ``aliases`` (each note's
+    aliases, in vault order) are those of the whole vault, always. ``topic_targets``: the
+    topics the topics table of a note links to, where they were found as it was parsed.
+    """
+
+    root: Path
+    notes: Mapping[str, Note]
+    attachments: tuple[str, ...]
+    index: VaultIndex
+    unresolved: Sequence[ResolvedLink]
+    anchored: Sequence[ResolvedLink]
+    targets: Mapping[str, Targets]
+    aliases: Mapping[str, tuple[str, ...]]
+    walk_problems: tuple[Diagnostic, ...] = ()
+    schemas: tuple[Schema, ...] = ()
+    moc_fields: tuple[str, ...] = DEFAULT_MOC_FIELDS
+    topic_targets: Mapping[str, Sequence[str]] = field(default_factory=dict)
+
+    @cached_property
+    def _moc_fields(self) -> frozenset[str]:
+        return frozenset(name.casefold() for name in self.moc_fields)
+
+    def is_moc_link(self, link: Link) -> bool:
+        """Whether ``link`` names a map of content: a frontmatter link in one of the ``moc_fields``
+        (compared without regard to case), or one to a target whose name ends in ``MOC``."""
+        if link.kind != "frontmatter":
+            return False
+        if (link.field or "").casefold() in self._moc_fields:
+            return True
+        name = link.target.rsplit("/", 1)[-1].strip()
+        return (name[:-3] if name.lower().endswith(".md") else name).endswith("MOC")
+
+    @cached_property
+    def linked(self) -> frozenset[str]:
+        """The files some other file of the vault links to."""
+        linked: set[str | None] = set()
+        for path, found in self.targets.items():
+            others = set(found)
+            others.discard(path)
+            linked |= others
+        linked.discard(None)
+        return frozenset(path for path in linked if path is not None)
+
+    @cached_property
+    def alias_owners(self) -> AliasOwners:
+        """Which note each alias (by ``link_key``) belongs to (and which aliases several notes give)."""
+        return alias_owners(self.aliases.items())
+
+    @cached_property
+    def schema_of(self) -> dict[str, Schema]:
+        """The template schema of every note that follows one (notes without one are absent)."""
+        found = {}
+        for path, note in self.notes.items():
+            keys = note.fm_key_lines if note.frontmatter is None else ()
+            schema = schema_for(self.schemas, path, note.frontmatter, keys)
+            if schema is not None:
+                found[path] = schema
+        return found
+
+    @cached_property
+    def topic_rows(self) -> dict[str, list[TopicRow]]:
+        """The topics-table rows of every note whose schema has a topics table."""
+        return {
+            path: topic_rows(self.notes[path], schema.spec.table)
+            for path, schema in self.schema_of.items()
+            if schema.spec.table is not None
+        }
+
+    @cached_property
+    def topic_keys(self) -> dict[str, frozenset[str]]:
+        """The topics each template note names (frontmatter topic list and topics table), by ``link_key``."""
+        found: dict[str, frozenset[str]] = {}
+        for path, schema in self.schema_of.items():
+            listed = schema.spec.topics_field
+            topics = frontmatter_list(self.notes[path], listed) if listed is not None else []
+            rows = self._topic_targets(path, schema)
+            if topics or rows:
+                found[path] = frozenset(link_key(topic) for topic in (*topics, *rows))
+        return found
+
+    def _topic_targets(self, path: str, schema: Schema) -> Sequence[str]:
+        """The topics the topics table of note ``path`` links to: found while it was parsed, or read now."""
+        found = self.topic_targets.get(path)
+        if found is not None:
+            return found
+        if schema.spec.table is None:
+            return ()
+        return [row.target for row in topic_rows(self.notes[path], schema.spec.table) if row.target is not None]
+
+
+@dataclass(frozen=True, eq=False)
+class VaultContext(RuleContext):
+    """What a ``vault`` rule reads: every note of the vault with all its links, the link graph."""
+
+    @cached_property
+    def resolved(self) -> list[ResolvedLink]:
+        """Every link of every note with what it resolves to, note by note."""
+        found: list[ResolvedLink] = []
+        for path, targets in self.targets.items():
+            found += resolved_links(path, self.notes[path].links, targets)
+        return found
+
+    @cached_property
+    def graph(self) -> LinkGraph:
+        """The link graph."""
+        from vaulttool.model.graph import LinkGraph
+
+        return LinkGraph(self.notes, self.attachments, self.resolved)
