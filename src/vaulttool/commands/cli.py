@@ -19,7 +19,6 @@ from typing import NoReturn
 
 import click
 
-from vaulttool import __version__
 from vaulttool.commands.cache import cache_group
 from vaulttool.commands.check import check_command
 from vaulttool.commands.common import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
@@ -30,6 +29,7 @@ from vaulttool.commands.rules import rules_command
 from vaulttool.commands.schema import schema_group
 from vaulttool.commands.stats import stats_command
 from vaulttool.commands.stub import stub_command
+from vaulttool.version import __version__
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

@@ -27,13 +27,13 @@ from mcp.types import INVALID_REQUEST, PARSE_ERROR, ErrorData, JSONRPCError, Too
 from pydantic import BaseModel, Field, ValidationError
 from pydantic_core import ErrorDetails
 
-from vaulttool import __version__
 from vaulttool.engine.lint import Report, run_rules
 from vaulttool.engine.load import Loaded, load_vault
 from vaulttool.engine.options import Options, enabled_rules, options_for
 from vaulttool.incremental.check import check_draft
 from vaulttool.incremental.source import PoolSource
 from vaulttool.model.values import Diagnostic
+from vaulttool.version import __version__
 
 if TYPE_CHECKING:
     from vaulttool.incremental.cache import VaultCache

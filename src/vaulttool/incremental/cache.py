@@ -56,12 +56,12 @@ from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from vaulttool import __version__
 from vaulttool.files.stamps import Stamp, read_stamps, stat_stamp
 from vaulttool.files.tempfiles import remove_stale
 from vaulttool.incremental.cachefiles import CRC_BYTES, read_file
 from vaulttool.incremental.packs import Packs
 from vaulttool.model.vault import WalkResult, is_inside
+from vaulttool.version import __version__
 
 if TYPE_CHECKING:  # for annotations only: a re-run answered from the cache never imports the parser
     from vaulttool.incremental.pool import Entry, Stored

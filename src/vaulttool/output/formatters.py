@@ -12,9 +12,9 @@ from itertools import groupby
 from operator import attrgetter
 from typing import Any
 
-from vaulttool import __version__
 from vaulttool.engine.lint import Report
 from vaulttool.model.values import Diagnostic, Severity
+from vaulttool.version import __version__
 
 # C0 and C1 controls, DEL, bidi overrides and isolates, lone surrogates (undecodable names)
 _UNSAFE_RE = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")

@@ -13,9 +13,9 @@ from collections.abc import Iterable
 from importlib.resources import files
 from typing import Any
 
-from vaulttool import __version__
 from vaulttool.model.values import Diagnostic
 from vaulttool.output.graph_export import EDGE_KINDS, GraphData
+from vaulttool.version import __version__
 
 DATA_MARKER = "/*vaulttool-graph-data*/"
 

@@ -13,11 +13,11 @@ from types import ModuleType
 from typing import Any
 from urllib.parse import quote
 
-from vaulttool import __version__
 from vaulttool.engine.lint import Report
 from vaulttool.model.values import Diagnostic, Severity
 from vaulttool.output.ci import RepoContext
 from vaulttool.rules import ALL_RULES, describe
+from vaulttool.version import __version__
 
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 INFORMATION_URI = "https://pypi.org/project/vaulttool/"

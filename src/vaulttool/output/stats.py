@@ -8,9 +8,9 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from vaulttool import __version__
 from vaulttool.output.formatters import escape_text
 from vaulttool.output.graph_export import note_schema, note_status
+from vaulttool.version import __version__
 
 if TYPE_CHECKING:
     from vaulttool.rules.context import VaultContext
