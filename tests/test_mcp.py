@@ -236,7 +236,7 @@ def test_text_that_is_not_unicode_is_refused_in_process(seed_vault: Path) -> Non
     """A lone surrogate cannot cross the wire, but a caller of the tools in Python gets a clear error."""
     from mcp.server.mcpserver.exceptions import ToolError
 
-    from vaulttool.commands.mcp_server import VaultTools
+    from vaulttool.commands.mcp_tools import VaultTools
 
     with pytest.raises(ToolError, match="not valid Unicode"):
         VaultTools(seed_vault).check_note("x.md", "caf\udce9")

@@ -37,7 +37,8 @@ def mcp_command(vault: Path, allow_write: bool, config_file: Path | None, cache_
     if importlib.util.find_spec("mcp") is None:
         raise click.ClickException(f"the MCP server needs the official MCP SDK: {INSTALL_HINT}")
     from vaulttool.commands.common import configured_options
-    from vaulttool.commands.mcp_server import VaultTools, serve
+    from vaulttool.commands.mcp_server import serve
+    from vaulttool.commands.mcp_tools import VaultTools
 
     configured_options(vault, config_file)  # a broken configuration is a usage error now, not at the first request
     gc.enable()  # a server lives long: unlike a single check, it needs the cycle collector
