@@ -23,6 +23,8 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from vaulttool.model.config_names import DEFAULT_MOC_FIELDS as DEFAULT_MOC_FIELDS
+from vaulttool.model.config_names import ConfigError as ConfigError
 from vaulttool.model.obsidian import DEFAULT_FOLDER, FOLDER_PATTERN, ObsidianSettings, read_obsidian_settings
 
 if TYPE_CHECKING:
@@ -33,12 +35,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - exercised on Python 3.10 only
     import tomli as tomllib
 
-DEFAULT_MOC_FIELDS = ("links", "up", "moc", "mocs")
 _STAMPS = ("auto", "content", "mtime")
-
-
-class ConfigError(Exception):
-    """A configuration file that cannot be used (exit code 2)."""
 
 
 def _read(path: Path) -> tuple[bytes, dict[str, Any] | None]:

@@ -10,7 +10,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from vaulttool.model.config import DEFAULT_MOC_FIELDS, ConfigError
+from vaulttool.model.config_names import DEFAULT_MOC_FIELDS, ConfigError
 from vaulttool.model.obsidian import DEFAULT_FOLDER, FOLDER_PATTERN
 from vaulttool.model.suggest import did_you_mean
 
