@@ -1,44 +1,79 @@
-"""Notes as plain records and back, and body lines read on demand."""
+"""Notes as plain records and back; body lines read from the file only while it is unchanged."""
 
 from __future__ import annotations
 
 import marshal
 from pathlib import Path
 
+import pytest
+
+from vaulttool.incremental import records
 from vaulttool.incremental.records import from_record, to_record
-from vaulttool.model.notes import BodyLines, read_note
+from vaulttool.model.notes import read_note_stamped
+from vaulttool.model.values import Note
 from vaulttool.model.vault import walk_vault
+
+TEXT = b"\xef\xbb\xbf---\r\ntitle: x\r\n---\r\nfirst\r\n\r\nlast\r\n"
+
+
+def rebuilt(root: Path, path: str, content: bool = False) -> tuple[Note, Note]:
+    """The note at ``path`` as parsed, and as rebuilt from its record (marshalled) and stamp."""
+    note, stamp = read_note_stamped(str(root), path, content=content)
+    return note, from_record(marshal.loads(marshal.dumps(to_record(note))), str(root), stamp)
 
 
 def test_every_note_survives_a_record_and_marshal(generated_vault: Path) -> None:
-    vault = generated_vault
-    root = str(vault)
-    for path in walk_vault(vault).notes:
-        note = read_note(root, path)
-        record = marshal.loads(marshal.dumps(to_record(note)))
-        assert from_record(record, root) == note, path
+    for path in walk_vault(generated_vault).notes:
+        note, again = rebuilt(generated_vault, path)
+        assert to_record(again) == to_record(note), path
+        assert tuple(again.lines) == tuple(note.lines), path
 
 
-def test_body_lines_are_read_from_the_file(tmp_path: Path) -> None:
-    (tmp_path / "N.md").write_bytes(b"\xef\xbb\xbf---\r\ntitle: x\r\n---\r\nfirst\r\n\r\nlast\r\n")
-    note = read_note(str(tmp_path), "N.md")
-    lines = BodyLines(str(tmp_path), "N.md", note.body_line - 1)
-    assert lines == note.lines == ("first", "", "last")
+@pytest.mark.parametrize("content", [False, True], ids=["mtime stamp", "content stamp"])
+def test_body_lines_come_back_from_an_unchanged_file(tmp_path: Path, content: bool) -> None:
+    (tmp_path / "N.md").write_bytes(TEXT)
+    note, again = rebuilt(tmp_path, "N.md", content)
+    lines = again.lines
+    assert tuple(lines) == tuple(note.lines) == ("first", "", "last")
     assert (len(lines), lines[0], lines[-1], lines[1:]) == (3, "first", "last", ("", "last"))
-    assert list(lines) == ["first", "", "last"]
 
 
-def test_body_lines_of_a_vanished_or_undecodable_file_are_empty(tmp_path: Path) -> None:
+@pytest.mark.parametrize("content", [False, True], ids=["mtime stamp", "content stamp"])
+@pytest.mark.parametrize("change", ["rewritten", "same size", "removed"])
+def test_a_file_changed_since_it_was_parsed_gives_no_lines_and_says_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], content: bool, change: str
+) -> None:
+    file = tmp_path / "N.md"
+    file.write_bytes(TEXT)
+    _, again = rebuilt(tmp_path, "N.md", content)
+    if change == "removed":
+        file.unlink()
+    else:
+        file.write_bytes(TEXT + b"more\n" if change == "rewritten" else TEXT.replace(b"first", b"FIRST"))
+    assert tuple(again.lines) == ()
+    err = capsys.readouterr().err
+    assert err.startswith("vaulttool: N.md changed while it was being checked;"), err
+
+
+def test_an_unreadable_note_has_no_body_and_no_warning(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     (tmp_path / "bad.md").write_bytes(b"caf\xe9\n")
-    assert BodyLines(str(tmp_path), "bad.md", 0) == ()
-    assert BodyLines(str(tmp_path), "gone.md", 0) == ()
+    note, again = rebuilt(tmp_path, "bad.md")
+    assert note.problems[0].rule == "unreadable-file"
+    assert tuple(again.lines) == ()
+    assert capsys.readouterr().err == ""
 
 
-def test_body_lines_are_read_once_then_kept(tmp_path: Path) -> None:
-    note = tmp_path / "N.md"
-    note.write_text("old\n", encoding="utf-8")
-    lines = BodyLines(str(tmp_path), "N.md", 0)
-    note.write_text("new text\nand more\n", encoding="utf-8")
-    assert lines == ("new text", "and more")  # read on first use
-    note.write_text("changed again\n", encoding="utf-8")
-    assert lines == ("new text", "and more")  # every rule sees one snapshot
+def test_comparing_notes_reads_no_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "N.md").write_bytes(TEXT)
+    note, stamp = read_note_stamped(str(tmp_path), "N.md")
+    record = to_record(note)
+
+    def no_reading(*args: object) -> None:
+        raise AssertionError("a file was read")
+
+    monkeypatch.setattr(records, "read_with_status", no_reading)
+    first, second = from_record(record, str(tmp_path), stamp), from_record(record, str(tmp_path), stamp)
+    assert first == second and hash(first.lines) == hash(second.lines)
+    other = from_record(record, str(tmp_path), (stamp[0], 0, 0))  # another version of the file
+    assert first != other
+    assert first != note  # lines held in memory are not compared with a file's

@@ -78,7 +78,7 @@ def recheck(
     checked = tuple(rule.ID for rule in rules if is_note_rule(rule))
     checker = NoteChecker(options.schemas, checked, base) if checked else None
     entries = parse_entries(base, changed, cap, checker, cache.content)
-    fresh = {path: from_record(record, base, cap) for path, _, record, _ in entries}
+    fresh = {path: from_record(record, base, stamp, cap) for path, stamp, record, _ in entries}
     if any(note_aliases(note.frontmatter) != state.aliases.get(path, ()) for path, note in fresh.items()):
         return None
     index = VaultIndex(walked.notes, walked.attachments)
@@ -95,7 +95,7 @@ def recheck(
     key = notes_key(options, checked)
     for path, record, found in cache.load_notes(key, stamps, wanted=needed.difference(fresh)):
         try:
-            notes[path] = from_record(record, base, cap)
+            notes[path] = from_record(record, base, stamps[path], cap)
             if found is not None:
                 findings[path] = built(found, shared)
         except DAMAGED:  # a damaged entry: not among the notes found

@@ -2,18 +2,25 @@
 
 A record holds only tuples, strings, numbers, dicts, lists and frozensets, so it crosses
 process boundaries and is stored by the cache with ``marshal``. It leaves out the body
-text, which the note rebuilt from it reads from its file on demand (``BodyLines``):
-``from_record(to_record(note), root) == note`` for every note ``read_note(root, ...)`` makes.
+text: the note rebuilt from it, given the stamp its file had when it was parsed, holds
+:class:`StoredLines`, which read the body from the file when asked for, and only while
+the file still has that stamp. ``to_record(from_record(to_record(note), root, stamp))
+== to_record(note)`` for every note ``read_note(root, ...)`` makes, and its lines are
+the note's while the file is unchanged.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import partial
-from typing import TYPE_CHECKING, Any, cast
+import contextlib
+import os
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from functools import lru_cache, partial
+from typing import TYPE_CHECKING, Any, cast, overload
 
+from vaulttool.files.stamps import Stamp, content_stamp, stat_stamp
 from vaulttool.model.edits import Edit
-from vaulttool.model.notes import DEFAULT_MAX_BYTES, BodyLines
+from vaulttool.model.notes import DEFAULT_MAX_BYTES, decode, read_with_status, split_lines
 from vaulttool.model.values import Diagnostic, Fix, Heading, Note, Severity
 from vaulttool.model.wikilinks import link_from_fields
 
@@ -81,15 +88,16 @@ def to_record(note: Note) -> NoteRecord:
     )
 
 
-def from_record(record: NoteRecord, root: str, max_bytes: int = DEFAULT_MAX_BYTES) -> Note:
-    """The :class:`Note` ``record`` describes, for a note of the vault at ``root``."""
+def from_record(record: NoteRecord, root: str, stamp: Stamp | None, max_bytes: int = DEFAULT_MAX_BYTES) -> Note:
+    """The :class:`Note` ``record`` describes, for a note of the vault at ``root`` whose file had
+    ``stamp`` when it was parsed (None: it could not be read; the body is then empty)."""
     path, frontmatter, key_lines, body_line, headings, block_ids, links, problems, raw, code = record
     return Note(
         path=path,
         frontmatter=frontmatter,
         fm_key_lines=key_lines,
         body_line=body_line,
-        lines=BodyLines(root, path, body_line - 1, max_bytes),
+        lines=StoredLines(root, path, body_line - 1, max_bytes, stamp),
         headings=tuple(map(_heading_from_fields, headings)),
         block_ids=block_ids or _NONE,
         links=tuple(map(link_from_fields, links)),
@@ -97,3 +105,84 @@ def from_record(record: NoteRecord, root: str, max_bytes: int = DEFAULT_MAX_BYTE
         raw_frontmatter=raw,
         code_lines=code or _NONE,
     )
+
+
+class StoredLines(Sequence[str]):
+    """The body lines of a note rebuilt from its record, kept out of memory.
+
+    They are read from the note's file each time they are asked for (the last few files
+    read are kept), and only while the file has the stamp it had when the note was
+    parsed: a file changed since gives no lines, and one line on stderr says so. Two of
+    them are equal when they name the same file, stamp and first line; comparing never
+    reads a file.
+    """
+
+    __slots__ = ("_max_bytes", "_path", "_root", "_skip", "_stamp")
+
+    def __init__(self, root: str, path: str, skip: int, max_bytes: int, stamp: Stamp | None) -> None:
+        """The lines after the first ``skip`` of note ``path`` of the vault at ``root``, its file then at ``stamp``."""
+        self._root, self._path, self._skip, self._max_bytes, self._stamp = root, path, skip, max_bytes, stamp
+
+    def _key(self) -> tuple[Any, ...]:
+        return self._root, self._path, self._skip, self._max_bytes, self._stamp
+
+    def _lines(self) -> tuple[str, ...]:
+        return _stored_body(*self._key())
+
+    @overload
+    def __getitem__(self, index: int) -> str: ...
+    @overload
+    def __getitem__(self, index: slice) -> tuple[str, ...]: ...
+    def __getitem__(self, index: int | slice) -> str | tuple[str, ...]:
+        """A line, or a tuple of lines for a slice."""
+        return self._lines()[index]
+
+    def __len__(self) -> int:
+        """The number of body lines."""
+        return len(self._lines())
+
+    def __iter__(self) -> Iterator[str]:
+        """The lines in order."""
+        return iter(self._lines())
+
+    def __eq__(self, other: object) -> bool:
+        """Whether ``other`` names the same file, stamp and first line (no file is read)."""
+        if isinstance(other, StoredLines):
+            return self._key() == other._key()
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        """A hash of what :meth:`__eq__` compares."""
+        return hash(self._key())
+
+    def __repr__(self) -> str:
+        """Where the lines come from."""
+        return f"StoredLines({self._path!r}, after line {self._skip})"
+
+
+@lru_cache(maxsize=16)
+def _stored_body(root: str, path: str, skip: int, max_bytes: int, stamp: Stamp | None) -> tuple[str, ...]:
+    """The body lines of the note ``path`` of the vault at ``root`` if its file still has ``stamp``
+    (a stat or a content stamp)."""
+    if stamp is None:
+        return ()
+    data, st = b"", None
+    with contextlib.suppress(OSError):  # gone, or no longer a file: changed
+        data, st = read_with_status(os.path.join(root, path), max_bytes)
+    if len(data) > max_bytes:  # an unreadable note: no body
+        return ()
+    if st is None or (content_stamp(data) if len(stamp) == 2 else stat_stamp(st)) != stamp:
+        _say_changed(path)
+        return ()
+    text = decode(path, data)
+    return tuple(split_lines(text)[skip:]) if isinstance(text, str) else ()
+
+
+def _say_changed(path: str) -> None:
+    """Say on stderr, in one line, that the note ``path`` changed since it was parsed."""
+    with contextlib.suppress(OSError, ValueError):
+        print(
+            f"vaulttool: {path} changed while it was being checked; its text was not read again"
+            " (check again for an up-to-date report)",
+            file=sys.stderr,
+        )

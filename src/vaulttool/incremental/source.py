@@ -73,7 +73,7 @@ class PoolSource:
                 stamps = {path: stamp for path, stamp in stamps.items() if path in wanted}
             for path, record, found in cache.load_notes(key, stamps):
                 try:
-                    note = from_record(record, base, cap)
+                    note = from_record(record, base, stamps[path], cap)
                     findings = None if found is None else built(found, shared)
                 except DAMAGED:  # a damaged entry: the note is parsed again
                     continue
@@ -83,8 +83,8 @@ class PoolSource:
         content = cache is not None and cache.content
         chunks = parse_chunks(base, missing, cap, self.jobs, self.progress, writes is not None, checker, content)
         for entries, blob in chunks:
-            for path, _, record, found in entries:  # built and handed on while workers parse on
-                yield path, from_record(record, base, cap), None if found is None else built(found, shared), None
+            for path, stamp, record, found in entries:  # built and handed on while workers parse on
+                yield path, from_record(record, base, stamp, cap), None if found is None else built(found, shared), None
             if writes is not None:
                 writes.add_notes(key, entries, blob)
         if writes is not None:

@@ -12,9 +12,7 @@ from __future__ import annotations
 
 import os
 import stat
-from collections.abc import Iterator, Sequence
-from functools import lru_cache
-from typing import Any, overload
+from typing import Any
 
 from vaulttool.files.stamps import Stamp, content_stamp, read_stamp, stat_stamp
 from vaulttool.model.frontmatter_yaml import FrontmatterError, load_yaml
@@ -140,7 +138,8 @@ def _yaml_kind(value: Any) -> str:
     return type(value).__name__
 
 
-def _read(full_path: str, max_bytes: int) -> tuple[bytes, os.stat_result]:
+def read_with_status(full_path: str, max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[bytes, os.stat_result]:
+    """:func:`read_bytes`, and the status of the file as it was opened."""
     fd = os.open(full_path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
     try:
         st = os.fstat(fd)
@@ -166,7 +165,7 @@ def read_bytes(full_path: str, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
 
     Raises OSError (with a readable ``strerror``) for anything that is not a regular file.
     """
-    return _read(full_path, max_bytes)[0]
+    return read_with_status(full_path, max_bytes)[0]
 
 
 def split_lines(text: str) -> list[str]:
@@ -177,75 +176,6 @@ def split_lines(text: str) -> list[str]:
     return lines
 
 
-def _body_lines(root: str, path: str, skip: int, max_bytes: int) -> tuple[str, ...]:
-    full = os.path.join(root, path)
-    try:
-        st = os.stat(full)
-    except OSError:
-        return ()
-    return _read_body_lines(full, path, skip, max_bytes, stat_stamp(st))
-
-
-@lru_cache(maxsize=16)
-def _read_body_lines(full: str, path: str, skip: int, max_bytes: int, stamp: Stamp) -> tuple[str, ...]:
-    """The body lines of the file at ``full`` as it is at ``stamp`` (part of the cache key)."""
-    try:
-        data = read_bytes(full, max_bytes)
-    except OSError:
-        return ()
-    text = decode(path, data) if len(data) <= max_bytes else None
-    return tuple(split_lines(text)[skip:]) if isinstance(text, str) else ()
-
-
-class BodyLines(Sequence[str]):
-    """The body lines of a note in a vault, read from its file the first time they are asked for.
-
-    Notes whose text no rule reads (a vault without templates, a cached run that only
-    resolves links) never hold their bodies in memory; once read, the lines are kept, so
-    every rule sees the same snapshot however often it looks.
-    """
-
-    __slots__ = ("_max_bytes", "_memo", "_path", "_root", "_skip")
-
-    def __init__(self, root: str, path: str, skip: int, max_bytes: int = DEFAULT_MAX_BYTES) -> None:
-        """The lines after the first ``skip`` lines of the note at ``path`` in vault ``root``."""
-        self._root, self._path, self._skip, self._max_bytes = root, path, skip, max_bytes
-        self._memo: tuple[str, ...] | None = None
-
-    def _lines(self) -> tuple[str, ...]:
-        if self._memo is None:
-            self._memo = _body_lines(self._root, self._path, self._skip, self._max_bytes)
-        return self._memo
-
-    @overload
-    def __getitem__(self, index: int) -> str: ...
-    @overload
-    def __getitem__(self, index: slice) -> tuple[str, ...]: ...
-    def __getitem__(self, index: int | slice) -> str | tuple[str, ...]:
-        """A line, or a tuple of lines for a slice."""
-        return self._lines()[index]
-
-    def __len__(self) -> int:
-        """The number of body lines."""
-        return len(self._lines())
-
-    def __iter__(self) -> Iterator[str]:
-        """The lines in order."""
-        return iter(self._lines())
-
-    def __eq__(self, other: object) -> bool:
-        """Equal to any sequence of the same lines."""
-        if isinstance(other, Sequence) and not isinstance(other, str):
-            return self._lines() == tuple(other)
-        return NotImplemented
-
-    __hash__ = None  # type: ignore[assignment]
-
-    def __repr__(self) -> str:
-        """Where the lines come from."""
-        return f"BodyLines({self._path!r}, after line {self._skip})"
-
-
 def read_note_stamped(
     root: str, path: str, max_bytes: int = DEFAULT_MAX_BYTES, content: bool = False
 ) -> tuple[Note, Stamp | None]:
@@ -253,7 +183,7 @@ def read_note_stamped(
     its content stamp when ``content``, else its mtime stamp (see :mod:`vaulttool.files.stamps`)."""
     full = os.path.join(root, path)
     try:
-        data, st = _read(full, max_bytes)
+        data, st = read_with_status(full, max_bytes)
     except FileNotFoundError:
         return _unreadable(path, "file vanished while the vault was being checked"), None
     except OSError as exc:

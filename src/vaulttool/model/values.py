@@ -113,8 +113,10 @@ class Note:
 
     ``frontmatter`` is ``None`` when the note has no frontmatter block or it could not
     be parsed (see ``problems``). ``body_line`` is the 1-based file line where the body
-    starts. ``lines`` holds the body's lines (newlines normalised to ``\\n``); in a
-    checked vault it reads them from the note's file on demand (see ``notes.BodyLines``).
+    starts. ``lines`` holds the body's lines (newlines normalised to ``\\n``); a note rebuilt
+    from its record holds them out of memory: the cache layer reads them from the file when
+    they are asked for, only while the file is unchanged, and never to compare notes
+    (:class:`vaulttool.incremental.records.StoredLines`).
     """
 
     path: str
