@@ -125,6 +125,7 @@ def _cached(
             if kept is not state:
                 cache.save_state(key, kept.value())
             return report, Worked(kept.id, state.id, changed)
+    del state  # not needed by a full check: a large vault's is a hundred megabytes
     source = PoolSource(root, options, cache, jobs=jobs, progress=progress)
     keep = keep_context or lint.keeps_links(rules)
     loaded = load(root, options, source=source, walked=walked, rules=rules, keep_links=keep)

@@ -13,11 +13,13 @@ costs only a later run the parsing of them. Holding the lock, a run lists the pa
 and works out from their indexes which entry of each note is live: stored under the
 run's key, with the stamp the note's file has now, and the first such entry of that note
 (largest packs first). It stores only notes no live entry holds; a chunk a worker parsed
-becomes a pack as the worker packed it, and the rest goes into one pack at the end,
-with the live entries of every pack that also held dead ones (or of many small packs),
-which are then removed. So however many runs share a cache, once one of them has stored
-its notes the folder holds one entry per note, and a reader never misses a note the
-writer kept: what replaces a pack is written before the pack is removed.
+becomes a pack as the worker packed it, and the rest goes into packs at the end, with
+the live entries of every pack that also held dead ones (or of many small packs), which
+are then removed. These are written a few hundred entries at a time: a run after edits
+all over a large vault never holds its stored notes in memory at once. So however many
+runs share a cache, once one of them has stored its notes the folder holds one entry per
+note, and a reader never misses a note the writer kept: what replaces a pack is written
+before the pack is removed.
 """
 
 from __future__ import annotations
@@ -44,6 +46,7 @@ _MAGIC = b"vaulttool pack\n"
 # Runs that change a few notes each leave small packs behind; past this many, one run
 # merges them. A chunk of fewer new entries than this is not a pack of its own.
 SMALL_PACK, MAX_SMALL_PACKS = 64, 16
+FULL_PACK = 256  # entries moved out of packs being rewritten are written in packs of about this many
 
 Index = list[tuple[Any, ...]]  # (path, stamp, offset, length, CRC-32) of each entry
 Writer = Callable[[str, Iterable[bytes | memoryview]], None]  # writes a file of the folder whole
@@ -219,7 +222,7 @@ class Packs:
 
     def save(self, key: str, stamps: Mapping[str, Stamp]) -> None:
         """Finish storing notes: the entries set aside and the live entries of packs that also hold
-        dead ones (or of small packs, when there are many) go into one new pack; those packs go.
+        dead ones (or of small packs, when there are many) go into new packs; those packs go.
 
         Then the lock is let go.
         """
@@ -230,13 +233,17 @@ class Packs:
             merge = sum(1 for count in counts.values() if count < SMALL_PACK) > MAX_SMALL_PACKS
             going = [name for name, count in counts.items() if name in self._dead or (merge and count < SMALL_PACK)]
             leftovers, self._leftovers = self._leftovers, []
+            kept = True
             for name in going:
                 if counts[name]:
                     with contextlib.suppress(Exception):  # gone or damaged: its notes are parsed next time
                         leftovers += read_pack(self.folder / name, key, self._lives_in(name))[1]
-            if leftovers and not self._write_pack(key, leftovers):
-                going = [name for name in going if not counts[name]]  # kept: their entries were not stored
-            for name in going:
+                if len(leftovers) >= FULL_PACK:  # written as they come: never all of a vault's notes at once
+                    kept = bool(self._write_pack(key, leftovers)) and kept
+                    leftovers = []
+            if leftovers:
+                kept = bool(self._write_pack(key, leftovers)) and kept
+            for name in going if kept else [name for name in going if not counts[name]]:
                 with contextlib.suppress(OSError):
                     os.unlink(self.folder / name)
         finally:

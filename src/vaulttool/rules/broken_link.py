@@ -62,6 +62,7 @@ def check(ctx: RuleContext) -> Iterator[Diagnostic]:
     """Yield one diagnostic per unresolved link that does not name a map of content."""
     aliases: AliasOwners | None = None
     stems: dict[str, str] = {}
+    topics: tuple[str, frozenset[str]] = ("", frozenset())  # a note and the topics it names
     for item in ctx.unresolved:
         link = item.link
         if ctx.is_moc_link(link):
@@ -69,7 +70,9 @@ def check(ctx: RuleContext) -> Iterator[Diagnostic]:
         if aliases is None:
             aliases, stems = ctx.alias_owners, attachment_stems(ctx)
         hint = why_unresolved(link, aliases, stems)
-        if hint == NO_NOTE and link_key(link.target) in ctx.topic_keys.get(item.source, ()):
+        if hint == NO_NOTE and topics[0] != item.source:  # the links come note by note
+            topics = (item.source, ctx.topic_keys(item.source))
+        if hint == NO_NOTE and link_key(link.target) in topics[1]:
             hint = (
                 "it is a topic of this note with no note yet: create it with 'vaulttool stub --topics' or fix the link"
             )

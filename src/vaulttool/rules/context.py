@@ -140,17 +140,16 @@ class RuleContext:
             if schema.spec.table is not None
         }
 
-    @cached_property
-    def topic_keys(self) -> dict[str, frozenset[str]]:
-        """The topics each template note names (frontmatter topic list and topics table), by ``link_key``."""
-        found: dict[str, frozenset[str]] = {}
-        for path, schema in self.schema_of.items():
-            listed = schema.spec.topics_field
-            topics = frontmatter_list(self.notes[path], listed) if listed is not None else []
-            rows = self._topic_targets(path, schema)
-            if topics or rows:
-                found[path] = frozenset(link_key(topic) for topic in (*topics, *rows))
-        return found
+    def topic_keys(self, path: str) -> frozenset[str]:
+        """The topics note ``path`` names when it follows a template (frontmatter topic list and
+        topics table), by ``link_key``: worked out when asked, not kept for every note (a large
+        vault's would take tens of megabytes)."""
+        schema = self.schema_of.get(path)
+        if schema is None:
+            return frozenset()
+        listed = schema.spec.topics_field
+        topics = frontmatter_list(self.notes[path], listed) if listed is not None else []
+        return frozenset(link_key(topic) for topic in (*topics, *self._topic_targets(path, schema)))
 
     def _topic_targets(self, path: str, schema: Schema) -> Sequence[str]:
         """The topics the topics table of note ``path`` links to: found while it was parsed, or read now."""
