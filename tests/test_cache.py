@@ -14,7 +14,7 @@ from click.testing import CliRunner
 
 from vaulttool.commands.cli import cli, main
 from vaulttool.engine.options import Options
-from vaulttool.incremental import cache
+from vaulttool.incremental import cache, housekeeping
 from vaulttool.incremental.cache import VaultCache
 from vaulttool.incremental.check import check, state_key
 from vaulttool.output.formatters import format_json
@@ -185,7 +185,7 @@ def test_check_never_writes_into_the_vault(
 ) -> None:
     default = tmp_path / "user-cache"
     monkeypatch.delenv("VAULTTOOL_CACHE_DIR", raising=False)
-    monkeypatch.setattr(cache, "default_cache_dir", lambda: default)
+    monkeypatch.setattr(housekeeping, "default_cache_dir", lambda: default)
     before = snapshot(vault)
     for _ in range(2):
         CliRunner().invoke(cli, ["check", str(vault), "--format", "json"], standalone_mode=False)
@@ -197,7 +197,7 @@ def test_a_default_cache_folder_inside_the_vault_is_not_used(
     vault: Path, monkeypatch: pytest.MonkeyPatch, settled: None
 ) -> None:
     monkeypatch.delenv("VAULTTOOL_CACHE_DIR", raising=False)
-    monkeypatch.setattr(cache, "default_cache_dir", lambda: vault / ".cache" / "vaulttool")
+    monkeypatch.setattr(housekeeping, "default_cache_dir", lambda: vault / ".cache" / "vaulttool")
     before = snapshot(vault)
     result = CliRunner().invoke(cli, ["check", str(vault)], standalone_mode=False)
     assert result.exception is None
@@ -207,7 +207,7 @@ def test_a_default_cache_folder_inside_the_vault_is_not_used(
 def test_no_cache_writes_nothing(vault: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, settled: None) -> None:
     default = tmp_path / "user-cache"
     monkeypatch.delenv("VAULTTOOL_CACHE_DIR", raising=False)
-    monkeypatch.setattr(cache, "default_cache_dir", lambda: default)
+    monkeypatch.setattr(housekeeping, "default_cache_dir", lambda: default)
     for args in (["--no-cache"], ["--no-cache", "--cache-dir", str(tmp_path / "explicit")]):
         result = CliRunner().invoke(cli, ["check", str(vault), *args], standalone_mode=False)
         assert result.exception is None

@@ -10,8 +10,9 @@ import pytest
 from click.testing import CliRunner
 
 from vaulttool.commands.cli import main
-from vaulttool.incremental import cache
-from vaulttool.incremental.cache import VaultCache, cache_entries
+from vaulttool.incremental import cache, housekeeping
+from vaulttool.incremental.cache import VaultCache
+from vaulttool.incremental.housekeeping import cache_entries
 
 
 @pytest.fixture
@@ -114,7 +115,7 @@ def test_the_least_recently_checked_vaults_go_beyond_the_size_cap(
         run("check", str(vault), "--cache-dir", str(base))
         age(VaultCache(base, vault).folder, days)
     sizes = {entry.folder: entry.size for entry in cache_entries(base)}
-    monkeypatch.setattr(cache, "MAX_BYTES", sum(sizes.values()) - 1)
+    monkeypatch.setattr(housekeeping, "MAX_BYTES", sum(sizes.values()) - 1)
     run("check", str(vaults[2]), "--cache-dir", str(base))
     oldest, newer, current = (VaultCache(base, vault).folder for vault in vaults)
     assert not oldest.exists()

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from vaulttool.incremental import pool
+from vaulttool.incremental import pool, workers
 from vaulttool.incremental.check import check
 from vaulttool.model.vault import walk_vault
 from vaulttool.output.formatters import format_json
@@ -44,7 +44,7 @@ def test_notes_are_parsed_here_when_workers_cannot_start(
     def refuse() -> None:
         raise OSError(38, "function not implemented")
 
-    monkeypatch.setattr(pool, "_context", refuse)
+    monkeypatch.setattr(workers, "_context", refuse)
     assert format_json(check(vault, jobs=2)) == expected
 
 
@@ -105,5 +105,5 @@ def test_workers_that_are_not_forked_check_notes_alike(
     vault = generated_vault
     expected = format_json(check(vault, jobs=1))
     assert '"rule": "keyword-not-in-text"' in expected  # the per-note template rules ran in the workers
-    monkeypatch.setattr(pool, "_context", lambda: multiprocessing.get_context("spawn"))
+    monkeypatch.setattr(workers, "_context", lambda: multiprocessing.get_context("spawn"))
     assert format_json(check(vault, jobs=2)) == expected

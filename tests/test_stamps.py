@@ -18,8 +18,9 @@ from vaulttool.engine.options import Options
 from vaulttool.files import stamps
 from vaulttool.incremental import cache, pool
 from vaulttool.incremental import check as incremental_check
-from vaulttool.incremental.cache import VaultCache, portable_location
+from vaulttool.incremental.cache import VaultCache
 from vaulttool.incremental.check import Worked, check, state_key, worked_out
+from vaulttool.incremental.keys import portable_location
 from vaulttool.output.formatters import format_json
 
 

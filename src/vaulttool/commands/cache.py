@@ -15,7 +15,7 @@ from vaulttool.commands.common import CACHE_DIR_OPTION, EXIT_OK
 @click.pass_context
 def cache_group(ctx: click.Context, cache_dir: Path | None) -> int:
     """Show where the cache is and how large, per vault (``cache clean`` empties it)."""
-    from vaulttool.incremental.cache import cache_entries, default_cache_dir
+    from vaulttool.incremental.housekeeping import cache_entries, default_cache_dir
 
     ctx.obj = base = cache_dir or default_cache_dir()
     if ctx.invoked_subcommand is not None:
@@ -46,7 +46,7 @@ def _size(count: int) -> str:
 @click.pass_obj
 def cache_clean_command(base: Path, cache_dir: Path | None) -> int:
     """Remove every vault's entry from the cache."""
-    from vaulttool.incremental.cache import cache_entries, remove_entry
+    from vaulttool.incremental.housekeeping import cache_entries, remove_entry
 
     base = cache_dir or base
     entries = cache_entries(base)

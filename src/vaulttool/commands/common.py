@@ -126,7 +126,8 @@ class SettingsError(click.ClickException):
 def open_cache(vault: Path, cache_dir: Path | None, content: bool) -> VaultCache | None:
     """The vault's cache: under ``cache_dir`` when given (refused inside the vault), else the platform's
     (unless inside the vault); ``content``: stamp notes by their bytes (see :mod:`vaulttool.files.stamps`)."""
-    from vaulttool.incremental.cache import VaultCache, default_cache_dir
+    from vaulttool.incremental.cache import VaultCache
+    from vaulttool.incremental.housekeeping import default_cache_dir
 
     if cache_dir is None:
         return VaultCache.outside(default_cache_dir(), vault, content)

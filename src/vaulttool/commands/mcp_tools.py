@@ -111,7 +111,8 @@ class VaultTools:
 
     def cache(self) -> VaultCache | None:
         """The vault's cache for one request (file stamps are taken once per request)."""
-        from vaulttool.incremental.cache import VaultCache, default_cache_dir
+        from vaulttool.incremental.cache import VaultCache
+        from vaulttool.incremental.housekeeping import default_cache_dir
 
         return VaultCache.outside(self.cache_dir or default_cache_dir(), self.vault)
 

@@ -19,14 +19,14 @@ half a file:
   again without loading the schemas or building a single diagnostic.
 * ``vault.txt``: the real path of the vault, for ``vaulttool cache``.
 
-The first write of a run prunes the other vaults' folders (:func:`prune`): those of
-vaults not checked for :data:`MAX_AGE_DAYS` days, then the least recently checked ones
-while the whole cache is larger than :data:`MAX_BYTES`.
+The first write of a run prunes the other vaults' folders
+(:mod:`vaulttool.incremental.housekeeping`): those of vaults not checked for a month, then
+the least recently checked ones while the whole cache is larger than 1 GiB.
 
 No key holds a path on this machine, a file time or more of the Python version than its
-minor version: with content stamps, whose folder is named by where the vault sits in its
-git work tree (else by its folder's name), a cache carried to another checkout or
-machine (CI restoring it) stays valid there.
+minor version (:mod:`vaulttool.incremental.keys`): with content stamps, whose folder is
+named by where the vault sits in its git work tree (else by its folder's name), a cache
+carried to another checkout or machine (CI restoring it) stays valid there.
 
 Files are ``marshal`` data behind a magic line and a CRC-32: ``marshal`` reads and writes
 plain data several times faster than JSON and, unlike pickle, never runs code while
@@ -46,43 +46,32 @@ import hashlib
 import marshal
 import os
 import re
-import shutil
-import sys
 import time
 import zlib
 from collections.abc import Container, Iterable, Iterator, Mapping, Sequence
-from functools import lru_cache
 from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from vaulttool.files.stamps import Stamp, read_stamps, stat_stamp
 from vaulttool.files.tempfiles import remove_stale
-from vaulttool.incremental.cachefiles import CRC_BYTES, read_file
+from vaulttool.incremental.cachefiles import CRC_BYTES, OUTPUT_MAGIC, STATE_MAGIC, framed, parts_of, read_file, sized
+from vaulttool.incremental.housekeeping import VAULT_FILE, prune
+from vaulttool.incremental.keys import fingerprint, portable_location
 from vaulttool.incremental.packs import Packs
 from vaulttool.model.vault import WalkResult, is_inside
-from vaulttool.version import __version__
 
 if TYPE_CHECKING:  # for annotations only: a re-run answered from the cache never imports the parser
     from vaulttool.incremental.pool import Entry, Stored
     from vaulttool.incremental.records import Findings, NoteRecord
 
-FORMAT = 2
 _MAGIC = b"vaulttool cache\n"
-_OUTPUT_MAGIC = b"vaulttool output\n"
-_STATE_MAGIC = b"vaulttool state\n"
 _SLICE = 4096  # entries of a mapping marshalled at a time when a state is written
 # A file changed twice within one tick of the file system clock can keep its size and
 # mtime; what was read that close to the run is not trusted to a later one (git's
 # "racy" rule). Two seconds covers the coarsest clocks (FAT).
 RACY_NS = 2_000_000_000
 
-# Housekeeping: a vault's folder goes when the vault was not checked for this long, and the
-# least recently checked ones go while the cache is larger than this.
-MAX_AGE_DAYS = 30
-MAX_BYTES = 1 << 30
-_VAULT_FILE = "vault.txt"
-_ENTRY_NAME = re.compile(r"[0-9a-f]{32}")  # only folders named like this are ever removed
 _TEMP_NAME = re.compile(r"\..+\.(\d+)\.\d+\.tmp")  # a file being written: .NAME.PID.NANOSECONDS.tmp
 
 
@@ -97,124 +86,6 @@ class Output(NamedTuple):
     state: str  # the id of the checked state it was printed from ("": none)
 
 
-def default_cache_dir() -> Path:
-    """The platform's cache folder for vaulttool (``~/.cache/vaulttool`` on Linux)."""
-    from platformdirs import user_cache_dir
-
-    return Path(user_cache_dir("vaulttool", appauthor=False))
-
-
-@lru_cache(maxsize=1)
-def code_stamp() -> bytes:
-    """A digest of the name and bytes of every module of vaulttool: a changed module invalidates
-    the cache (bytes, not file times: an installation on another machine or run has new times)."""
-    package = Path(__file__).resolve().parents[1]
-    digest = hashlib.blake2b(digest_size=32)
-    for folder in (package, *(p for p in package.iterdir() if p.is_dir() and p.name != "__pycache__")):
-        for entry in sorted(os.scandir(folder), key=lambda e: e.name):
-            if entry.name.endswith(".py"):
-                with open(entry.path, "rb") as module:
-                    data = module.read()
-                name = f"{folder.name}/{entry.name}:{len(data)}:".encode()
-                digest.update(len(name).to_bytes(8, "little") + name + data)
-    return digest.digest()
-
-
-class CacheEntry(NamedTuple):
-    """One vault's folder in the cache."""
-
-    folder: Path
-    vault: str | None  # the vault's real path (None: not recorded)
-    size: int  # bytes
-    used: float  # when a check last wrote or read it (seconds since the epoch)
-
-
-def cache_entries(base: Path) -> list[CacheEntry]:
-    """The vault folders under ``base``, least recently used first (none when ``base`` does not exist)."""
-    entries = []
-    try:
-        folders = [e for e in os.scandir(base) if _ENTRY_NAME.fullmatch(e.name) and e.is_dir(follow_symlinks=False)]
-    except OSError:
-        return []
-    for folder in folders:
-        size, used, vault = 0, 0.0, None
-        with contextlib.suppress(OSError):
-            for item in os.scandir(folder.path):
-                if item.is_file(follow_symlinks=False):
-                    st = item.stat(follow_symlinks=False)
-                    size, used = size + st.st_size, max(used, st.st_mtime)
-            vault = read_file(Path(folder.path, _VAULT_FILE)).decode("utf-8", "surrogateescape")
-        entries.append(CacheEntry(Path(folder.path), vault, size, used))
-    return sorted(entries, key=lambda entry: (entry.used, entry.folder.name))
-
-
-def remove_entry(entry: CacheEntry) -> None:
-    """Remove one vault's folder from the cache (what cannot be removed stays)."""
-    shutil.rmtree(entry.folder, ignore_errors=True)
-
-
-def prune(base: Path, keep: Path, now: float | None = None) -> list[CacheEntry]:
-    """Remove the folders under ``base`` of vaults not used for :data:`MAX_AGE_DAYS` days, then the least
-    recently used ones while all of them together exceed :data:`MAX_BYTES`; never ``keep``. Returns those removed.
-    """
-    limit = (time.time() if now is None else now) - MAX_AGE_DAYS * 86400
-    entries = cache_entries(base)
-    total = sum(entry.size for entry in entries)
-    removed = []
-    for entry in entries:  # least recently used first
-        if entry.folder == keep or (entry.used >= limit and total <= MAX_BYTES):
-            continue
-        remove_entry(entry)
-        total -= entry.size
-        removed.append(entry)
-    return removed
-
-
-def _sized(parts: Iterable[bytes]) -> Iterator[bytes]:
-    """The bytes of a state file: magic, each part after its size, then a CRC-32 of all that followed the magic."""
-    yield _STATE_MAGIC
-    crc = 0
-    for part in parts:
-        size = len(part).to_bytes(CRC_BYTES, "little")
-        crc = zlib.crc32(part, zlib.crc32(size, crc))
-        yield size
-        yield part
-    yield crc.to_bytes(CRC_BYTES, "little")
-
-
-def _parts(data: memoryview) -> Iterator[memoryview]:
-    """The parts of a state file's body (see :func:`_sized`)."""
-    at = 0
-    while at < len(data):
-        size = int.from_bytes(data[at : at + CRC_BYTES], "little")
-        yield data[at + CRC_BYTES : at + CRC_BYTES + size]
-        at += CRC_BYTES + size
-
-
-def _framed(header: bytes, parts: Iterable[str]) -> Iterator[bytes]:
-    """The bytes of an output file: magic, header size, header, text, then a CRC-32 of header and text."""
-    yield _OUTPUT_MAGIC + len(header).to_bytes(CRC_BYTES, "little")
-    crc = zlib.crc32(header)
-    yield header
-    for part in parts:
-        data = part.encode("utf-8", "surrogatepass")
-        crc = zlib.crc32(data, crc)
-        yield data
-    yield crc.to_bytes(CRC_BYTES, "little")
-
-
-def fingerprint(*parts: bytes) -> str:
-    """A digest of the tool version, its code, the Python implementation and minor version,
-    the ``marshal`` format and ``parts``: what cached data depends on, and nothing tied to
-    this machine (a Python patch release changes neither)."""
-    digest = hashlib.sha256()
-    header = f"{FORMAT}\0{__version__}\0{sys.implementation.cache_tag}\0{marshal.version}\0".encode()
-    for part in (header, code_stamp(), *parts):
-        digest.update(len(part).to_bytes(8, "little"))
-        digest.update(part)
-    return digest.hexdigest()
-
-
 def stamp_files(root: str, paths: Sequence[str], content: bool = False) -> dict[str, Stamp]:
     """The stamp of each path that can be stat'ed, or read when ``content`` (symlinks followed, as reading does)."""
     if content:
@@ -227,20 +98,6 @@ def stamp_files(root: str, paths: Sequence[str], content: bool = False) -> dict[
         except OSError:
             continue
     return stamps
-
-
-def portable_location(root: str) -> str:
-    """Where the vault at ``root`` sits, in terms that hold in every checkout of it: its path
-    below the top of its git work tree (with that folder's name), else its own folder's name."""
-    real = os.path.realpath(root)
-    folder = real
-    while True:
-        if os.path.lexists(os.path.join(folder, ".git")):
-            return os.path.join(os.path.basename(folder), os.path.relpath(real, folder)).replace(os.sep, "/")
-        parent = os.path.dirname(folder)
-        if parent == folder:
-            return os.path.basename(real)
-        folder = parent
 
 
 class VaultCache:
@@ -367,7 +224,7 @@ class VaultCache:
         if not self._written:
             self._written = True
             prune(self.base, self.folder)
-            self._write_parts(_VAULT_FILE, [self.real.encode("utf-8", "surrogateescape")])
+            self._write_parts(VAULT_FILE, [self.real.encode("utf-8", "surrogateescape")])
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
         except OSError:
@@ -386,12 +243,12 @@ class VaultCache:
         """The state of the last check stored under ``key`` (see :mod:`vaulttool.incremental.recheck`), or None."""
         try:
             data = memoryview(read_file(self.folder / "state.bin"))
-            start = len(_STATE_MAGIC)
-            if data[:start] != _STATE_MAGIC or zlib.crc32(data[start:-CRC_BYTES]) != int.from_bytes(
+            start = len(STATE_MAGIC)
+            if data[:start] != STATE_MAGIC or zlib.crc32(data[start:-CRC_BYTES]) != int.from_bytes(
                 data[-CRC_BYTES:], "little"
             ):
                 return None
-            parts = _parts(data[start:-CRC_BYTES])
+            parts = parts_of(data[start:-CRC_BYTES])
             stored, layout = marshal.loads(next(parts))
             if stored != key:
                 return None
@@ -423,17 +280,17 @@ class VaultCache:
                 for _ in range(slices):
                     yield marshal.dumps(list(islice(items, _SLICE)))
 
-        self._write_parts("state.bin", _sized(parts()))
+        self._write_parts("state.bin", sized(parts()))
 
     def load_output(self) -> tuple[Output, str] | None:
         """The last printed report and its text (see :meth:`save_output`), or None."""
         try:
             data = memoryview(read_file(self.folder / "output.bin"))
-            start = len(_OUTPUT_MAGIC) + CRC_BYTES
+            start = len(OUTPUT_MAGIC) + CRC_BYTES
             crc = int.from_bytes(data[-CRC_BYTES:], "little")
-            if data[: len(_OUTPUT_MAGIC)] != _OUTPUT_MAGIC or zlib.crc32(data[start:-CRC_BYTES]) != crc:
+            if data[: len(OUTPUT_MAGIC)] != OUTPUT_MAGIC or zlib.crc32(data[start:-CRC_BYTES]) != crc:
                 return None
-            size = int.from_bytes(data[len(_OUTPUT_MAGIC) : start], "little")
+            size = int.from_bytes(data[len(OUTPUT_MAGIC) : start], "little")
             value = marshal.loads(data[start : start + size])
             text = str(data[start + size : -CRC_BYTES], "utf-8", "surrogatepass")
         except Exception:  # missing, damaged or foreign: as good as absent
@@ -455,7 +312,7 @@ class VaultCache:
         """
         with contextlib.suppress(ValueError):  # a value marshal cannot store: not cached
             header = marshal.dumps(tuple(output))
-            self._write_parts("output.bin", _framed(header, parts))
+            self._write_parts("output.bin", framed(header, parts))
 
     def load_notes(
         self, key: str, stamps: Mapping[str, Stamp], wanted: Container[str] | None = None

@@ -1,7 +1,8 @@
-"""Reading a file of the cache: only a regular file of a sane size, never through a symlink or from a FIFO.
+"""Files of the cache: reading one safely, and how state and printed-report files are laid out.
 
-Anything else in a cache file's place counts as missing; what is read is checked by the
-CRC-32 (:data:`CRC_BYTES` bytes, little-endian) its format puts beside it.
+Only a regular file of a sane size is read, never through a symlink or from a FIFO;
+anything else in a cache file's place counts as missing. What is read is checked by the
+CRC-32 (:data:`CRC_BYTES` bytes, little-endian) its layout puts beside it.
 """
 
 from __future__ import annotations
@@ -9,10 +10,14 @@ from __future__ import annotations
 import errno
 import os
 import stat
+import zlib
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
 CRC_BYTES = 4
+STATE_MAGIC = b"vaulttool state\n"
+OUTPUT_MAGIC = b"vaulttool output\n"
 # Only a regular file of at most this size is read from the cache (the largest a 50,000-note
 # vault's cache holds is about 170 MB); it is opened without following a symlink or waiting
 # on a FIFO. Anything else in its place is as good as absent.
@@ -39,3 +44,36 @@ def read_file(path: Path) -> bytes:
     handle, size = open_file(path)
     with handle:
         return handle.read(size)
+
+
+def sized(parts: Iterable[bytes]) -> Iterator[bytes]:
+    """The bytes of a state file: magic, each part after its size, then a CRC-32 of all that followed the magic."""
+    yield STATE_MAGIC
+    crc = 0
+    for part in parts:
+        size = len(part).to_bytes(CRC_BYTES, "little")
+        crc = zlib.crc32(part, zlib.crc32(size, crc))
+        yield size
+        yield part
+    yield crc.to_bytes(CRC_BYTES, "little")
+
+
+def parts_of(data: memoryview) -> Iterator[memoryview]:
+    """The parts of a state file's body (see :func:`sized`)."""
+    at = 0
+    while at < len(data):
+        size = int.from_bytes(data[at : at + CRC_BYTES], "little")
+        yield data[at + CRC_BYTES : at + CRC_BYTES + size]
+        at += CRC_BYTES + size
+
+
+def framed(header: bytes, parts: Iterable[str]) -> Iterator[bytes]:
+    """The bytes of an output file: magic, header size, header, text, then a CRC-32 of header and text."""
+    yield OUTPUT_MAGIC + len(header).to_bytes(CRC_BYTES, "little")
+    crc = zlib.crc32(header)
+    yield header
+    for part in parts:
+        data = part.encode("utf-8", "surrogatepass")
+        crc = zlib.crc32(data, crc)
+        yield data
+    yield crc.to_bytes(CRC_BYTES, "little")

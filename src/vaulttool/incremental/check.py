@@ -20,7 +20,7 @@ from vaulttool.engine import lint
 from vaulttool.engine.load import Loaded, load
 from vaulttool.engine.load import load_vault as load_whole
 from vaulttool.engine.options import Options, enabled_rules, options_for
-from vaulttool.incremental.cache import fingerprint
+from vaulttool.incremental.keys import fingerprint
 from vaulttool.incremental.pool import Progress
 from vaulttool.incremental.recheck import recheck
 from vaulttool.incremental.source import PoolSource

@@ -65,7 +65,7 @@ class Replay:
         Made from the bytes the settings were read from, not from validated settings, so that
         an unchanged vault is answered without validating them (None when they cannot be used).
         """
-        from vaulttool.incremental.cache import fingerprint
+        from vaulttool.incremental.keys import fingerprint
         from vaulttool.model.vault import walk_vault
 
         found = read.digest(*settings)

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from vaulttool.engine.load import SourcedNote
 from vaulttool.engine.options import Options
-from vaulttool.incremental.cache import fingerprint
+from vaulttool.incremental.keys import fingerprint
 from vaulttool.incremental.pool import Progress, parse_chunks
 from vaulttool.incremental.records import built, from_record
 from vaulttool.model.graph import Targets
