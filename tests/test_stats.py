@@ -91,3 +91,30 @@ def test_a_note_that_links_only_to_missing_targets_is_a_dead_end(tmp_path: Path)
     doc = json.loads(run_stats(str(tmp_path), "--format", "json"))
     assert (doc["dead_ends"], doc["missing_targets"]) == (1, 2)  # Start.md leads nowhere; Next.md leads to it
     assert "Dead ends (no link to another existing file)" in run_stats(str(tmp_path))
+
+
+def test_a_vault_loaded_without_its_links_counts_as_its_link_graph(tmp_path: Path) -> None:
+    import random
+
+    from tests.vaultgen import make_vault, random_edit
+    from vaulttool.engine.options import options_for
+    from vaulttool.incremental.check import load_resolved, load_vault
+    from vaulttool.output.stats import vault_stats
+
+    vault = make_vault(tmp_path / "vault", notes=60, seed=5)
+    (vault / "Alone.md").write_text("No links at all.\n", encoding="utf-8")  # an orphan, a dead end, an island
+    (vault / "Self.md").write_text("[[Self]] and [[Nowhere]] and [[nowhere.md]] and [[Note 1.md]]\n", encoding="utf-8")
+    rng = random.Random(3)
+    for _ in range(20):
+        random_edit(vault, rng)
+    options = options_for(vault)
+    graph = load_vault(vault, options).context.graph
+    stats = vault_stats(load_resolved(vault, options).context, str(vault))
+    sizes = graph.note_components()
+    notes = [node for node in graph.graph.nodes if graph.kind(node) == "note"]
+    assert stats.missing_targets == len(graph.unresolved())
+    assert (stats.orphans, stats.dead_ends) == (len(list(graph.orphans())), len(list(graph.dead_ends())))
+    assert (stats.components, stats.largest_component) == (len(sizes), sizes[0])
+    assert dict(stats.hubs).items() <= {path: len(graph.backlinks(path)) for path in notes}.items()
+    assert dict(stats.missing).items() <= {t: len(graph.sources_of(t)) for t in graph.unresolved()}.items()
+    assert stats.orphans and stats.dead_ends and stats.components > 1

@@ -32,11 +32,11 @@ def stats_command(vault: Path, fmt: str, output: Path | None) -> int:
     """Count the notes, links, orphans, hubs and components of VAULT (default: the current folder)."""
     import shutil
 
-    from vaulttool.incremental.check import load_vault
+    from vaulttool.incremental.check import load_resolved
     from vaulttool.output.stats import stats_json, stats_text, vault_stats
 
     target = output_file(output, vault)
-    stats = vault_stats(load_vault(vault, configured_options(vault, None)).context, os.fspath(vault))
+    stats = vault_stats(load_resolved(vault, configured_options(vault, None)).context, os.fspath(vault))
     if fmt == "json":
         emit(stats_json(stats), target)
     else:

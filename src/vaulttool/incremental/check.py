@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from types import ModuleType
 
     from vaulttool.incremental.cache import VaultCache
-    from vaulttool.rules.context import VaultContext
+    from vaulttool.rules.context import RuleContext, VaultContext
 
 
 class Worked(NamedTuple):
@@ -156,6 +156,12 @@ def check_draft(
 def load_vault(root: Path, options: Options, rules: Iterable[ModuleType] = ()) -> Loaded[VaultContext]:
     """:func:`vaulttool.engine.load.load_vault`, a large vault's notes parsed by worker processes."""
     return load_whole(root, options, source=PoolSource(root, options), rules=rules)
+
+
+def load_resolved(root: Path, options: Options) -> Loaded[RuleContext]:
+    """The vault loaded without its links (:func:`vaulttool.engine.load.load` without ``keep_links``):
+    what each link resolves to and the links that resolve to nothing are all a large vault keeps."""
+    return load(root, options, source=PoolSource(root, options), keep_links=False)
 
 
 def _say(problem: str) -> None:

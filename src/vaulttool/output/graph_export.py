@@ -17,7 +17,7 @@ from vaulttool.model.graph import XML_FORMATS, export_xml
 from vaulttool.model.values import Note
 
 if TYPE_CHECKING:
-    from vaulttool.rules.context import VaultContext
+    from vaulttool.rules.context import RuleContext, VaultContext
 
 EDGE_KINDS = ("body", "embed", "frontmatter")
 
@@ -73,7 +73,7 @@ def note_status(note: Note) -> str | None:
     return None
 
 
-def note_schema(ctx: VaultContext, path: str) -> str | None:
+def note_schema(ctx: RuleContext, path: str) -> str | None:
     """The name of the template schema the note at ``path`` follows, or None."""
     schema = ctx.schema_of.get(path)
     return schema.name if schema is not None else None

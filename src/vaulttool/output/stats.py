@@ -5,15 +5,17 @@ from __future__ import annotations
 import io
 import json
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from vaulttool.model.vault import link_key
 from vaulttool.output.formatters import escape_text
 from vaulttool.output.graph_export import note_schema, note_status
 from vaulttool.version import __version__
 
 if TYPE_CHECKING:
-    from vaulttool.rules.context import VaultContext
+    from vaulttool.rules.context import RuleContext
 
 TOP = 10
 
@@ -46,26 +48,89 @@ def _tally(values: Counter[str | None]) -> tuple[tuple[str | None, int], ...]:
     return tuple(sorted(values.items(), key=lambda item: (-item[1], item[0] is None, item[0] or "")))
 
 
-def vault_stats(ctx: VaultContext, vault: str) -> VaultStats:
-    """Compute the statistics of a loaded vault (components count links between notes only)."""
-    graph = ctx.graph
-    components = graph.note_components()
-    missing = graph.unresolved()
+def vault_stats(ctx: RuleContext, vault: str) -> VaultStats:
+    """Compute the statistics of a loaded vault (components count links between notes only).
+
+    From what each link resolves to and the links that resolve to nothing, which even a
+    vault loaded without its links keeps: no graph is built. Missing targets are named as
+    the graph names them (:class:`vaulttool.model.graph.LinkGraph`).
+    """
+    notes, targets = ctx.notes, ctx.targets
+    backlinks: Counter[str] = Counter()
+    components = _Components(notes)
+    dead_ends = 0
+    for path, found in targets.items():
+        linked = {target for target in found if target is not None and target != path}
+        backlinks.update(linked)
+        dead_ends += not linked
+        components.join(path, (target for target in linked if target in notes))
+    missing = _missing_sources(ctx)
+    sizes = components.sizes()
     return VaultStats(
         vault=vault,
-        notes=len(ctx.notes),
-        links=len(ctx.resolved),
+        notes=len(notes),
+        links=sum(map(len, targets.values())),
         attachments=len(ctx.attachments),
         missing_targets=len(missing),
-        orphans=sum(1 for _ in graph.orphans()),
-        dead_ends=sum(1 for _ in graph.dead_ends()),
-        components=len(components),
-        largest_component=components[0] if components else 0,
-        hubs=_top({path: len(graph.backlinks(path)) for path in ctx.notes}),
-        missing=_top({target: len(graph.sources_of(target)) for target in missing}),
-        schemas=_tally(Counter(note_schema(ctx, path) for path in ctx.notes)),
-        statuses=_tally(Counter(note_status(note) for note in ctx.notes.values())),
+        orphans=sum(1 for path in notes if not backlinks[path]),
+        dead_ends=dead_ends,
+        components=len(sizes),
+        largest_component=sizes[0] if sizes else 0,
+        hubs=_top({path: backlinks[path] for path in notes}),
+        missing=_top({target: len(sources) for target, sources in missing.items()}),
+        schemas=_tally(Counter(note_schema(ctx, path) for path in notes)),
+        statuses=_tally(Counter(note_status(note) for note in notes.values())),
     )
+
+
+def _missing_sources(ctx: RuleContext) -> dict[str, set[str]]:
+    """The notes linking to each missing target, named by the first link text that names it
+    (``[[Foo]]``, ``[[foo]]`` and ``[[Foo.md]]`` are one target; a name a file has gets ``(missing)``)."""
+    taken = {*ctx.notes, *ctx.attachments}
+    names: dict[str, str] = {}
+    sources: dict[str, set[str]] = {}
+    for item in ctx.unresolved:
+        text = item.link.target
+        if not text:
+            continue
+        key = link_key(text).removesuffix(".md")
+        name = names.get(key)
+        if name is None:
+            name = text
+            while name in taken:
+                name = f"{name} (missing)"
+            names[key] = name
+            taken.add(name)
+        sources.setdefault(name, set()).add(item.source)
+    return sources
+
+
+class _Components:
+    """Weakly connected components of the notes, joined link by link (union by size)."""
+
+    def __init__(self, notes: Iterable[str]) -> None:
+        self._parent = {path: path for path in notes}
+        self._size = dict.fromkeys(self._parent, 1)
+
+    def _root(self, path: str) -> str:
+        parent = self._parent
+        while parent[path] != path:
+            parent[path] = path = parent[parent[path]]
+        return path
+
+    def join(self, path: str, others: Iterable[str]) -> None:
+        """Put ``path`` in one component with each of ``others``."""
+        for other in others:
+            a, b = self._root(path), self._root(other)
+            if a != b:
+                if self._size[a] < self._size[b]:
+                    a, b = b, a
+                self._parent[b] = a
+                self._size[a] += self._size.pop(b)
+
+    def sizes(self) -> list[int]:
+        """The sizes of the components, largest first."""
+        return sorted(self._size.values(), reverse=True)
 
 
 _COUNTS = (
