@@ -88,6 +88,7 @@ class Replay:
         from vaulttool.incremental.check import worked_out
 
         walked = self.walked if self.exclude == options.exclude else None
+        self.stored = None  # not held while checking (a large vault's is a hundred megabytes): read again to reuse
         report, self.worked = worked_out(
             self.vault, options, self.cache, jobs=jobs, progress=progress, walked=walked, keep_context=False
         )
@@ -111,8 +112,11 @@ class Replay:
 
     def _reuse(self) -> Reuse | None:
         """What was printed last time for each file the check did not check again (None: nothing)."""
-        stored, worked = self.stored, self.worked
-        if stored is None or worked is None or worked.since is None:
+        worked = self.worked
+        if worked is None or worked.since is None:
+            return None
+        stored = self.stored or self.cache.load_output()
+        if stored is None:
             return None
         if stored[0].settings != self.settings or stored[0].state != worked.since:
             return None
