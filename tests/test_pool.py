@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -21,7 +20,7 @@ def low_threshold(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_pool_output_is_byte_identical(generated_vault: Path, low_threshold: None) -> None:
     vault = generated_vault
-    assert pool.worker_count(2, 1000, 1, 0.0) == 2
+    assert pool.worker_count(2, 1000, 1, 1) == 2
     assert format_json(check(vault, jobs=2)) == format_json(check(vault, jobs=1))
 
 
@@ -52,26 +51,25 @@ MB = 1_000_000
 
 
 @pytest.mark.parametrize(
-    ("jobs", "notes", "size", "idle", "expected"),
+    ("jobs", "notes", "size", "cpus", "expected"),
     [
-        (1, 10_000, 50 * MB, 2.0, 1),  # -j 1: never a worker
-        (4, 10_000, 50 * MB, 0.0, 4),  # -j N: N workers, however busy the machine
-        (8, 64, 50 * MB, 2.0, 4),  # at least 16 notes a worker
-        (0, 10_000, 50 * MB, 2.0, 2),  # automatic: one per idle CPU
-        (0, 10_000, 50 * MB, 7.6, 8),
-        (0, 10_000, 50 * MB, 1.2, 1),  # one CPU left: no workers to compete for it
-        (0, 10_000, 50 * MB, -4.0, 1),  # more busy processes than CPUs
-        (4, 6_500, 1 * MB, 2.0, 1),  # many small notes: too little to parse to pay for workers, even asked
-        (0, 6_500, 1 * MB, 2.0, 1),
+        (1, 10_000, 50 * MB, 2, 1),  # -j 1: never a worker
+        (4, 10_000, 50 * MB, 2, 4),  # -j N: N workers, whatever the CPUs
+        (8, 64, 50 * MB, 2, 4),  # at least 16 notes a worker
+        (0, 10_000, 50 * MB, 2, 2),  # automatic: one per CPU
+        (0, 10_000, 50 * MB, 8, 8),
+        (0, 10_000, 50 * MB, 1, 1),  # one CPU: no workers to compete for it
+        (4, 6_500, 1 * MB, 2, 1),  # many small notes: too little to parse to pay for workers, even asked
+        (0, 6_500, 1 * MB, 2, 1),
     ],
 )
-def test_worker_count(jobs: int, notes: int, size: int, idle: float, expected: int) -> None:
-    assert pool.worker_count(jobs, notes, size, idle) == expected
+def test_worker_count(jobs: int, notes: int, size: int, cpus: int, expected: int) -> None:
+    assert pool.worker_count(jobs, notes, size, cpus) == expected
 
 
 def test_workers_are_used_from_the_threshold_on() -> None:
-    assert pool.worker_count(0, 10_000, pool.POOL_MIN_BYTES - 1, 2.0) == 1
-    assert pool.worker_count(0, 10_000, pool.POOL_MIN_BYTES, 2.0) == 2
+    assert pool.worker_count(0, 10_000, pool.POOL_MIN_BYTES - 1, 2) == 1
+    assert pool.worker_count(0, 10_000, pool.POOL_MIN_BYTES, 2) == 2
 
 
 def test_bytes_are_estimated_from_a_sample(tmp_path: Path) -> None:
@@ -82,12 +80,6 @@ def test_bytes_are_estimated_from_a_sample(tmp_path: Path) -> None:
     assert 190_000 <= pool.estimated_bytes(str(tmp_path), paths, 1 << 20) <= 210_000
     assert pool.estimated_bytes(str(tmp_path), paths, 50) == 50_000  # a note counts up to the size cap
     assert pool.estimated_bytes(str(tmp_path), [], 1 << 20) == 0
-
-
-def test_idle_cpus_leave_out_the_load(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(pool, "available_cpus", lambda: 4)
-    monkeypatch.setattr(os, "getloadavg", lambda: (1.5, 1.0, 1.0))
-    assert pool.idle_cpus() == 2.5
 
 
 def test_progress_counts_every_note(generated_vault: Path, low_threshold: None) -> None:

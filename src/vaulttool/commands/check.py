@@ -74,7 +74,7 @@ STAMP_KINDS = ("auto", "content", "mtime")  # see vaulttool.files.stamps (not im
     type=click.IntRange(min=0),
     default=0,
     show_default=True,
-    help="Processes that parse a large vault (0: one per idle CPU; 1: no worker processes).",
+    help="Processes that parse a large vault (0: one per CPU; 1: no worker processes).",
 )
 @click.option("--no-cache", is_flag=True, help="Neither read nor write the cache (--cache-dir is then ignored).")
 @cache_dir_option(file_okay=True)  # --no-cache ignores it, whatever it names

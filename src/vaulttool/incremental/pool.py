@@ -50,25 +50,17 @@ def available_cpus() -> int:
         return os.cpu_count() or 1
 
 
-def idle_cpus() -> float:
-    """CPUs this process may run on, less the machine's load (the one-minute average of busy processes)."""
-    try:
-        load = os.getloadavg()[0]
-    except (AttributeError, OSError):  # no load average on this system: count every CPU as idle
-        load = 0.0
-    return available_cpus() - load
-
-
-def worker_count(jobs: int, notes: int, size: int, idle: float) -> int:
-    """Processes to parse ``notes`` notes of ``size`` bytes with, when ``idle`` CPUs are free.
+def worker_count(jobs: int, notes: int, size: int, cpus: int) -> int:
+    """Processes to parse ``notes`` notes of ``size`` bytes with, on ``cpus`` CPUs.
 
     One below :data:`POOL_MIN_BYTES`, and never more than one per :data:`_MIN_CHUNK`
-    notes; else ``jobs``, or with ``jobs`` 0 one per idle CPU (rounded): when the other
-    CPUs are busy, workers only compete with each other and with this process for them.
+    notes; else ``jobs``, or with ``jobs`` 0 one per CPU. The machine's load average is
+    not consulted: it counts the runs just finished, so back-to-back checks on an idle
+    machine would give up the workers that make them faster.
     """
     if jobs == 1 or size < POOL_MIN_BYTES:
         return 1
-    wanted = jobs if jobs > 0 else int(idle + 0.5)
+    wanted = jobs if jobs > 0 else cpus
     return max(1, min(wanted, notes // _MIN_CHUNK))
 
 
@@ -140,7 +132,7 @@ def parse_chunks(
     cannot be started, die or stall, the chunks they had not returned are parsed here instead.
     """
     total, done = len(paths), 0
-    workers = 1 if jobs == 1 else worker_count(jobs, total, estimated_bytes(root, paths, max_bytes), idle_cpus())
+    workers = 1 if jobs == 1 else worker_count(jobs, total, estimated_bytes(root, paths, max_bytes), available_cpus())
     size = max(_MIN_CHUNK, min(_MAX_CHUNK, total // (workers * _CHUNKS_PER_WORKER) or 1))
     left: dict[int, Sequence[str]] = {start: paths[start : start + size] for start in range(0, total, size)}
     if workers > 1:
