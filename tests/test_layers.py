@@ -4,7 +4,7 @@ Every import of every module of ``src/vaulttool`` counts: at the top, inside a f
 and under ``TYPE_CHECKING`` alike, ``from vaulttool import x`` included. A module's layer
 is its folder; the package's own ``__init__`` (the public API) and ``__main__`` may import
 anything, and a module of the package's top level outside every layer (``version``) is
-below them all.
+below them all. No module is longer than :data:`MAX_LINES`.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ SRC = Path(__file__).resolve().parents[1] / "src"
 PACKAGE = SRC / "vaulttool"
 LAYERS = ("files", "model", "rules", "engine", "incremental", "actions", "output", "commands")
 FACADE = ("vaulttool", "vaulttool.__main__")
+MAX_LINES = 350  # a module longer than this holds more than one idea: split it by meaning
 
 
 def module_name(path: Path) -> str:
@@ -94,6 +95,15 @@ def test_no_module_imports_itself_back() -> None:
             cycle = nx.find_cycle(graph.subgraph(component))
             cycles.append(" -> ".join(f"{a} (line {graph.edges[a, b]['line']})" for a, b in cycle))
     assert cycles == []
+
+
+def test_no_module_is_over_the_line_limit() -> None:
+    long = {
+        str(path.relative_to(SRC)): lines
+        for path in MODULES.values()
+        if (lines := len(path.read_text(encoding="utf-8").splitlines())) > MAX_LINES
+    }
+    assert long == {}
 
 
 @pytest.mark.parametrize(
