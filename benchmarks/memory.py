@@ -34,8 +34,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=1, help="runs of each command (the largest peak counts)")
     parser.add_argument("--src", type=Path, default=SRC, help="source folder holding the vaulttool package")
     args = parser.parse_args(argv)
-    env = child_env()
-    env["PYTHONPATH"] = os.pathsep.join([str(args.src), *env["PYTHONPATH"].split(os.pathsep)[1:]])
+    env = child_env(args.src)
     tool = [sys.executable, "-m", "vaulttool"]
     scratch = Path(tempfile.mkdtemp(prefix="vaulttool-memory-"))
     check = [*tool, "check", str(args.vault), "--format", "json", "--cache-dir", str(scratch)]

@@ -46,10 +46,10 @@ TARGETS = {"cold": 3.0, "warm": 0.5, "edit": 1.0, "ci": 1.0}
 SETTLE_S = 2.5  # the cache does not trust files changed within 2 s of a run
 
 
-def child_env() -> dict[str, str]:
-    """The environment of measured runs: this tree's sources, bytecode cached as when installed."""
+def child_env(src: Path = SRC) -> dict[str, str]:
+    """The environment of measured runs: the sources in ``src``, bytecode cached as when installed."""
     env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(SRC), env.get("PYTHONPATH")]))
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(src), env.get("PYTHONPATH")]))
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     for name in ("CI", "PRE_COMMIT", "VAULTTOOL_CACHE_DIR", "VAULTTOOL_OUTPUT_FORMAT"):
         env.pop(name, None)
