@@ -51,11 +51,22 @@ import zlib
 from collections.abc import Container, Iterable, Iterator, Mapping, Sequence
 from itertools import islice
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 
 from vaulttool.files.stamps import Stamp, read_stamps, stat_stamp
 from vaulttool.files.tempfiles import remove_stale
-from vaulttool.incremental.cachefiles import CRC_BYTES, OUTPUT_MAGIC, STATE_MAGIC, framed, parts_of, read_file, sized
+from vaulttool.incremental.cachefiles import (
+    CRC_BYTES,
+    STATE_MAGIC,
+    Output,
+    framed,
+    framed_header,
+    output_of,
+    parts_of,
+    read_file,
+    sized,
+    unframed,
+)
 from vaulttool.incremental.housekeeping import VAULT_FILE, prune
 from vaulttool.incremental.keys import fingerprint, portable_location
 from vaulttool.incremental.packs import Packs
@@ -73,17 +84,6 @@ _SLICE = 4096  # entries of a mapping marshalled at a time when a state is writt
 RACY_NS = 2_000_000_000
 
 _TEMP_NAME = re.compile(r"\..+\.(\d+)\.\d+\.tmp")  # a file being written: .NAME.PID.NANOSECONDS.tmp
-
-
-class Output(NamedTuple):
-    """What the cache keeps with a printed report's text."""
-
-    key: str  # the settings and the stamp of every file ("": files changed too recently to trust)
-    settings: str  # the settings alone
-    errors: int
-    warnings: int
-    spans: dict[str, tuple[int, int]]  # where each file's diagnostics sit in the text
-    state: str  # the id of the checked state it was printed from ("": none)
 
 
 def stamp_files(root: str, paths: Sequence[str], content: bool = False) -> dict[str, Stamp]:
@@ -285,24 +285,23 @@ class VaultCache:
     def load_output(self) -> tuple[Output, str] | None:
         """The last printed report and its text (see :meth:`save_output`), or None."""
         try:
-            data = memoryview(read_file(self.folder / "output.bin"))
-            start = len(OUTPUT_MAGIC) + CRC_BYTES
-            crc = int.from_bytes(data[-CRC_BYTES:], "little")
-            if data[: len(OUTPUT_MAGIC)] != OUTPUT_MAGIC or zlib.crc32(data[start:-CRC_BYTES]) != crc:
-                return None
-            size = int.from_bytes(data[len(OUTPUT_MAGIC) : start], "little")
-            value = marshal.loads(data[start : start + size])
-            text = str(data[start + size : -CRC_BYTES], "utf-8", "surrogatepass")
+            header, text = unframed(self.folder / "output.bin")
         except Exception:  # missing, damaged or foreign: as good as absent
+            return None
+        output = output_of(header)
+        if output is None:
             return None
         with contextlib.suppress(OSError):  # a re-run served from here counts as a use (see :func:`prune`)
             os.utime(self.folder / "output.bin", follow_symlinks=False)
-        kinds = (str, str, int, int, dict, str)
-        if type(value) is not tuple or len(value) != len(kinds):
+        return output, text
+
+    def output_header(self) -> Output | None:
+        """What :meth:`save_output` kept with the last printed report, read without its text (tens of
+        megabytes on a large vault) and unchecked: :meth:`load_output` checks what is used."""
+        try:
+            return output_of(framed_header(self.folder / "output.bin"))
+        except Exception:  # missing, damaged or foreign: as good as absent
             return None
-        if not all(type(item) is kind for item, kind in zip(value, kinds, strict=True)):
-            return None
-        return Output(*value), text
 
     def save_output(self, output: Output, parts: Iterable[str]) -> None:
         """Store a printed report (its ``parts`` in order): under which keys, and where each file's part is.

@@ -8,12 +8,13 @@ CRC-32 (:data:`CRC_BYTES` bytes, little-endian) its layout puts beside it.
 from __future__ import annotations
 
 import errno
+import marshal
 import os
 import stat
 import zlib
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO, NamedTuple
 
 CRC_BYTES = 4
 STATE_MAGIC = b"vaulttool state\n"
@@ -23,6 +24,17 @@ OUTPUT_MAGIC = b"vaulttool output\n"
 # on a FIFO. Anything else in its place is as good as absent.
 MAX_FILE_BYTES = 1 << 31
 _READ_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+
+
+class Output(NamedTuple):
+    """What the cache keeps with a printed report's text."""
+
+    key: str  # the settings and the stamp of every file ("": files changed too recently to trust)
+    settings: str  # the settings alone
+    errors: int
+    warnings: int
+    spans: dict[str, tuple[int, int]]  # where each file's diagnostics sit in the text
+    state: str  # the id of the checked state it was printed from ("": none)
 
 
 def open_file(path: Path) -> tuple[BinaryIO, int]:
@@ -77,3 +89,34 @@ def framed(header: bytes, parts: Iterable[str]) -> Iterator[bytes]:
         crc = zlib.crc32(data, crc)
         yield data
     yield crc.to_bytes(CRC_BYTES, "little")
+
+
+def unframed(path: Path) -> tuple[Any, str]:
+    """The header (unmarshalled) and text of the output file ``path`` (see :func:`framed`); raises
+    OSError when it cannot be read, ValueError when its magic or CRC-32 is wrong."""
+    data = memoryview(read_file(path))
+    start = len(OUTPUT_MAGIC) + CRC_BYTES
+    crc = int.from_bytes(data[-CRC_BYTES:], "little")
+    if data[: len(OUTPUT_MAGIC)] != OUTPUT_MAGIC or zlib.crc32(data[start:-CRC_BYTES]) != crc:
+        raise ValueError(f"not a vaulttool output file: {path}")
+    size = int.from_bytes(data[len(OUTPUT_MAGIC) : start], "little")
+    return marshal.loads(data[start : start + size]), str(data[start + size : -CRC_BYTES], "utf-8", "surrogatepass")
+
+
+def framed_header(path: Path) -> Any:
+    """The header (unmarshalled) of the output file ``path``, read without its text and unchecked
+    (None when the magic is wrong). Raises OSError when it cannot be read."""
+    handle, _ = open_file(path)
+    with handle:
+        head = handle.read(len(OUTPUT_MAGIC) + CRC_BYTES)
+        if head[: len(OUTPUT_MAGIC)] != OUTPUT_MAGIC:
+            return None
+        return marshal.loads(handle.read(int.from_bytes(head[len(OUTPUT_MAGIC) :], "little")))
+
+
+def output_of(value: Any) -> Output | None:
+    """The :class:`Output` ``value`` (an output file's header) holds, or None when it holds none."""
+    kinds = (str, str, int, int, dict, str)
+    if type(value) is not tuple or len(value) != len(kinds):
+        return None
+    return Output(*value) if all(type(item) is kind for item, kind in zip(value, kinds, strict=True)) else None

@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING, Protocol, TypeVar
 if TYPE_CHECKING:
     from vaulttool.engine.lint import Report
     from vaulttool.engine.options import Options
-    from vaulttool.incremental.cache import Output, VaultCache
+    from vaulttool.incremental.cache import VaultCache
+    from vaulttool.incremental.cachefiles import Output
     from vaulttool.incremental.check import Worked
     from vaulttool.incremental.pool import Progress
     from vaulttool.model.config import Settings
@@ -54,7 +55,8 @@ class Replay:
         self.settings = settings  # the settings alone: a report printed under them has the same text for each file
         self.walked = walked
         self.exclude = exclude
-        self.stored: tuple[Output, str] | None = cache.load_output()
+        header = cache.output_header()  # the text is read only when it is used
+        self.header = None if header is None else header._replace(spans={})  # not held while checking
         self.worked: Worked | None = None
 
     @classmethod
@@ -79,7 +81,9 @@ class Replay:
 
     def answer(self) -> tuple[Output, str] | None:
         """The stored report and its text when it was printed from exactly these files and settings."""
-        stored = self.stored
+        if self.header is None or self.header.key != self.key:
+            return None
+        stored = self.cache.load_output()
         return stored if stored is not None and stored[0].key == self.key else None
 
     def check(self, options: Options, *, jobs: int = 0, progress: Progress | None = None) -> Report:
@@ -88,7 +92,6 @@ class Replay:
         from vaulttool.incremental.check import worked_out
 
         walked = self.walked if self.exclude == options.exclude else None
-        self.stored = None  # not held while checking (a large vault's is a hundred megabytes): read again to reuse
         report, self.worked = worked_out(
             self.vault, options, self.cache, jobs=jobs, progress=progress, walked=walked, keep_context=False
         )
@@ -98,12 +101,10 @@ class Replay:
         """``render`` the checked ``report`` (reusing what was printed last time for the files not
         checked again) and keep it for the next run; under no key when files changed just now
         (never printed again as is)."""
-        from vaulttool.incremental.cache import Output
+        from vaulttool.incremental.cachefiles import Output
         from vaulttool.model.values import Severity
 
-        reuse = self._reuse()
-        self.stored = None  # the old text can go once the new one is made
-        printed = render(reuse)
+        printed = render(self._reuse())  # the old text goes once the new one is made
         key = self.key if self.cache.all_settled() else ""
         errors, warnings = report.count(Severity.ERROR), report.count(Severity.WARNING)
         state = self.worked.state if self.worked is not None else None
@@ -112,13 +113,13 @@ class Replay:
 
     def _reuse(self) -> Reuse | None:
         """What was printed last time for each file the check did not check again (None: nothing)."""
-        worked = self.worked
-        if worked is None or worked.since is None:
+        worked, header = self.worked, self.header
+        if worked is None or worked.since is None or header is None:
             return None
-        stored = self.stored or self.cache.load_output()
-        if stored is None:
-            return None
-        if stored[0].settings != self.settings or stored[0].state != worked.since:
+        if header.settings != self.settings or header.state != worked.since:
+            return None  # printed under other settings, or from another state: not read at all
+        stored = self.cache.load_output()
+        if stored is None or stored[0].settings != self.settings or stored[0].state != worked.since:
             return None
         text, spans, changed = stored[1], stored[0].spans, worked.changed
 
