@@ -21,14 +21,13 @@ from vaulttool.engine.load import Context, Loaded, NoteSource, load
 from vaulttool.engine.notecheck import NoteChecker, is_note_rule
 from vaulttool.engine.options import Options, enabled_rules, options_for
 from vaulttool.model.notes import note_from_bytes
-from vaulttool.model.suppress import Suppressions
+from vaulttool.model.suppress import NOTHING, Suppressions
 from vaulttool.model.values import Diagnostic, Severity
 from vaulttool.model.vault import WalkResult, note_path, walk_vault
 from vaulttool.rules import rule_scope
 from vaulttool.rules.context import RuleContext, VaultContext
 
 _SEVERITY = attrgetter("severity")
-_UNSUPPRESSED = Suppressions()
 
 
 @dataclass(frozen=True)
@@ -105,7 +104,7 @@ def suppressions(loaded: Loaded[Context], path: str) -> Suppressions:
     found = loaded.findings.get(path)
     if found is None:
         return Suppressions.of(loaded.context.notes[path])
-    return Suppressions(frozenset(found[1]), found[2]) if found[1] or found[2] else _UNSUPPRESSED
+    return Suppressions(frozenset(found[1]), found[2]) if found[1] or found[2] else NOTHING
 
 
 def note_diagnostics(loaded: Loaded[Context], rule_ids: Iterable[str]) -> dict[str, list[Diagnostic]]:

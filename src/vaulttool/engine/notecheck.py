@@ -71,8 +71,12 @@ class NoteChecker:
 
     def _found(self, nc: NoteContext, suppressions: Suppressions) -> list[Diagnostic]:
         found: list[Diagnostic] = []
+        silenced = suppressions.silences_any  # most notes silence nothing: their findings are kept unlooked-at
         for rule in self.rules:
-            found.extend(d for d in rule.check_note(nc) if not suppressions.hides(d.rule, d.line))
+            if silenced:
+                found.extend(d for d in rule.check_note(nc) if not suppressions.hides(d.rule, d.line))
+            else:
+                found.extend(rule.check_note(nc))
         return found
 
     def __call__(self, note: Note) -> NoteFindings:

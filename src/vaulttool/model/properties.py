@@ -121,7 +121,7 @@ def unquoted_links(note: Note) -> list[Link]:
     quoted and unquoted counts where no quote stands right before its ``[[``.
     """
     data, raw = note.frontmatter, note.raw_frontmatter
-    if not data or raw is None or "[[" not in raw:
+    if not data or raw is None or "[[" not in raw or next(_unquoted_links(data), None) is None:
         return []
     found: list[Link] = []
     bare: dict[str, tuple[set[str], set[str]]] = {}  # per property: unquoted texts, quoted texts

@@ -57,6 +57,8 @@ class Suppressions:
                     elif rule in open_at:
                         spans.append((rule, open_at.pop(rule), line))
         spans.extend((rule, start, end) for rule, start in open_at.items())
+        if not ignored and not spans:
+            return NOTHING
         return cls(frozenset(ignored), tuple(spans))
 
     @cached_property
@@ -74,6 +76,11 @@ class Suppressions:
             index[rule] = ([start for start, _ in spans], reach)
         return index
 
+    @property
+    def silences_any(self) -> bool:
+        """Whether the note silences anything at all (most notes do not)."""
+        return bool(self.whole_note or self.spans)
+
     def hides(self, rule: str, line: int) -> bool:
         """Whether a diagnostic of ``rule`` on ``line`` is silenced (a lookup, not a scan of every span)."""
         if ALL in self.whole_note or rule in self.whole_note:
@@ -84,3 +91,6 @@ class Suppressions:
             if i >= 0 and reach[i] >= line:
                 return True
         return False
+
+
+NOTHING = Suppressions()  # what most notes silence: one shared value
