@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from vaulttool.model.markdown import Section, has_table, section_at, sections, split_cells, tables, word_set, words
+from vaulttool.model.markdown import Section, section_at, sections, split_cells, tables, word_set, words
 from vaulttool.model.values import Heading, Note
 from vaulttool.model.wikilinks import WIKI_RE
 
@@ -77,7 +77,7 @@ def test_section_at_matches_sections() -> None:
     assert sections(note)[1] == Section(note.headings[1], 4, 5)
 
 
-def test_tables_and_has_table() -> None:
+def test_tables() -> None:
     lines = ["intro | not a table", "", "|A|B|", "|---|:-:|", "|[[x]]|y|", "| z |", "", "|C|", "|-|", "text"]
     note = _note(lines, [])
     found = list(tables(note, 1, len(lines)))
@@ -85,5 +85,4 @@ def test_tables_and_has_table() -> None:
         (3, ("A", "B"), [(5, ("[[x]]", "y")), (6, ("z",))]),
         (8, ("C",), []),
     ]
-    assert has_table(note, 1, len(lines))
-    assert not has_table(note, 1, 2)
+    assert list(tables(note, 1, 2)) == []

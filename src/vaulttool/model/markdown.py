@@ -174,12 +174,6 @@ def tables(note: Note, start: int, end: int) -> Iterator[Table]:
         yield Table(start + first, split_cells(lines[first]), rows)
 
 
-def has_table(note: Note, start: int, end: int) -> bool:
-    """True when :func:`tables` finds a table between file lines ``start`` and ``end`` (no cell is split)."""
-    lines = note.lines[start - note.body_line : end - note.body_line + 1]
-    return next(_table_spans(note, start, lines), None) is not None
-
-
 def _table_spans(note: Note, start: int, lines: Sequence[str]) -> Iterator[tuple[int, int]]:
     """(header, end) indexes into ``lines`` (file lines from ``start``) of each table, end exclusive."""
     i = 0
@@ -199,13 +193,14 @@ def _is_delimiter(row: str) -> bool:
     return "-" in row and all(_DELIMITER_CELL_RE.fullmatch(c) for c in cells)
 
 
-def cell_links(cell: str) -> list[tuple[str, str | None]]:
-    """(target, alias) of each wiki link in a table cell (``\\|`` alias form included)."""
-    out = []
+def cell_link(cell: str) -> str | None:
+    """The target of the first wiki link in a table cell (``\\|`` alias form included), or None."""
+    if "[[" not in cell:
+        return None
     for m in WIKI_RE.finditer(cell):
         if m.group(1):
             continue
-        target, _subpath, alias, _raw = split_wiki(m.group(2))
+        target = split_wiki(m.group(2))[0]
         if target:
-            out.append((target, alias))
-    return out
+            return target
+    return None

@@ -12,8 +12,7 @@ from dataclasses import dataclass
 from vaulttool.model.markdown import (
     Section,
     Table,
-    cell_links,
-    has_table,
+    cell_link,
     heading_words,
     paragraphs,
     section_at,
@@ -43,29 +42,31 @@ def find_section(note: Note, heading: str) -> Section | None:
 
 def topics_table(note: Note, spec: TableSpec) -> Table | None:
     """The first table in the spec's section, or None when the section or the table is missing."""
-    section = find_section(note, spec.section)
+    return first_table(note, find_section(note, spec.section))
+
+
+def first_table(note: Note, section: Section | None) -> Table | None:
+    """The first table in ``section`` of ``note`` (None without a section or a table in it)."""
     if section is None:
         return None
     return next(tables(note, section.start, section.end), None)
 
 
-def has_topics_table(note: Note, spec: TableSpec) -> bool:
-    """True when the spec's section holds a table (what :func:`topics_table` finds, without reading it)."""
-    section = find_section(note, spec.section)
-    return section is not None and has_table(note, section.start, section.end)
-
-
 def topic_rows(note: Note, spec: TableSpec) -> list[TopicRow]:
     """The rows of the topics table with the linked topic and its description."""
-    table = topics_table(note, spec)
+    return table_topic_rows(topics_table(note, spec), spec)
+
+
+def table_topic_rows(table: Table | None, spec: TableSpec) -> list[TopicRow]:
+    """The rows of ``table``, the topics table of ``spec`` (none without a table), as :func:`topic_rows` has them."""
     if table is None:
         return []
+    topic, description = spec.topic_column, spec.description_column
     rows = []
     for row in table.rows:
-        cell = row.cells[spec.topic_column] if spec.topic_column < len(row.cells) else ""
-        description = row.cells[spec.description_column] if spec.description_column < len(row.cells) else ""
-        links = cell_links(cell)
-        rows.append(TopicRow(row.line, links[0][0] if links else None, cell, description))
+        cells = row.cells
+        cell = cells[topic] if topic < len(cells) else ""
+        rows.append(TopicRow(row.line, cell_link(cell), cell, cells[description] if description < len(cells) else ""))
     return rows
 
 

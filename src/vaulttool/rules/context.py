@@ -17,9 +17,9 @@ from typing import TYPE_CHECKING
 
 from vaulttool.model.config import DEFAULT_MOC_FIELDS
 from vaulttool.model.graph import ResolvedLink, Targets, resolved_links
-from vaulttool.model.markdown import Section, heading_words, sections
+from vaulttool.model.markdown import Section, Table, heading_words, sections
 from vaulttool.model.schema import FieldProblem, Schema, schema_for
-from vaulttool.model.template import TopicRow, frontmatter_list, topic_rows
+from vaulttool.model.template import TopicRow, first_table, frontmatter_list, table_topic_rows, topic_rows
 from vaulttool.model.values import Diagnostic, Link, Note
 from vaulttool.model.vault import AliasOwners, VaultIndex, alias_owners, link_key
 
@@ -51,11 +51,18 @@ class NoteContext:
         return self._sections.get(heading_words(heading))
 
     @cached_property
+    def topics_table(self) -> Table | None:
+        """The note's topics table (None without a schema table, its section, or a table in it)."""
+        if self.schema is None or self.schema.spec.table is None:
+            return None
+        return first_table(self.note, self.section(self.schema.spec.table.section))
+
+    @cached_property
     def topic_rows(self) -> list[TopicRow]:
         """The rows of the note's topics table (empty without a schema table or a table)."""
         if self.schema is None or self.schema.spec.table is None:
             return []
-        return topic_rows(self.note, self.schema.spec.table)
+        return table_topic_rows(self.topics_table, self.schema.spec.table)
 
     @cached_property
     def field_problems(self) -> list[FieldProblem]:

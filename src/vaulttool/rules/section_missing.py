@@ -12,7 +12,6 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from vaulttool.model.markdown import paragraphs
-from vaulttool.model.template import has_topics_table
 from vaulttool.model.values import Diagnostic, Severity
 from vaulttool.rules._util import note_diagnostic
 
@@ -61,7 +60,7 @@ def check_note(nc: NoteContext) -> Iterator[Diagnostic]:
                 f"section '{want.heading}' is empty; {schema.name} wants text in it",
             )
     table_section = nc.section(spec.table.section) if spec.table is not None else None
-    if spec.table is not None and table_section is not None and not has_topics_table(note, spec.table):
+    if spec.table is not None and table_section is not None and nc.topics_table is None:
         yield note_diagnostic(
             path,
             table_section.heading.line,
