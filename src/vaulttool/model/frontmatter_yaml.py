@@ -20,6 +20,7 @@ MAX_YAML_DEPTH = 64
 _NESTING_INDICATORS = "[{-?:"
 _COMPOSE_SAFE_NESTING = 1000  # far below the depth at which libyaml's composer overflows the C stack
 
+_NO_PATHS: dict[Any, Any] = {}  # the path resolvers: none
 _BASE_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
@@ -56,14 +57,13 @@ class _FrontmatterLoader(_BASE_LOADER):  # type: ignore[valid-type,misc]
                 for tag, regexp in _RESOLVERS_BY_FIRST.get(value[:1], _WILDCARD_RESOLVERS):
                     if regexp.match(value):
                         return tag
-            return str(self.DEFAULT_SCALAR_TAG)
-        return str(super().resolve(kind, value, implicit))
+            return _STR_TAG
+        return _SEQ_TAG if kind is yaml.SequenceNode else _MAP_TAG
 
-    def descend_resolver(self, current_node: Any, current_index: Any) -> None:
-        """Nothing to track: no path resolvers."""
-
-    def ascend_resolver(self) -> None:
-        """Nothing to track: no path resolvers."""
+    # libyaml's composer calls these two around every node to track path resolvers; there
+    # are none, and a C function that does nothing is cheaper to call than a Python one
+    descend_resolver = _NO_PATHS.get  # (parent, index): looks up nothing
+    ascend_resolver = _NO_PATHS.clear  # clears what is already empty
 
 
 _YAML12_SCALARS = {  # tag: (pattern, possible first characters), in resolution order
@@ -115,32 +115,6 @@ def _check_mapping(node: yaml.MappingNode) -> None:
                 key_node.start_mark.line + 1,
             )
         seen[key] = key_node.start_mark.line + 1
-
-
-def _clearly_safe(root: yaml.Node) -> bool:
-    """True when a document without anchors (so a tree) is small, shallow and has unique keys.
-
-    A quick pass over collection nodes for the common case; when it says no, ``_guard``
-    walks the document again to find and describe the problem.
-    """
-    count = 1
-    stack: list[tuple[yaml.Node, int]] = [(root, 1)]
-    while stack:
-        node, depth = stack.pop()
-        if type(node) is yaml.MappingNode:
-            keys = [k.value for k, _ in node.value if type(k) is yaml.ScalarNode]
-            if len(set(keys)) != len(keys):
-                return False
-            children = [n for pair in node.value for n in pair]
-        elif type(node) is yaml.SequenceNode:
-            children = node.value
-        else:
-            continue
-        if children and depth >= MAX_YAML_DEPTH:
-            return False
-        count += len(children)
-        stack.extend((c, depth + 1) for c in children if type(c) is not yaml.ScalarNode)
-    return count <= MAX_YAML_NODES
 
 
 def _guard(root: yaml.Node) -> None:
@@ -212,7 +186,9 @@ def _prescan(text: str) -> None:
 
 
 # an anchor (&name) or alias (*name) where a YAML node may start; "R&D" and "A & B" are text
-_ANCHOR_OR_ALIAS_RE = re.compile(r"(?:^|(?<=[\s\[{,]))[&*][^\s,\[\]{}]")
+# (the character before is looked at after the [&*]: a pattern that starts with a lookbehind
+# is tried at every position, one that starts with a class only where the class matches)
+_ANCHOR_OR_ALIAS_RE = re.compile(r"[&*](?<![^\s\[{,][&*])[^\s,\[\]{}]")
 
 
 def _needs_guard(text: str) -> bool:
@@ -252,11 +228,14 @@ class _NotPlain(Exception):
     """The document needs PyYAML's full constructor (explicit tags, merge keys, complex keys)."""
 
 
-def _plain(node: yaml.Node, loader: _FrontmatterLoader) -> Any:
-    """Build a checked tree of plain maps, lists and scalars, keys already strings.
+def _plain(node: yaml.Node, loader: _FrontmatterLoader, depth: int, size: list[int]) -> Any:
+    """Build a plain tree of maps, lists and scalars, keys already strings, checking it on the way.
 
     The same values as ``_string_keys(loader.construct_document(node))`` for the documents
-    it accepts, without the constructor's per-node bookkeeping.
+    it accepts, without the constructor's per-node bookkeeping: core tags only, string keys
+    each written once, nodes at most ``MAX_YAML_DEPTH`` deep (``node`` stands at ``depth``)
+    and at most ``MAX_YAML_NODES`` of them (``size`` counts them). Anything else raises
+    :class:`_NotPlain`, and the document goes to :func:`_guard` and PyYAML's constructor.
     """
     kind, tag = type(node), node.tag
     if kind is yaml.ScalarNode:
@@ -265,31 +244,39 @@ def _plain(node: yaml.Node, loader: _FrontmatterLoader) -> Any:
             return intern(value) if len(value) <= _INTERN_MAX else value
         if tag in _PLAIN_SCALAR_TAGS:
             return loader.yaml_constructors[tag](loader, node)
-    elif kind is yaml.SequenceNode and tag == _SEQ_TAG:
-        return [_plain(child, loader) for child in node.value]
-    elif kind is yaml.MappingNode and tag == _MAP_TAG:
+        raise _NotPlain
+    children = node.value
+    if children:
+        if depth >= MAX_YAML_DEPTH:
+            raise _NotPlain
+        size[0] += len(children) * (2 if kind is yaml.MappingNode else 1)
+        if size[0] > MAX_YAML_NODES:
+            raise _NotPlain
+    if kind is yaml.SequenceNode and tag == _SEQ_TAG:
+        return [_plain(child, loader, depth + 1, size) for child in children]
+    if kind is yaml.MappingNode and tag == _MAP_TAG:
         out: dict[str, Any] = {}
-        for key_node, value_node in node.value:
-            if type(key_node) is not yaml.ScalarNode or key_node.tag not in _PLAIN_KEY_TAGS:
+        for key_node, value_node in children:
+            # string keys only: null is "" to a property, so "~" and "null" would be one key;
+            # and Python takes true, 1 and 1.0 for the same key
+            if type(key_node) is not yaml.ScalarNode or key_node.tag != _STR_TAG:
                 raise _NotPlain
-            key = _plain(key_node, loader)
-            out[intern("" if key is None else str(key))] = _plain(value_node, loader)
+            key = intern(key_node.value)
+            if key in out:  # written twice: the constructor says where
+                raise _NotPlain
+            out[key] = _plain(value_node, loader, depth + 1, size)
         return out
     raise _NotPlain
 
 
-# Not bool, int or float keys: Python takes true, 1 and 1.0 for the same key, so only
-# PyYAML's own constructor builds those mappings the way it always has.
-_PLAIN_KEY_TAGS = frozenset((_STR_TAG, _TAG + "null"))
-
-
 def _construct(node: yaml.Node, loader: _FrontmatterLoader, tree: bool) -> Any:
-    """The document's value with string keys; a quick build for plain trees, PyYAML's otherwise."""
+    """The document's value with string keys: a quick build for plain trees, else PyYAML's behind the guard."""
     if tree:
         try:
-            return _plain(node, loader)
+            return _plain(node, loader, 1, [1])
         except Exception:  # anything unusual: let the full constructor build it or say why not
             pass
+    _guard(node)
     return _string_keys(loader.construct_document(node))
 
 
@@ -301,10 +288,7 @@ def load_yaml(text: str) -> Any:
         node = loader.get_single_node()
         if node is None:
             return None
-        tree = not _needs_guard(text) and _clearly_safe(node)
-        if not tree:
-            _guard(node)
-        return _construct(node, loader, tree)
+        return _construct(node, loader, not _needs_guard(text))
     except FrontmatterError:
         raise
     except yaml.reader.ReaderError as exc:
