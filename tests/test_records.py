@@ -36,6 +36,19 @@ def test_body_lines_come_back_from_an_unchanged_file(tmp_path: Path, content: bo
     lines = again.lines
     assert tuple(lines) == tuple(note.lines) == ("first", "", "last")
     assert (len(lines), lines[0], lines[-1], lines[1:]) == (3, "first", "last", ("", "last"))
+    assert again.raw_frontmatter == note.raw_frontmatter == "title: x"
+    assert not isinstance(again.frontmatter_source, str)  # kept out of memory, like the body
+
+
+def test_frontmatter_text_comes_back_as_parsed(tmp_path: Path) -> None:
+    texts = {"empty.md": b"---\n---\nbody\n", "none.md": b"no properties\n", "open.md": b"---\na: 1\n"}
+    texts["long.md"] = b"---\na: 1\ntags:\n  - x\n  - y\n---\n# H\n"
+    for name, data in texts.items():
+        (tmp_path / name).write_bytes(data)
+        note, again = rebuilt(tmp_path, name)
+        assert again.raw_frontmatter == note.raw_frontmatter, name
+    assert rebuilt(tmp_path, "none.md")[1].raw_frontmatter is None
+    assert rebuilt(tmp_path, "long.md")[1].raw_frontmatter == "a: 1\ntags:\n  - x\n  - y"
 
 
 @pytest.mark.parametrize("content", [False, True], ids=["mtime stamp", "content stamp"])
@@ -51,6 +64,7 @@ def test_a_file_changed_since_it_was_parsed_gives_no_lines_and_says_so(
     else:
         file.write_bytes(TEXT + b"more\n" if change == "rewritten" else TEXT.replace(b"first", b"FIRST"))
     assert tuple(again.lines) == ()
+    assert again.raw_frontmatter == ""
     err = capsys.readouterr().err
     assert err.startswith("vaulttool: N.md changed while it was being checked;"), err
 

@@ -101,8 +101,9 @@ def load(
     Notes come from ``source`` (by default read from their files here). ``drafts``: notes of
     ``walked`` taken as given instead of from the source. With ``keep_links`` the context is
     a :class:`VaultContext`, every link of every note kept; without, each note keeps only its
-    links that resolve to nothing or carry an anchor, and its headings only when an anchor
-    points at it: most of a large vault's memory, and all that rules of narrower scopes read.
+    links that resolve to nothing or carry an anchor, and its headings and block ids only
+    when an anchor points at it: most of a large vault's memory, and all that rules of
+    narrower scopes read.
     """
     drafts = drafts or {}
     walked = walked or walk_vault(root, options.exclude)
@@ -137,10 +138,10 @@ def load(
     unresolved, anchored = flatten(parts[path] for path in walked.notes)
     parts.clear()
     if not keep_links:
-        pointed = {item.resolved for item in anchored}  # headings matter only where anchors point
+        pointed = {item.resolved for item in anchored}  # headings and blocks matter only where anchors point
         for path, note in notes.items():
-            if note.headings and path not in pointed:
-                notes[path] = dataclasses.replace(note, headings=())
+            if (note.headings or note.block_ids) and path not in pointed:
+                notes[path] = dataclasses.replace(note, headings=(), block_ids=frozenset())
     kind = VaultContext if keep_links else RuleContext
     aliases = {path: names for path, note in notes.items() if (names := note_aliases(note.frontmatter))}
     context = kind(

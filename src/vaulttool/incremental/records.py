@@ -4,9 +4,9 @@ A record holds only tuples, strings, numbers, dicts, lists and frozensets, so it
 process boundaries and is stored by the cache with ``marshal``. It leaves out the body
 text: the note rebuilt from it, given the stamp its file had when it was parsed, holds
 :class:`StoredLines`, which read the body from the file when asked for, and only while
-the file still has that stamp. ``to_record(from_record(to_record(note), root, stamp))
-== to_record(note)`` for every note ``read_note(root, ...)`` makes, and its lines are
-the note's while the file is unchanged.
+the file still has that stamp; its frontmatter text is read the same way.
+``to_record(from_record(to_record(note), root, stamp)) == to_record(note)`` for every
+note ``read_note(root, ...)`` makes, and its lines are the note's while the file is unchanged.
 """
 
 from __future__ import annotations
@@ -92,29 +92,30 @@ def from_record(record: NoteRecord, root: str, stamp: Stamp | None, max_bytes: i
     """The :class:`Note` ``record`` describes, for a note of the vault at ``root`` whose file had
     ``stamp`` when it was parsed (None: it could not be read; the body is then empty)."""
     path, frontmatter, key_lines, body_line, headings, block_ids, links, problems, raw, code = record
+    lines = StoredLines(root, path, body_line - 1, max_bytes, stamp)
     return Note(
         path=path,
         frontmatter=frontmatter,
         fm_key_lines=key_lines,
         body_line=body_line,
-        lines=StoredLines(root, path, body_line - 1, max_bytes, stamp),
+        lines=lines,
         headings=tuple(map(_heading_from_fields, headings)),
         block_ids=block_ids or _NONE,
         links=tuple(map(link_from_fields, links)),
         problems=tuple(map(diagnostic_from_record, problems)),
-        raw_frontmatter=raw,
+        frontmatter_source=raw if raw is None or stamp is None else lines,
         code_lines=code or _NONE,
     )
 
 
 class StoredLines(Sequence[str]):
-    """The body lines of a note rebuilt from its record, kept out of memory.
+    """The body lines of a note rebuilt from its record, kept out of memory, and its frontmatter text.
 
     They are read from the note's file each time they are asked for (the last few files
     read are kept), and only while the file has the stamp it had when the note was
-    parsed: a file changed since gives no lines, and one line on stderr says so. Two of
-    them are equal when they name the same file, stamp and first line; comparing never
-    reads a file.
+    parsed: a file changed since gives no lines and an empty frontmatter, and one line on
+    stderr says so. Two of them are equal when they name the same file, stamp and first
+    line; comparing never reads a file.
     """
 
     __slots__ = ("_max_bytes", "_path", "_root", "_skip", "_stamp")
@@ -128,6 +129,10 @@ class StoredLines(Sequence[str]):
 
     def _lines(self) -> tuple[str, ...]:
         return _stored_body(*self._key())
+
+    def frontmatter_text(self) -> str:
+        """The lines between the ``---`` line that opens the file and the one before the body, joined."""
+        return "\n".join(_stored_file(self._root, self._path, self._max_bytes, self._stamp)[1 : self._skip - 1])
 
     @overload
     def __getitem__(self, index: int) -> str: ...
@@ -162,7 +167,14 @@ class StoredLines(Sequence[str]):
 
 @lru_cache(maxsize=16)
 def _stored_body(root: str, path: str, skip: int, max_bytes: int, stamp: Stamp | None) -> tuple[str, ...]:
-    """The body lines of the note ``path`` of the vault at ``root`` if its file still has ``stamp``
+    """The body lines (after the first ``skip``) of the note ``path`` of the vault at ``root`` if its
+    file still has ``stamp``."""
+    return _stored_file(root, path, max_bytes, stamp)[skip:]
+
+
+@lru_cache(maxsize=16)
+def _stored_file(root: str, path: str, max_bytes: int, stamp: Stamp | None) -> tuple[str, ...]:
+    """The lines of the note ``path`` of the vault at ``root`` if its file still has ``stamp``
     (a stat or a content stamp)."""
     if stamp is None:
         return ()
@@ -175,7 +187,7 @@ def _stored_body(root: str, path: str, skip: int, max_bytes: int, stamp: Stamp |
         _say_changed(path)
         return ()
     text = decode(path, data)
-    return tuple(split_lines(text)[skip:]) if isinstance(text, str) else ()
+    return tuple(split_lines(text)) if isinstance(text, str) else ()
 
 
 def _say_changed(path: str) -> None:

@@ -125,7 +125,7 @@ def parse_note(path: str, data: bytes) -> Note:
         block_ids=scan.block_ids,
         links=tuple(fm_links) + scan.links,
         problems=tuple(problems),
-        raw_frontmatter=raw_fm,
+        frontmatter_source=raw_fm,
         code_lines=scan.code_lines,
     )
 

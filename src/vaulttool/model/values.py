@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any, Literal, NamedTuple
+from typing import Any, Literal, NamedTuple, Protocol
 
 from vaulttool.model.edits import Edit
 
@@ -107,6 +107,13 @@ class Diagnostic(NamedTuple):
         return (self.path, self.line, self.column, self.rule, self.message)
 
 
+class StoredFrontmatter(Protocol):
+    """The frontmatter text of a note kept out of memory (see :class:`Note`)."""
+
+    def frontmatter_text(self) -> str:
+        """The lines between the note's ``---`` lines, read again from its file."""
+
+
 @dataclass(frozen=True, slots=True)
 class Note:
     """One Markdown file parsed once, with every position kept.
@@ -116,7 +123,9 @@ class Note:
     starts. ``lines`` holds the body's lines (newlines normalised to ``\\n``); a note rebuilt
     from its record holds them out of memory: the cache layer reads them from the file when
     they are asked for, only while the file is unchanged, and never to compare notes
-    (:class:`vaulttool.incremental.records.StoredLines`).
+    (:class:`vaulttool.incremental.records.StoredLines`). Such a note holds its frontmatter
+    text the same way (``frontmatter_source``, read through :attr:`raw_frontmatter`): a
+    large vault's would take tens of megabytes, and few notes are read for it once parsed.
     """
 
     path: str
@@ -128,8 +137,14 @@ class Note:
     block_ids: frozenset[str]
     links: tuple[Link, ...]
     problems: tuple[Diagnostic, ...] = ()
-    raw_frontmatter: str | None = None
+    frontmatter_source: str | StoredFrontmatter | None = None
     code_lines: frozenset[int] = field(default_factory=frozenset)
+
+    @property
+    def raw_frontmatter(self) -> str | None:
+        """The text between the ``---`` lines (None without a closed frontmatter block)."""
+        text = self.frontmatter_source
+        return text if text is None or isinstance(text, str) else text.frontmatter_text()
 
     @property
     def name(self) -> str:
