@@ -69,7 +69,12 @@ def print_report(
     fmt: str, report: Report, color: bool = False, reuse: Callable[[str], str | None] | None = None
 ) -> Printed:
     """``report`` in format ``fmt`` (``json`` or ``text``); ``reuse`` gives for a file the text printed
-    for its diagnostics last time, when that still holds (see :mod:`vaulttool.incremental.replay`)."""
+    for its diagnostics last time, when that still holds (see :mod:`vaulttool.incremental.replay`).
+
+    Each diagnostic's text is a part of its own, not joined with the others of its file: parts
+    that small take the memory the vault's notes leave free, where a file's joined text (a
+    large vault's report is about 100 MB) would take memory of its own.
+    """
     write = _json_items if fmt == "json" else partial(_text_lines, color=color, unsafe=report.unsafe_fixes)
     head, sep, tail = _json_frame(report) if fmt == "json" else ("", "\n", _text_summary(report))
     parts = [head]
@@ -78,10 +83,15 @@ def print_report(
     for path, group in groupby(report.diagnostics, key=_PATH):
         piece = reuse(path) if reuse is not None else None
         if piece is None:
-            piece = write(group)
-        spans[path] = (pos, pos + len(piece))
-        pos += len(piece) + len(sep)
-        parts += (piece, sep)
+            items = write(group)
+            size = sum(map(len, items)) + len(sep) * (len(items) - 1)
+            for item in items:
+                parts += (item, sep)
+        else:
+            size = len(piece)
+            parts += (piece, sep)
+        spans[path] = (pos, pos + size)
+        pos += size + len(sep)
     if fmt == "json":
         parts[-1:] = [tail] if spans else [f"{head[:-1]}]\n}}\n"]  # the last separator, or the head
     else:
@@ -96,10 +106,10 @@ def _json_frame(report: Report) -> tuple[str, str, str]:
     return f'{text[:-2]},\n  "diagnostics": [\n'.replace("##[", "#\\u0023["), ",\n", "\n  ]\n}\n"
 
 
-def _json_items(diagnostics: Iterable[Diagnostic]) -> str:
+def _json_items(diagnostics: Iterable[Diagnostic]) -> list[str]:
     # "##[" only occurs inside strings, where "\u0023" is the same "#" to a JSON reader but
     # not a command to a GitHub runner (a JSON line never starts with "::")
-    return ",\n".join(map(_json_item, diagnostics)).replace("##[", "#\\u0023[")
+    return [_json_item(d).replace("##[", "#\\u0023[") for d in diagnostics]
 
 
 def format_json(report: Report, color: bool = False) -> str:
@@ -153,7 +163,7 @@ def plural(n: int, word: str) -> str:
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
-def _text_lines(diagnostics: Iterable[Diagnostic], color: bool, unsafe: bool = False) -> str:
+def _text_lines(diagnostics: Iterable[Diagnostic], color: bool, unsafe: bool = False) -> list[str]:
     import click
 
     shown = _SEVERITY_TEXT
@@ -166,7 +176,7 @@ def _text_lines(diagnostics: Iterable[Diagnostic], color: bool, unsafe: bool = F
             where = click.style(where, bold=True)
         mark = " [*]" if d.fix is not None and (d.fix.safe or unsafe) else ""
         lines.append(f"{where} {shown[d.severity]} {d.rule}{mark} {inert_line(escape_text(d.message))}")
-    return "\n".join(lines)
+    return lines
 
 
 def _text_summary(report: Report) -> str:
