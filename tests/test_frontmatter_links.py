@@ -55,7 +55,8 @@ def test_unquoted_links_are_reported_and_make_no_link(tmp_path: Path) -> None:
 
 def test_unquoted_links_make_no_graph_edge(tmp_path: Path) -> None:
     vault = write_vault(tmp_path, {"Note.md": UNQUOTED, "Go MOC.md": "# Go\n"})
-    edges = graph_data(load_vault(vault, Options()).context).edges
+    loaded = load_vault(vault, Options(), codes=True)
+    edges = graph_data(loaded.context, loaded.codes).edges()
     assert [(e.source, e.target) for e in edges] == [("Note.md", "Rust MOC")]
 
 

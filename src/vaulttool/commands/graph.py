@@ -4,11 +4,17 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
 from click.core import ParameterSource
 
 from vaulttool.commands.common import EXIT_OK, OUTPUT_PATH, Choice, configured_options, emit, output_file
+
+if TYPE_CHECKING:
+    from vaulttool.engine.load import Loaded
+    from vaulttool.output.graph_export import GraphData
+    from vaulttool.rules.context import RuleContext, VaultContext
 
 GRAPH_FORMAT_NAMES = ("json", "graphml", "gexf", "dot", "mermaid")
 
@@ -44,8 +50,8 @@ def graph_command(
     """Export the link graph of VAULT (default: the current folder) as data or as a page."""
     from vaulttool.engine.lint import run_rules
     from vaulttool.engine.options import enabled_rules
-    from vaulttool.incremental.check import load_vault
-    from vaulttool.output.graph_export import GRAPH_FORMATS, GraphSelectionError, graph_data
+    from vaulttool.incremental.check import load_resolved, load_vault
+    from vaulttool.output.graph_export import GRAPH_FORMATS, batched
 
     given = click.get_current_context().get_parameter_source
     if html is not None and (output is not None or given("fmt") is not ParameterSource.DEFAULT):
@@ -54,16 +60,26 @@ def graph_command(
         raise click.UsageError("--depth needs --around NOTE")
     target = output_file(html or output, vault)
     options = configured_options(vault, None)
-    rules = enabled_rules(options) if html is not None else []
-    loaded = load_vault(vault, options, rules=rules)
-    try:
-        data = graph_data(loaded.context, attachments=not no_attachments, folder=folder, around=around, depth=depth)
-    except GraphSelectionError as exc:
-        raise click.UsageError(str(exc)) from exc
-    if html is None:
-        emit(GRAPH_FORMATS[fmt](data), target)
+    selection = {"attachments": not no_attachments, "folder": folder, "around": around, "depth": depth}
+    if html is None:  # an export keeps no link whole: what each resolves to, its line and kind are enough
+        exported = load_resolved(vault, options, codes=True)
+        emit(batched(GRAPH_FORMATS[fmt](_selected(exported, selection))), target)
         return EXIT_OK
     from vaulttool.output.graph_html import render_page
 
+    rules = enabled_rules(options)
+    loaded = load_vault(vault, options, rules, codes=True)
+    data = _selected(loaded, selection)
     emit(render_page(data, run_rules(loaded, rules, options), os.fspath(vault)), target)
     return EXIT_OK
+
+
+def _selected(loaded: Loaded[RuleContext] | Loaded[VaultContext], selection: dict[str, Any]) -> GraphData:
+    """The graph of the ``loaded`` vault filtered as ``selection`` asks (:func:`graph_data`'s keywords);
+    a filter that selects nothing is a usage error."""
+    from vaulttool.output.graph_export import GraphSelectionError, graph_data
+
+    try:
+        return graph_data(loaded.context, loaded.codes, **selection)
+    except GraphSelectionError as exc:
+        raise click.UsageError(str(exc)) from exc

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import gc
 import os
+from array import array
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ from typing import Generic, Protocol, TypeVar, cast
 from vaulttool.engine.notecheck import NoteChecker, NoteFindings, is_note_rule
 from vaulttool.engine.options import Options
 from vaulttool.model.graph import LinkParts, LinkResolver, ResolvedLink, Targets, link_parts
+from vaulttool.model.linktable import edge_codes
 from vaulttool.model.notes import read_note
 from vaulttool.model.values import Note
 from vaulttool.model.vault import VaultIndex, WalkResult, note_aliases, walk_vault
@@ -64,13 +66,15 @@ class Loaded(Generic[Context]):
     """A loaded vault: the context its rules read, and what its per-note rules found while it was loaded.
 
     ``findings`` holds, for each note, what the per-note rules named in ``checked`` found in it
-    (see :mod:`vaulttool.engine.notecheck`).
+    (see :mod:`vaulttool.engine.notecheck`). ``codes``: the line and kind of each link of each
+    note (:func:`vaulttool.model.linktable.edge_codes`), when asked for.
     """
 
     context: Context
     findings: Mapping[str, NoteFindings]
     checked: tuple[str, ...]
     link_count: int
+    codes: Mapping[str, array[int]] = dataclasses.field(default_factory=dict)
 
 
 @contextmanager
@@ -95,6 +99,7 @@ def load(
     rules: Iterable[ModuleType] = (),
     drafts: Mapping[str, Note] | None = None,
     keep_links: bool = True,
+    codes: bool = False,
 ) -> Loaded[RuleContext]:
     """Walk, read, parse and resolve the whole vault once; run the per-note ones of ``rules`` on each note.
 
@@ -103,7 +108,8 @@ def load(
     a :class:`VaultContext`, every link of every note kept; without, each note keeps only its
     links that resolve to nothing or carry an anchor, and its headings and block ids only
     when an anchor points at it: most of a large vault's memory, and all that rules of
-    narrower scopes read.
+    narrower scopes read. With ``codes``, the line and kind of every link are kept compact
+    (:attr:`Loaded.codes`), enough for a graph export (:class:`vaulttool.model.linktable.LinkTable`).
     """
     drafts = drafts or {}
     walked = walked or walk_vault(root, options.exclude)
@@ -118,10 +124,13 @@ def load(
         findings: dict[str, NoteFindings] = {}
         found_targets: dict[str, Targets] = {}
         parts: dict[str, LinkParts] = {}
+        link_codes: dict[str, array[int]] = {}
 
         def keep(path: str, note: Note, found: NoteFindings | None, known: Targets | None) -> None:
             found_targets[path] = targets = resolver.targets(path, note, known)
             parts[path] = link_parts(path, note.links, targets)
+            if codes:
+                link_codes[path] = edge_codes(note.links if targets else ())
             notes[path] = note if keep_links else dataclasses.replace(note, links=())
             if found is not None:
                 findings[path] = found
@@ -158,7 +167,8 @@ def load(
         options.moc_fields,
         {path: found[3] for path, found in findings.items()},
     )
-    return Loaded(context, findings, checked, sum(map(len, found_targets.values())))
+    link_codes = {path: link_codes[path] for path in walked.notes} if codes else {}
+    return Loaded(context, findings, checked, sum(map(len, found_targets.values())), link_codes)
 
 
 def load_vault(
@@ -168,9 +178,10 @@ def load_vault(
     source: NoteSource | None = None,
     walked: WalkResult | None = None,
     rules: Iterable[ModuleType] = (),
+    codes: bool = False,
 ) -> Loaded[VaultContext]:
     """The whole vault loaded (see :func:`load`), every link of every note kept."""
-    return cast("Loaded[VaultContext]", load(root, options, source=source, walked=walked, rules=rules))
+    return cast("Loaded[VaultContext]", load(root, options, source=source, walked=walked, rules=rules, codes=codes))
 
 
 def flatten(parts: Iterable[LinkParts]) -> tuple[list[ResolvedLink], list[ResolvedLink]]:

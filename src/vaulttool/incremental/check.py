@@ -153,15 +153,18 @@ def check_draft(
     return lint.check_draft(root, path, data, options, source=source)
 
 
-def load_vault(root: Path, options: Options, rules: Iterable[ModuleType] = ()) -> Loaded[VaultContext]:
+def load_vault(
+    root: Path, options: Options, rules: Iterable[ModuleType] = (), *, codes: bool = False
+) -> Loaded[VaultContext]:
     """:func:`vaulttool.engine.load.load_vault`, a large vault's notes parsed by worker processes."""
-    return load_whole(root, options, source=PoolSource(root, options), rules=rules)
+    return load_whole(root, options, source=PoolSource(root, options), rules=rules, codes=codes)
 
 
-def load_resolved(root: Path, options: Options) -> Loaded[RuleContext]:
+def load_resolved(root: Path, options: Options, *, codes: bool = False) -> Loaded[RuleContext]:
     """The vault loaded without its links (:func:`vaulttool.engine.load.load` without ``keep_links``):
-    what each link resolves to and the links that resolve to nothing are all a large vault keeps."""
-    return load(root, options, source=PoolSource(root, options), keep_links=False)
+    what each link resolves to and the links that resolve to nothing are all a large vault keeps
+    (and, with ``codes``, the line and kind of each link)."""
+    return load(root, options, source=PoolSource(root, options), keep_links=False, codes=codes)
 
 
 def _say(problem: str) -> None:

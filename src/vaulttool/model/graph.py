@@ -25,6 +25,7 @@ from vaulttool.model.vault import VaultIndex, link_key
 if TYPE_CHECKING:
     import networkx as nx
 
+EDGE_KINDS = ("body", "embed", "frontmatter")
 EDGE_KIND = {"wiki": "body", "markdown": "body", "embed": "embed", "frontmatter": "frontmatter"}
 
 
@@ -95,6 +96,31 @@ def targets(links: Iterable[ResolvedLink]) -> Targets:
     return tuple(map(_RESOLVED, links))
 
 
+class MissingNames:
+    """Names for the targets links miss: the first link text that names each (``[[Foo]]``,
+    ``[[foo]]`` and ``[[Foo.md]]`` miss one target); a name a file or an earlier missing
+    target has gets `` (missing)`` appended until it is free."""
+
+    def __init__(self, taken: Iterable[str]) -> None:
+        """Name missing targets apart from the files ``taken`` lists."""
+        self._taken = set(taken)
+        self._names: dict[str, str] = {}
+
+    def name(self, text: str) -> str | None:
+        """The name of the missing target link text ``text`` names (None for an empty one: no target)."""
+        if not text:
+            return None
+        key = link_key(text).removesuffix(".md")
+        name = self._names.get(key)
+        if name is None:
+            name = text
+            while name in self._taken:
+                name = f"{name} (missing)"
+            self._names[key] = name
+            self._taken.add(name)
+        return name
+
+
 class LinkGraph:
     """Queries over the vault graph: backlinks, orphans, unresolved targets."""
 
@@ -104,21 +130,15 @@ class LinkGraph:
         graph: nx.MultiDiGraph[str] = nx.MultiDiGraph()
         graph.add_nodes_from(notes, exists=True, kind="note")
         graph.add_nodes_from(attachments, exists=True, kind="attachment")
-        missing: dict[str, str] = {}
+        missing = MissingNames(graph.nodes)
         edges = []
         for item in links:
             target = item.resolved
             if target is None:
-                if not item.link.target:
-                    continue
-                key = link_key(item.link.target)
-                key = key.removesuffix(".md")  # [[Nowhere]] and [[Nowhere.md]] miss the same note
-                target = missing.get(key)
+                target = missing.name(item.link.target)
                 if target is None:
-                    target = item.link.target
-                    while target in graph:
-                        target = f"{target} (missing)"
-                    missing[key] = target
+                    continue
+                if target not in graph:
                     graph.add_node(target, exists=False, kind="missing")
             edges.append((item.source, target, {"kind": EDGE_KIND[item.link.kind], "line": item.link.line}))
         graph.add_edges_from(edges)
@@ -151,18 +171,6 @@ class LinkGraph:
         """Every link occurrence as ``(source, target, kind, line)``, in insertion order."""
         for source, target, data in self.graph.edges(data=True):
             yield source, target, data["kind"], data["line"]
-
-    def find_missing(self, text: str) -> str | None:
-        """The missing node whose link text matches ``text`` the way links match, or None."""
-        key = link_key(text)
-        return next((n for n in self.unresolved() if link_key(n) == key), None)
-
-    def within(self, start: str, depth: int, nodes: Collection[str]) -> set[str]:
-        """Nodes of ``nodes`` at most ``depth`` links from ``start``, links followed both ways."""
-        import networkx as nx
-
-        view = self.graph.subgraph(nodes).to_undirected(as_view=True)
-        return set(nx.single_source_shortest_path_length(view, start, cutoff=depth))
 
     def dead_ends(self) -> Iterator[str]:
         """Notes with no link to another file that exists, in path order: links to missing targets

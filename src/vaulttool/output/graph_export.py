@@ -1,25 +1,27 @@
 """The vault graph as data: nodes with their properties, links with their lines, in every export format.
 
 :func:`graph_data` turns a loaded vault into plain records, filtered as asked; the
-``to_*`` functions turn those records into text. Graph algorithms and networkx's writers
-stay in :mod:`vaulttool.model.graph`; this module only formats.
+``to_*`` functions turn those records into text, given part by part so that a large
+vault's export is written as it is made. Graph algorithms and networkx's writers stay in
+:mod:`vaulttool.model`; this module only formats.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterable
+from array import array
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass
+from itertools import islice
 from typing import TYPE_CHECKING, Any
 
 from vaulttool.model.graph import XML_FORMATS, export_xml
+from vaulttool.model.linktable import LinkTable
 from vaulttool.model.values import Note
 
 if TYPE_CHECKING:
-    from vaulttool.rules.context import RuleContext, VaultContext
-
-EDGE_KINDS = ("body", "embed", "frontmatter")
+    from vaulttool.rules.context import RuleContext
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,10 +49,21 @@ class GraphEdge:
 
 @dataclass(frozen=True, slots=True)
 class GraphData:
-    """The nodes (sorted by id) and edges (sorted by source, line, target, kind) of a graph export."""
+    """The nodes (sorted by id) of a graph export, and the links its edges are made from (``table``)
+    between the nodes it keeps (``keep``)."""
 
     nodes: tuple[GraphNode, ...]
-    edges: tuple[GraphEdge, ...]
+    table: LinkTable
+    keep: Collection[str]
+
+    def edges(self) -> Iterator[GraphEdge]:
+        """The edges, sorted by source, line, target and kind, made as they are read."""
+        keep = self.keep
+        for node in self.nodes:
+            if node.kind == "note":
+                found = sorted((line, t, kind) for t, kind, line in self.table.links_of(node.id) if t in keep)
+                for line, target, kind in found:
+                    yield GraphEdge(node.id, target, kind, line)
 
 
 class GraphSelectionError(ValueError):
@@ -85,7 +98,7 @@ def note_title(note: Note) -> str:
     return raw.strip() if isinstance(raw, str) and raw.strip() else note.name
 
 
-def _node(ctx: VaultContext, node: str, kind: str) -> GraphNode:
+def _node(ctx: RuleContext, node: str, kind: str) -> GraphNode:
     note = ctx.notes.get(node) if kind == "note" else None
     if note is not None:
         return GraphNode(node, node, note_title(note), kind, note_tags(note), note_status(note), note_schema(ctx, node))
@@ -97,18 +110,18 @@ def _normalise_folder(folder: str) -> str:
     return folder.replace("\\", "/").strip("/").removeprefix("./")
 
 
-def _resolve_note(ctx: VaultContext, text: str) -> str:
-    graph = ctx.graph
+def _resolve_note(ctx: RuleContext, table: LinkTable, text: str) -> str:
     found = ctx.index.resolve(text, "") if text else None
     if found is None:
-        found = graph.find_missing(text)
+        found = table.find_missing(text)
     if found is None:
         raise GraphSelectionError(f"--around: '{text}' is neither a file of the vault nor a link target in it")
     return found
 
 
 def graph_data(
-    ctx: VaultContext,
+    ctx: RuleContext,
+    codes: Mapping[str, array[int]],
     *,
     attachments: bool = True,
     folder: str | None = None,
@@ -117,30 +130,28 @@ def graph_data(
 ) -> GraphData:
     """The vault's graph as records, filtered: attachments dropped, one folder kept, a neighbourhood kept.
 
+    ``codes``: the line and kind of every link (:func:`vaulttool.model.linktable.edge_codes`).
     ``folder`` keeps the files under that folder (and the missing targets they link to);
     ``around`` keeps the nodes at most ``depth`` links from that note, counting links in
     both directions, within what the other filters kept.
     """
-    graph = ctx.graph
-    kinds = {node: graph.kind(node) for node in graph.graph.nodes}
+    table = LinkTable(ctx.notes, ctx.attachments, ctx.targets, codes, ctx.unresolved)
+    kinds = table.kinds
     keep = {n for n, kind in kinds.items() if attachments or kind != "attachment"}
-    links = list(graph.links())
     if folder is not None:
         prefix = _normalise_folder(folder) + "/"
         files = {n for n in keep if kinds[n] != "missing" and n.startswith(prefix)}
         if not any(kinds[n] == "note" for n in files):
             raise GraphSelectionError(f"--folder: no note under '{folder}'")
-        linked = {t for s, t, _, _ in links if s in files and kinds[t] == "missing"}
+        linked = {t for s, t, _, _ in table.links() if s in files and kinds[t] == "missing"}
         keep = files | linked
     if around is not None:
-        start = _resolve_note(ctx, around)
+        start = _resolve_note(ctx, table, around)
         if start not in keep:
             raise GraphSelectionError(f"--around: '{start}' is left out by the other filters")
-        keep = graph.within(start, depth, keep)
+        keep = table.within(start, depth, keep)
     nodes = tuple(_node(ctx, n, kinds[n]) for n in sorted(keep))
-    edges = [GraphEdge(s, t, k, line) for s, t, k, line in links if s in keep and t in keep]
-    edges.sort(key=lambda e: (e.source, e.line, e.target, e.kind))
-    return GraphData(nodes, tuple(edges))
+    return GraphData(nodes, table, keep)
 
 
 def node_dict(node: GraphNode) -> dict[str, Any]:
@@ -150,16 +161,26 @@ def node_dict(node: GraphNode) -> dict[str, Any]:
     return out
 
 
-def _json_lines(items: Iterable[dict[str, Any]]) -> str:
-    rows = [json.dumps(item, ensure_ascii=True, allow_nan=False) for item in items]
-    return "[\n" + ",\n".join(f"    {row}" for row in rows) + ("\n  ]" if rows else "]")
+def _json_list(items: Iterable[dict[str, Any]]) -> Iterator[str]:
+    """A JSON array, one item per line, indented to sit in :func:`to_json`'s object."""
+    before = "[\n    "
+    for item in items:
+        yield before + json.dumps(item, ensure_ascii=True, allow_nan=False)
+        before = ",\n    "
+    yield "[]" if before.startswith("[") else "\n  ]"
 
 
-def to_json(data: GraphData) -> str:
+def _edge_dict(edge: GraphEdge) -> dict[str, Any]:
+    return {"source": edge.source, "target": edge.target, "kind": edge.kind, "line": edge.line}
+
+
+def to_json(data: GraphData) -> Iterator[str]:
     """``{"nodes": [...], "edges": [...]}``: strict ASCII JSON, one node or edge per line."""
-    nodes = _json_lines(node_dict(n) for n in data.nodes)
-    edges = _json_lines(asdict(e) for e in data.edges)
-    return f'{{\n  "nodes": {nodes},\n  "edges": {edges}\n}}\n'
+    yield '{\n  "nodes": '
+    yield from _json_list(node_dict(n) for n in data.nodes)
+    yield ',\n  "edges": '
+    yield from _json_list(map(_edge_dict, data.edges()))
+    yield "\n}\n"
 
 
 def _flat_attrs(node: GraphNode) -> dict[str, Any]:
@@ -168,13 +189,10 @@ def _flat_attrs(node: GraphNode) -> dict[str, Any]:
     return {k: v for k, v in attrs.items() if v is not None}
 
 
-def _to_xml(fmt: str) -> Callable[[GraphData], str]:
-    def convert(data: GraphData) -> str:
-        return export_xml(
-            fmt,
-            ((n.id, _flat_attrs(n)) for n in data.nodes),
-            ((e.source, e.target, {"kind": e.kind, "line": e.line}) for e in data.edges),
-        )
+def _to_xml(fmt: str) -> Callable[[GraphData], Iterable[str]]:
+    def convert(data: GraphData) -> Iterable[str]:
+        nodes = ((n.id, _flat_attrs(n)) for n in data.nodes)
+        return [export_xml(fmt, nodes, ((e.source, e.target, {"kind": e.kind, "line": e.line}) for e in data.edges()))]
 
     convert.__doc__ = f"{fmt.upper()} text (networkx's writer); node ``label`` is the title, tags comma-joined."
     return convert
@@ -190,17 +208,16 @@ def dot_quote(text: str) -> str:
     return '"' + _DOT_RE.sub(lambda m: _DOT_ESCAPES.get(m.group(), "\ufffd"), text) + '"'
 
 
-def to_dot(data: GraphData) -> str:
+def to_dot(data: GraphData) -> Iterator[str]:
     """Graphviz DOT, written directly (no pydot or pygraphviz): quoted ids, one statement per line."""
-    lines = ["digraph vault {", "  node [shape=ellipse];"]
+    yield "digraph vault {\n  node [shape=ellipse];\n"
     for n in data.nodes:
         attrs = ", ".join(f"{k}={dot_quote(str(v))}" for k, v in _flat_attrs(n).items())
-        lines.append(f"  {dot_quote(n.id)} [{attrs}{_DOT_STYLE[n.kind]}];")
-    for e in data.edges:
+        yield f"  {dot_quote(n.id)} [{attrs}{_DOT_STYLE[n.kind]}];\n"
+    for e in data.edges():
         style = ", style=dashed" if e.kind == "embed" else ", style=bold" if e.kind == "frontmatter" else ""
-        lines.append(f"  {dot_quote(e.source)} -> {dot_quote(e.target)} [kind={e.kind}, line={e.line}{style}];")
-    lines.append("}")
-    return "\n".join(lines) + "\n"
+        yield f"  {dot_quote(e.source)} -> {dot_quote(e.target)} [kind={e.kind}, line={e.line}{style}];\n"
+    yield "}\n"
 
 
 # Characters that would end or change a quoted Mermaid label: written as Mermaid entity codes (#NN;)
@@ -213,21 +230,38 @@ def mermaid_label(text: str) -> str:
     return '"' + _MERMAID_RE.sub(lambda m: f"#{ord(m.group())};", text) + '"'
 
 
-def to_mermaid(data: GraphData) -> str:
+def _distinct_arrows(edges: Iterable[GraphEdge]) -> Iterator[tuple[str, str, str]]:
+    """Each ``(source, target, kind)`` of ``edges`` once, in first-seen order (edges come grouped by source)."""
+    source, seen = "", set[tuple[str, str]]()
+    for e in edges:
+        if e.source != source:
+            source, seen = e.source, set()
+        if (e.target, e.kind) not in seen:
+            seen.add((e.target, e.kind))
+            yield source, e.target, e.kind
+
+
+def to_mermaid(data: GraphData) -> Iterator[str]:
     """A Mermaid flowchart: ids ``n0``, ``n1``... in node order, escaped labels, one arrow per linked pair and kind."""
     ids = {n.id: f"n{i}" for i, n in enumerate(data.nodes)}
-    lines = ["flowchart LR"]
+    yield "flowchart LR\n"
     for n in data.nodes:
         cls = "" if n.kind == "note" else f":::{n.kind}"
-        lines.append(f"  {ids[n.id]}[{mermaid_label(n.title)}]{cls}")
-    for source, target, kind in dict.fromkeys((e.source, e.target, e.kind) for e in data.edges):
-        lines.append(f"  {ids[source]} {_MERMAID_ARROW[kind]} {ids[target]}")
-    lines.append("  classDef missing stroke:#c0392b,stroke-dasharray:5 5,color:#c0392b")
-    lines.append("  classDef attachment fill:#eeeeee,stroke:#888888")
-    return "\n".join(lines) + "\n"
+        yield f"  {ids[n.id]}[{mermaid_label(n.title)}]{cls}\n"
+    for source, target, kind in _distinct_arrows(data.edges()):
+        yield f"  {ids[source]} {_MERMAID_ARROW[kind]} {ids[target]}\n"
+    yield "  classDef missing stroke:#c0392b,stroke-dasharray:5 5,color:#c0392b\n"
+    yield "  classDef attachment fill:#eeeeee,stroke:#888888\n"
 
 
-GRAPH_FORMATS: dict[str, Callable[[GraphData], str]] = {
+def batched(parts: Iterable[str], size: int = 4096) -> Iterator[str]:
+    """``parts`` joined ``size`` at a time: fewer, larger writes."""
+    it = iter(parts)
+    while chunk := list(islice(it, size)):
+        yield "".join(chunk)
+
+
+GRAPH_FORMATS: dict[str, Callable[[GraphData], Iterable[str]]] = {
     "json": to_json,
     **{fmt: _to_xml(fmt) for fmt in XML_FORMATS},
     "dot": to_dot,

@@ -13,8 +13,9 @@ from collections.abc import Iterable
 from importlib.resources import files
 from typing import Any
 
+from vaulttool.model.graph import EDGE_KINDS
 from vaulttool.model.values import Diagnostic
-from vaulttool.output.graph_export import EDGE_KINDS, GraphData
+from vaulttool.output.graph_export import GraphData
 from vaulttool.version import __version__
 
 DATA_MARKER = "/*vaulttool-graph-data*/"
@@ -35,7 +36,7 @@ def page_data(data: GraphData, diagnostics: Iterable[Diagnostic], vault: str) ->
     """
     index = {node.id: i for i, node in enumerate(data.nodes)}
     links: list[list[int]] = [[] for _ in data.nodes]
-    for e in data.edges:
+    for e in data.edges():
         links[index[e.source]].extend((index[e.target], e.line * len(EDGE_KINDS) + EDGE_KINDS.index(e.kind)))
     nodes = [
         [n.id, n.title, n.kind, n.status, n.schema, list(n.tags), out] for n, out in zip(data.nodes, links, strict=True)

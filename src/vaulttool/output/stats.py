@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from vaulttool.model.vault import link_key
+from vaulttool.model.graph import MissingNames
 from vaulttool.output.formatters import escape_text
 from vaulttool.output.graph_export import note_schema, note_status
 from vaulttool.version import __version__
@@ -84,24 +84,13 @@ def vault_stats(ctx: RuleContext, vault: str) -> VaultStats:
 
 
 def _missing_sources(ctx: RuleContext) -> dict[str, set[str]]:
-    """The notes linking to each missing target, named by the first link text that names it
-    (``[[Foo]]``, ``[[foo]]`` and ``[[Foo.md]]`` are one target; a name a file has gets ``(missing)``)."""
-    taken = {*ctx.notes, *ctx.attachments}
-    names: dict[str, str] = {}
+    """The notes linking to each missing target, named as the link graph names it (:class:`MissingNames`)."""
+    names = MissingNames((*ctx.notes, *ctx.attachments))
     sources: dict[str, set[str]] = {}
     for item in ctx.unresolved:
-        text = item.link.target
-        if not text:
-            continue
-        key = link_key(text).removesuffix(".md")
-        name = names.get(key)
-        if name is None:
-            name = text
-            while name in taken:
-                name = f"{name} (missing)"
-            names[key] = name
-            taken.add(name)
-        sources.setdefault(name, set()).add(item.source)
+        name = names.name(item.link.target)
+        if name is not None:
+            sources.setdefault(name, set()).add(item.source)
     return sources
 
 
