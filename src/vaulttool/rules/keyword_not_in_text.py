@@ -56,15 +56,19 @@ def _learn(language: str, found: set[str]) -> None:
 _KEYWORD_STEMS: dict[tuple[str, tuple[str, ...]], dict[str, frozenset[str]]] = {}  # per language and stop words
 
 
-def _keyword_stems(language: str, stop_words: tuple[str, ...], keyword: str) -> frozenset[str]:
-    """Stems of the words of ``keyword`` that are not stop words, memoised (a vault repeats its keywords)."""
-    memo = _KEYWORD_STEMS.setdefault((language, stop_words), {})
-    if keyword not in memo:
-        stop = {w.casefold() for w in stop_words}
-        kept = {w for w in words(keyword) if w not in stop}
-        _learn(language, kept)
-        memo[keyword] = frozenset(_STEMS[language][w] for w in kept)
-    return memo[keyword]
+def _keyword_stems(language: str, stop_words: tuple[str, ...]) -> dict[str, frozenset[str]]:
+    """Per keyword, the stems of its words that are not stop words: filled in as keywords come
+    (a vault repeats its keywords), see :func:`_stems_of`."""
+    return _KEYWORD_STEMS.setdefault((language, stop_words), {})
+
+
+def _stems_of(language: str, stop_words: tuple[str, ...], keyword: str) -> frozenset[str]:
+    """Stems of the words of ``keyword`` that are not stop words (kept in :func:`_keyword_stems`)."""
+    stop = {w.casefold() for w in stop_words}
+    kept = {w for w in words(keyword) if w not in stop}
+    _learn(language, kept)
+    stems = _keyword_stems(language, stop_words)[keyword] = frozenset(_STEMS[language][w] for w in kept)
+    return stems
 
 
 def _text_words(note: Note, keyword_line: int, language: str) -> set[str]:
@@ -85,14 +89,18 @@ def missing_keywords(note: Note, keyword_line: int, keywords: list[str], spec: K
     Each keyword stem is looked up among the few words known to share it rather than by
     stemming the whole text.
     """
-    text = _text_words(note, keyword_line, spec.language)
-    words_of = _WORDS_OF[spec.language]
-    stop = tuple(spec.stop_words)
-    return [
-        keyword
-        for keyword in keywords
-        if any(words_of[stem].isdisjoint(text) for stem in _keyword_stems(spec.language, stop, keyword))
-    ]
+    language, stop = spec.language, tuple(spec.stop_words)
+    text = _text_words(note, keyword_line, language)
+    words_of = _WORDS_OF[language]
+    known = _keyword_stems(language, stop)
+    missing = []
+    for keyword in keywords:
+        stems = known.get(keyword)
+        if stems is None:
+            stems = _stems_of(language, stop, keyword)
+        if any(words_of[stem].isdisjoint(text) for stem in stems):
+            missing.append(keyword)
+    return missing
 
 
 def check_note(nc: NoteContext) -> Iterator[Diagnostic]:
