@@ -35,13 +35,15 @@ def test_orphans_without_networkx_are_the_graphs_orphans(tmp_path: Path) -> None
             "A.md": "[[A]] only itself",
             "B.md": "## Part\n![[pic.png]]",
             "Lonely.md": "no links in or out",
+            "Self.md": "[[Self]] and [[Hub]]: linked by itself alone",
             "sub/Deep.md": "---\nlinks: ['[[Hub]]']\n---\n",
             "pic.png": "",
         },
     )
     ctx = load_vault(vault, Options()).context
     graph = LinkGraph(ctx.notes, ctx.attachments, ctx.resolved)
-    assert orphan_notes(ctx.notes, ctx.linked) == list(graph.orphans()) == ["Lonely.md", "sub/Deep.md"]
+    orphans = ["Lonely.md", "Self.md", "sub/Deep.md"]
+    assert orphan_notes(ctx.notes, ctx.linked) == list(graph.orphans()) == orphans
 
 
 def test_link_filters_keep_order(tmp_path: Path) -> None:

@@ -116,9 +116,10 @@ class RuleContext:
         """The files some other file of the vault links to."""
         linked: set[str | None] = set()
         for path, found in self.targets.items():
-            others = set(found)
-            others.discard(path)
-            linked |= others
+            if path in found:  # rare: a note linking to itself is not linked by it
+                linked.update(target for target in found if target != path)
+            else:
+                linked.update(found)
         linked.discard(None)
         return frozenset(path for path in linked if path is not None)
 
