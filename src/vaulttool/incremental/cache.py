@@ -12,7 +12,8 @@ half a file:
   same files (names, not contents).
 * ``state.bin``: what the last check leaves for the next (:mod:`vaulttool.incremental.recheck`): its
   diagnostics by file, the stamp of every note, under a key made of the tool version and
-  code and the options (see :meth:`vaulttool.engine.lint.Options.fingerprint`).
+  code and the options (see :func:`vaulttool.incremental.check.state_key`); ``delta.bin``:
+  what re-checks changed in it since (:mod:`vaulttool.incremental.statefile`).
 * ``output.bin``: the last report as the command line printed it (text or JSON), under a
   key of the same kind made from the settings files themselves
   (:meth:`vaulttool.model.config.Settings.digest`), so a re-run of an unchanged vault prints it
@@ -49,7 +50,6 @@ import re
 import time
 import zlib
 from collections.abc import Container, Iterable, Iterator, Mapping, Sequence
-from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -57,19 +57,17 @@ from vaulttool.files.stamps import Stamp, read_stamps, stat_stamp
 from vaulttool.files.tempfiles import remove_stale
 from vaulttool.incremental.cachefiles import (
     CRC_BYTES,
-    STATE_MAGIC,
     Output,
     framed,
     framed_header,
     output_of,
-    parts_of,
     read_file,
-    sized,
     unframed,
 )
 from vaulttool.incremental.housekeeping import VAULT_FILE, prune
 from vaulttool.incremental.keys import fingerprint, portable_location
 from vaulttool.incremental.packs import Packs
+from vaulttool.incremental.statefile import DELTA_NAME, STATE_NAME, StateRead, delta_parts, read_state, state_parts
 from vaulttool.model.vault import WalkResult, is_inside
 
 if TYPE_CHECKING:  # for annotations only: a re-run answered from the cache never imports the parser
@@ -77,7 +75,6 @@ if TYPE_CHECKING:  # for annotations only: a re-run answered from the cache neve
     from vaulttool.incremental.records import Findings, NoteRecord
 
 _MAGIC = b"vaulttool cache\n"
-_SLICE = 4096  # entries of a mapping marshalled at a time when a state is written
 # A file changed twice within one tick of the file system clock can keep its size and
 # mtime; what was read that close to the run is not trusted to a later one (git's
 # "racy" rule). Two seconds covers the coarsest clocks (FAT).
@@ -123,6 +120,7 @@ class VaultCache:
         self._stamped: tuple[str, ...] = ()
         self._files: tuple[WalkResult, str] | None = None
         self._packs = Packs(self.folder, self._write_parts, self._ready)
+        self._state: StateRead | None = None  # the state read last (its id alone), with what its delta changed
         remove_stale(self.folder, _TEMP_NAME)
 
     @classmethod
@@ -240,47 +238,27 @@ class VaultCache:
             (self.folder / name).unlink()
 
     def load_state(self, key: str) -> tuple[Any, ...] | None:
-        """The state of the last check stored under ``key`` (see :mod:`vaulttool.incremental.recheck`), or None."""
+        """The state of the last check stored under ``key`` (see :mod:`vaulttool.incremental.statefile`), or None."""
         try:
-            data = memoryview(read_file(self.folder / "state.bin"))
-            start = len(STATE_MAGIC)
-            if data[:start] != STATE_MAGIC or zlib.crc32(data[start:-CRC_BYTES]) != int.from_bytes(
-                data[-CRC_BYTES:], "little"
-            ):
-                return None
-            parts = parts_of(data[start:-CRC_BYTES])
-            stored, layout = marshal.loads(next(parts))
-            if stored != key:
-                return None
-            fields: list[Any] = []
-            for slices in layout:
-                if slices:
-                    fields.append({k: v for _ in range(slices) for k, v in marshal.loads(next(parts))})
-                else:
-                    fields.append(marshal.loads(next(parts)))
+            read = read_state(self.folder, key)
         except Exception:  # missing, damaged or foreign: as good as absent
             return None
-        return tuple(fields)
+        if read is None:
+            return None
+        self._state = read._replace(fields=read.fields[:1])  # the id: what a delta can be made against
+        return read.fields
 
-    def save_state(self, key: str, state: tuple[Any, ...]) -> None:
-        """Store the state a check leaves for the next one, under ``key``.
-
-        Field by field, and mappings in slices of a few thousand entries, so that writing a
-        large vault's state never makes a copy of all of it (a CRC-32 of all parts ends the file).
-        """
-        layout = tuple((-(-len(field) // _SLICE) or 1) if type(field) is dict else 0 for field in state)
-
-        def parts() -> Iterator[bytes]:
-            yield marshal.dumps((key, layout))
-            for field, slices in zip(state, layout, strict=True):
-                if not slices:
-                    yield marshal.dumps(field)
-                    continue
-                items = iter(field.items())
-                for _ in range(slices):
-                    yield marshal.dumps(list(islice(items, _SLICE)))
-
-        self._write_parts("state.bin", sized(parts()))
+    def save_state(self, key: str, state: tuple[Any, ...], since: tuple[Any, ...] | None = None) -> None:
+        """Store the state a check leaves for the next one, under ``key``: as a delta of the state read
+        by :meth:`load_state` when it was worked out from that one (``since``) and changes little of it."""
+        read = self._state
+        if since is not None and read is not None and since[:1] == read.fields:
+            delta = delta_parts(key, state, read._replace(fields=since))
+            if delta is not None:
+                self._write_parts(DELTA_NAME, delta)
+                return
+        self._write_parts(STATE_NAME, state_parts(key, state))
+        self._remove(DELTA_NAME)
 
     def load_output(self) -> tuple[Output, str] | None:
         """The last printed report and its text (see :meth:`save_output`), or None."""

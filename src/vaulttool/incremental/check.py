@@ -123,7 +123,7 @@ def _cached(
         if done is not None:
             report, kept, changed = done
             if kept is not state:
-                cache.save_state(key, kept.value())
+                cache.save_state(key, kept.value(), since=state.value())
             return report, Worked(kept.id, state.id, changed)
     del state  # not needed by a full check: a large vault's is a hundred megabytes
     source = PoolSource(root, options, cache, jobs=jobs, progress=progress)

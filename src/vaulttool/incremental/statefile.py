@@ -1,0 +1,122 @@
+"""The state a check leaves for the next one, on disk: whole in ``state.bin``, and what re-checks
+changed since in ``delta.bin``.
+
+A state is written whole field by field, its mappings in slices of a few thousand entries,
+so that writing a large vault's state never makes a copy of all of it. A re-check changes
+a few entries of it (the stamps, diagnostics and links of the notes it checked again), so
+it writes those alone to ``delta.bin``, with the id of the whole state they change, and
+the next run reads them over that state. A delta holds every change since the whole
+state was written, so a run writes one small file; once its entries are more than one in
+:data:`DELTA_SHARE` of the state's, the state is written whole again.
+
+Both files are written whole (temporary file, then renamed) and end with a CRC-32. A
+delta made for another whole state than the one in ``state.bin`` (a concurrent run wrote
+a whole state in between) is ignored: that state is complete, the check of that run.
+"""
+
+from __future__ import annotations
+
+import marshal
+import zlib
+from collections.abc import Iterator
+from itertools import islice
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from vaulttool.incremental.cachefiles import CRC_BYTES, STATE_MAGIC, parts_of, read_file, sized
+
+STATE_NAME, DELTA_NAME = "state.bin", "delta.bin"
+DELTA_SHARE = 8  # a delta holds at most one entry in this many of the state's mappings
+_SLICE = 4096  # entries of a mapping marshalled at a time when a state is written
+_ABSENT = object()
+
+
+class StateRead(NamedTuple):
+    """A state as read: its fields, the id of the whole state under them, and the keys of each
+    mapping that the delta read over it changed (empty without a delta)."""
+
+    fields: tuple[Any, ...]
+    base: str
+    changed: tuple[frozenset[Any], ...]
+
+
+def _body(path: Path) -> Iterator[memoryview]:
+    """The parts of the state or delta file ``path`` (see :func:`~vaulttool.incremental.cachefiles.sized`);
+    raises when it is missing or damaged."""
+    data = memoryview(read_file(path))
+    start = len(STATE_MAGIC)
+    if data[:start] != STATE_MAGIC or zlib.crc32(data[start:-CRC_BYTES]) != int.from_bytes(data[-CRC_BYTES:], "little"):
+        raise ValueError(f"not a vaulttool state: {path.name}")
+    return parts_of(data[start:-CRC_BYTES])
+
+
+def read_state(folder: Path, key: str) -> StateRead | None:
+    """The state in ``folder`` stored under ``key``, with its delta read over it; None when there is
+    none, or it is damaged or foreign. Raises on a file that cannot be read."""
+    parts = _body(folder / STATE_NAME)
+    stored, layout = marshal.loads(next(parts))
+    if stored != key:
+        return None
+    fields: list[Any] = []
+    for slices in layout:
+        if slices:
+            fields.append({k: v for _ in range(slices) for k, v in marshal.loads(next(parts))})
+        else:
+            fields.append(marshal.loads(next(parts)))
+    base = fields[0]
+    changed: tuple[frozenset[Any], ...] = tuple(frozenset() for _ in fields)
+    try:
+        stored, since, delta = marshal.loads(next(_body(folder / DELTA_NAME)))
+        if stored == key and since == base and len(delta) == len(fields):
+            changed = tuple(_apply(fields, i, item) for i, item in enumerate(delta))
+    except Exception:  # missing, damaged or foreign: the whole state stands
+        pass
+    return StateRead(tuple(fields), base, changed)
+
+
+def _apply(fields: list[Any], i: int, item: Any) -> frozenset[Any]:
+    """Read the delta ``item`` of field ``i`` over ``fields``; the keys it changed."""
+    if type(fields[i]) is not dict:
+        fields[i] = item
+        return frozenset()
+    updates, removed = item
+    fields[i].update(updates)
+    for name in removed:
+        fields[i].pop(name, None)
+    return frozenset((*updates, *removed))
+
+
+def state_parts(key: str, state: tuple[Any, ...]) -> Iterator[bytes]:
+    """The bytes of ``state`` written whole under ``key``."""
+    layout = tuple((-(-len(field) // _SLICE) or 1) if type(field) is dict else 0 for field in state)
+
+    def parts() -> Iterator[bytes]:
+        yield marshal.dumps((key, layout))
+        for field, slices in zip(state, layout, strict=True):
+            if not slices:
+                yield marshal.dumps(field)
+                continue
+            items = iter(field.items())
+            for _ in range(slices):
+                yield marshal.dumps(list(islice(items, _SLICE)))
+
+    return sized(parts())
+
+
+def delta_parts(key: str, state: tuple[Any, ...], since: StateRead) -> Iterator[bytes] | None:
+    """The bytes of the delta that makes ``state`` of the whole state under ``since`` (the state it was
+    worked out from, as read), under ``key``; None when ``state`` is better written whole."""
+    delta: list[Any] = []
+    entries = size = 0
+    for field, old, changed in zip(state, since.fields, since.changed, strict=True):
+        if type(field) is not dict or type(old) is not dict:
+            delta.append(field)
+            continue
+        names = set(changed)
+        names.update(k for k, v in field.items() if (was := old.get(k, _ABSENT)) is not v and was != v)
+        names.update(k for k in old if k not in field)
+        delta.append(({k: field[k] for k in names if k in field}, tuple(k for k in names if k not in field)))
+        entries, size = entries + len(names), size + len(field)
+    if entries * DELTA_SHARE > size:
+        return None
+    return sized([marshal.dumps((key, since.base, tuple(delta)))])
