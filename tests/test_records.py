@@ -91,3 +91,18 @@ def test_comparing_notes_reads_no_file(tmp_path: Path, monkeypatch: pytest.Monke
     other = from_record(record, str(tmp_path), (stamp[0], 0, 0))  # another version of the file
     assert first != other
     assert first != note  # lines held in memory are not compared with a file's
+
+
+def test_notes_with_the_same_layout_of_properties_share_its_dict(tmp_path: Path) -> None:
+    texts = {"A.md": "---\na: 1\nb: 2\n---\n", "B.md": "---\na: 3\nb: 4\n---\n", "C.md": "---\nb: 1\n---\n"}
+    for name, text in texts.items():
+        (tmp_path / name).write_text(text)
+    layouts: records.Layouts = {}
+    built = {}
+    for name in ("A.md", "B.md", "C.md"):
+        note, stamp = read_note_stamped(str(tmp_path), name)
+        built[name] = from_record(to_record(note), str(tmp_path), stamp, layouts=layouts)
+        assert built[name].fm_key_lines == note.fm_key_lines
+    assert built["A.md"].fm_key_lines is built["B.md"].fm_key_lines == {"a": 2, "b": 3}
+    assert built["C.md"].fm_key_lines == {"b": 2}
+    assert len(layouts) == 2

@@ -31,6 +31,7 @@ NoteRecord = tuple[Any, ...]
 # What the per-note rules found in one note (see :data:`~vaulttool.engine.notecheck.NoteFindings`)
 # as plain data: its diagnostics as records.
 Findings = tuple[tuple[tuple[Any, ...], ...], tuple[str, ...], tuple[tuple[str, int, int], ...], tuple[str, ...]]
+Layouts = dict[tuple[tuple[str, int], ...], dict[str, int]]  # the line of each property, by the lines of all
 _heading_from_fields = cast("Callable[[tuple[Any, ...]], Heading]", partial(tuple.__new__, Heading))
 _edit_from_fields = cast("Callable[[tuple[Any, ...]], Edit]", partial(tuple.__new__, Edit))
 _new_diagnostic = cast("Callable[[tuple[Any, ...]], Diagnostic]", partial(tuple.__new__, Diagnostic))
@@ -88,10 +89,22 @@ def to_record(note: Note) -> NoteRecord:
     )
 
 
-def from_record(record: NoteRecord, root: str, stamp: Stamp | None, max_bytes: int = DEFAULT_MAX_BYTES) -> Note:
+def from_record(
+    record: NoteRecord,
+    root: str,
+    stamp: Stamp | None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    layouts: Layouts | None = None,
+) -> Note:
     """The :class:`Note` ``record`` describes, for a note of the vault at ``root`` whose file had
-    ``stamp`` when it was parsed (None: it could not be read; the body is then empty)."""
+    ``stamp`` when it was parsed (None: it could not be read; the body is then empty).
+
+    With ``layouts``, notes whose properties stand on the same lines share one (never changed)
+    dict of them: a vault made from templates has a few hundred layouts for thousands of notes.
+    """
     path, frontmatter, key_lines, body_line, headings, block_ids, links, problems, raw, code = record
+    if layouts is not None and key_lines:
+        key_lines = layouts.setdefault(tuple(key_lines.items()), key_lines)
     lines = StoredLines(root, path, body_line - 1, max_bytes, stamp)
     return Note(
         path=path,

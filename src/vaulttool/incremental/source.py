@@ -11,7 +11,7 @@ from vaulttool.engine.load import SourcedNote
 from vaulttool.engine.options import Options
 from vaulttool.incremental.keys import fingerprint
 from vaulttool.incremental.pool import Progress, parse_chunks
-from vaulttool.incremental.records import built, from_record
+from vaulttool.incremental.records import Layouts, built, from_record
 from vaulttool.model.graph import Targets
 from vaulttool.model.vault import WalkResult
 
@@ -64,6 +64,7 @@ class PoolSource:
         self._walked = walked
         key = notes_key(self.options, checker.rule_ids if checker is not None else ())
         shared: dict[str, str] = {}  # one object for each text the diagnostics repeat
+        layouts: Layouts = {}  # and for each layout of properties
         cached: set[str] = set()
         if cache is not None:
             self._known = known = cache.load_resolved(cache.files_key(walked))
@@ -73,7 +74,7 @@ class PoolSource:
                 stamps = {path: stamp for path, stamp in stamps.items() if path in wanted}
             for path, record, found in cache.load_notes(key, stamps):
                 try:
-                    note = from_record(record, base, stamps[path], cap)
+                    note = from_record(record, base, stamps[path], cap, layouts)
                     findings = None if found is None else built(found, shared)
                 except DAMAGED:  # a damaged entry: the note is parsed again
                     continue
@@ -84,7 +85,8 @@ class PoolSource:
         chunks = parse_chunks(base, missing, cap, self.jobs, self.progress, writes is not None, checker, content)
         for entries, blob in chunks:
             for path, stamp, record, found in entries:  # built and handed on while workers parse on
-                yield path, from_record(record, base, stamp, cap), None if found is None else built(found, shared), None
+                note = from_record(record, base, stamp, cap, layouts)
+                yield path, note, None if found is None else built(found, shared), None
             if writes is not None:
                 writes.add_notes(key, entries, blob)
         if writes is not None:
