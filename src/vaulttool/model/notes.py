@@ -59,24 +59,36 @@ def decode(path: str, data: bytes) -> str | Note:
     return text
 
 
+def _closing_line(text: str, pos: int) -> int:
+    """Where the first line after offset ``pos`` that is ``---`` (trailing white space allowed) starts, or -1."""
+    while (pos := text.find("\n---", pos)) >= 0:
+        pos += 1
+        end = text.find("\n", pos)
+        if (text[pos:] if end < 0 else text[pos:end]).rstrip() == "---":
+            return pos
+    return -1
+
+
 def parse_note(path: str, data: bytes) -> Note:
     """Parse one note from its bytes. Never raises for bad content."""
     decoded = decode(path, data)
     if isinstance(decoded, Note):
         return decoded
-    lines = split_lines(decoded)
     problems: list[Diagnostic] = []
     frontmatter: dict[str, Any] | None = None
     key_lines: dict[str, int] = {}
     fm_links: list[Link] = []
     raw_fm: str | None = None
-    body_start = 0
-    if lines and lines[0][:1] == "\ufeff" and lines[0].lstrip("\ufeff").rstrip() == "---":
+    body_start = 0  # the body's first line, 0-based
+    body_text = decoded
+    first_end = decoded.find("\n")
+    first = decoded if first_end < 0 else decoded[:first_end]
+    if first[:1] == "\ufeff" and first.lstrip("\ufeff").rstrip() == "---":
         message = "a second byte-order mark stands before '---', so the properties are not read; save as UTF-8 once"
         problems.append(_problem(path, 1, "frontmatter-syntax", message))
-    if lines and lines[0].rstrip() == "---":
-        close = next((i for i in range(1, len(lines)) if lines[i].rstrip() == "---"), None)
-        if close is None:
+    if first.rstrip() == "---":
+        close = _closing_line(decoded, first_end) if first_end >= 0 else -1
+        if close < 0:
             problems.append(
                 _problem(
                     path,
@@ -86,24 +98,26 @@ def parse_note(path: str, data: bytes) -> Note:
                 )
             )
             # Obsidian reads it all as body, but the keys written there still tell the template
+            lines = split_lines(decoded)
             intended = next((i for i in range(1, len(lines)) if not lines[i].strip() or lines[i][0] == "#"), len(lines))
             key_lines = find_key_lines(lines[1:intended], 2)
         else:
-            fm_lines = lines[1:close]
-            raw_fm = "\n".join(fm_lines)
-            body_start = close + 1
-            key_lines = find_key_lines(fm_lines, 2)
+            raw_fm = decoded[first_end + 1 : close - 1]
+            body_start = decoded.count("\n", 0, close) + 1
+            close_end = decoded.find("\n", close)
+            body_text = decoded[close_end + 1 :] if close_end >= 0 else ""
+            key_lines = find_key_lines(raw_fm.split("\n") if raw_fm else [], 2)
             try:
                 loaded = load_yaml(raw_fm)
             except FrontmatterError as exc:
                 problems.append(_problem(path, exc.line + 1, "frontmatter-syntax", f"invalid frontmatter: {exc}"))
-                fm_links = frontmatter_links(fm_lines, 2, None, key_lines)
+                fm_links = frontmatter_links(raw_fm, 2, None, key_lines)
             else:
                 if loaded is None:
                     frontmatter = {}
                 elif isinstance(loaded, dict):
                     frontmatter = loaded
-                    fm_links = frontmatter_links(fm_lines, 2, loaded, key_lines)
+                    fm_links = frontmatter_links(raw_fm, 2, loaded, key_lines)
                 else:
                     problems.append(
                         _problem(
@@ -113,8 +127,8 @@ def parse_note(path: str, data: bytes) -> Note:
                             f"frontmatter is a {_yaml_kind(loaded)}, not a mapping of properties",
                         )
                     )
-    body = lines[body_start:]
-    scan = scan_body(body, body_start + 1)
+    body = split_lines(body_text)
+    scan = scan_body(body, body_start + 1, body_text)
     return Note(
         path=path,
         frontmatter=frontmatter,

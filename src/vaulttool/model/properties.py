@@ -7,12 +7,13 @@ string; an unquoted one is a nested list to YAML and no link (see :func:`unquote
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from bisect import bisect_right
+from collections.abc import Iterator
 from sys import intern
 from typing import Any
 
 from vaulttool.model.values import Link, Note
-from vaulttool.model.wikilinks import WIKI_RE, split_wiki
+from vaulttool.model.wikilinks import WIKI_SCAN_RE, split_wiki
 
 # a plain key runs to the first ':' (trailing blanks are stripped afterwards): no lazy
 # quantifier next to a blank run, so a long line of spaces stays linear
@@ -26,9 +27,8 @@ def find_key_lines(fm_lines: list[str], first_line: int) -> dict[str, int]:
         if not line or line[0] in " \t#-":
             continue
         m = _KEY_RE.match(line)
-        if m:
-            key = next(g for g in m.groups() if g is not None).strip()
-            found.setdefault(intern(key), first_line + i)
+        if m:  # one of the three forms matched: the last group that did
+            found.setdefault(intern(m.group(m.lastindex or 0).strip()), first_line + i)
     return found
 
 
@@ -63,26 +63,41 @@ def holds_unquoted_link(value: Any) -> bool:
     return isinstance(value, list) and next(_unquoted_links([value]), None) is not None
 
 
-def _owned_lines(fm_lines: Sequence[str], first_line: int, key_lines: dict[str, int]) -> Iterator[tuple[int, str, str]]:
-    """(file line, property, text) of every frontmatter line that sits under a property and holds ``[[``."""
-    by_line = sorted((line, key) for key, line in key_lines.items())
-    next_key = 0
-    owner: str | None = None
-    for i, line in enumerate(fm_lines):
-        lineno = first_line + i
-        while next_key < len(by_line) and by_line[next_key][0] <= lineno:
-            owner = by_line[next_key][1]
-            next_key += 1
-        if owner is not None and "[[" in line:
-            yield lineno, owner, line
+def _insides(value: Any) -> set[str]:
+    """What stands inside the ``[[...]]`` of the strings of a property value."""
+    return {m.group(1) for s in iter_strings(value) for m in WIKI_SCAN_RE.finditer(s)}
 
 
-def _quote_before(line: str, start: int) -> bool:
-    return line[start - 1 : start] in ("'", '"')
+def _owned_links(
+    fm_text: str, first_line: int, key_lines: dict[str, int]
+) -> Iterator[tuple[re.Match[str], int, int, str]]:
+    """Every ``[[...]]`` of the frontmatter text that sits under a property: (match, its file line,
+    where that line starts in the text, the property)."""
+    if "[[" not in fm_text or not key_lines:
+        return
+    owners = sorted((line, key) for key, line in key_lines.items())
+    starts = [line for line, _ in owners]
+    lineno, line_start, pos = first_line, 0, 0
+    for m in WIKI_SCAN_RE.finditer(fm_text):  # the pattern never crosses a line end
+        start = m.start()
+        newlines = fm_text.count("\n", pos, start)
+        if newlines:
+            lineno += newlines
+            line_start = fm_text.rfind("\n", 0, start) + 1
+        pos = start
+        owner = bisect_right(starts, lineno) - 1
+        if owner >= 0:
+            yield m, lineno, line_start, owners[owner][1]
+
+
+def _property_link(m: re.Match[str], lineno: int, line_start: int, owner: str) -> Link:
+    target, subpath, alias, raw = split_wiki(m.group(1))
+    start, end = m.start() - line_start + 1, m.end() - line_start + 1
+    return Link("frontmatter", target, subpath, alias, raw, lineno, start, lineno, end, owner)
 
 
 def frontmatter_links(
-    fm_lines: list[str], first_line: int, data: dict[str, Any] | None, key_lines: dict[str, int]
+    fm_text: str, first_line: int, data: dict[str, Any] | None, key_lines: dict[str, int]
 ) -> list[Link]:
     """Wiki links held as quoted strings in property values (Obsidian's frontmatter links).
 
@@ -90,26 +105,27 @@ def frontmatter_links(
     under. An unquoted ``[[X]]`` is a nested list in YAML, which Obsidian does not read as
     a link: it is no link here either (see :func:`unquoted_links`). When the YAML did not
     parse (``data`` is None), links written in quotes on a line still count, so a missing
-    MOC is reported in the same run as the syntax error.
+    MOC is reported in the same run as the syntax error. An embed (``![[X]]``) is no
+    property link.
     """
     links: list[Link] = []
     quoted: dict[str, set[str]] = {}  # per property: the insides of the [[...]] in its strings
-    for lineno, owner, line in _owned_lines(fm_lines, first_line, key_lines):
-        inside: set[str] | None = None
-        if data is not None:
-            if owner not in quoted:
-                quoted[owner] = {m.group(2) for s in iter_strings(data.get(owner)) for m in WIKI_RE.finditer(s)}
-            inside = quoted[owner]
-        for m in WIKI_RE.finditer(line):
-            if m.group(1) or (inside is None and not _quote_before(line, m.start())):
+    for m, lineno, line_start, owner in _owned_links(fm_text, first_line, key_lines):
+        before = fm_text[m.start() - 1 : m.start()]
+        if before == "!":
+            continue
+        if data is None:
+            if before != "'" and before != '"':
                 continue
-            if inside is not None and m.group(2) not in inside:
+        else:
+            inside = quoted.get(owner)
+            if inside is None:
+                inside = quoted[owner] = _insides(data.get(owner))
+            if m.group(1) not in inside:
                 continue
-            target, subpath, alias, raw = split_wiki(m.group(2))
-            if target:
-                links.append(
-                    Link("frontmatter", target, subpath, alias, raw, lineno, m.start() + 1, lineno, m.end() + 1, owner)
-                )
+        link = _property_link(m, lineno, line_start, owner)
+        if link.target:
+            links.append(link)
     return links
 
 
@@ -125,20 +141,13 @@ def unquoted_links(note: Note) -> list[Link]:
         return []
     found: list[Link] = []
     bare: dict[str, tuple[set[str], set[str]]] = {}  # per property: unquoted texts, quoted texts
-    for lineno, owner, line in _owned_lines(raw.split("\n"), 2, note.fm_key_lines):
+    for m, lineno, line_start, owner in _owned_links(raw, 2, note.fm_key_lines):
         if owner not in bare:
             value = data.get(owner)
-            bare[owner] = (
-                set(_unquoted_links(value)),
-                {m.group(2) for s in iter_strings(value) for m in WIKI_RE.finditer(s)},
-            )
+            bare[owner] = (set(_unquoted_links(value)), _insides(value))
         unquoted, quoted = bare[owner]
-        for m in WIKI_RE.finditer(line):
-            text = m.group(2)
-            if m.group(1) or text not in unquoted or (text in quoted and _quote_before(line, m.start())):
-                continue
-            target, subpath, alias, raw_text = split_wiki(text)
-            found.append(
-                Link("frontmatter", target, subpath, alias, raw_text, lineno, m.start() + 1, lineno, m.end() + 1, owner)
-            )
+        text, before = m.group(1), raw[m.start() - 1 : m.start()]
+        if before == "!" or text not in unquoted or (text in quoted and (before == "'" or before == '"')):
+            continue
+        found.append(_property_link(m, lineno, line_start, owner))
     return found

@@ -32,8 +32,8 @@ _MD_LINK = (
 WIKI_RE = re.compile("(!?)" + _WIKI)
 MD_LINK_RE = re.compile("(!?)" + _MD_LINK)
 # The scanner's forms start with a literal bracket, which the regex engine finds several
-# times faster than an optional "!"; the scanner looks at the character before instead.
-_WIKI_SCAN_RE = re.compile(_WIKI)
+# times faster than an optional "!"; whoever uses them looks at the character before instead.
+WIKI_SCAN_RE = re.compile(_WIKI)
 _MD_LINK_SCAN_RE = re.compile(_MD_LINK)
 _SCHEME_RE = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:")
 _FENCE_RE = re.compile(r" {0,3}(`{3,}|~{3,})(.*)")
@@ -132,21 +132,23 @@ def _heading(level: int, text: str, line: int) -> Heading:
     return Heading(level, intern(text), intern(anchor_form(text)), line)
 
 
-def _collect_links(lines: Sequence[str], first_line: int, code: set[int], masks: dict[int, LineMask]) -> list[Link]:
-    """The wiki and markdown links of ``lines``, outside code lines and masked ranges, in line order.
+def _collect_links(
+    lines: Sequence[str], text: str, first_line: int, code: set[int], masks: dict[int, LineMask]
+) -> list[Link]:
+    """The wiki and markdown links of ``lines`` (whose text is ``text``), outside code lines and
+    masked ranges, in line order.
 
     The patterns never cross a line end, so they run once over the whole text, which is
     much faster than once per line; each match is then placed on its line.
     """
-    text = "\n".join(lines)
     if "[" not in text:
         return []
     offsets = list(map(add, accumulate(map(len, lines), initial=0), range(len(lines) + 1)))
     columns = _COLUMNS
     found: list[Link] = []
     markdown = "](" in text
-    for pattern in (_WIKI_SCAN_RE, _MD_LINK_SCAN_RE) if markdown else (_WIKI_SCAN_RE,):
-        wiki = pattern is _WIKI_SCAN_RE
+    for pattern in (WIKI_SCAN_RE, _MD_LINK_SCAN_RE) if markdown else (WIKI_SCAN_RE,):
+        wiki = pattern is WIKI_SCAN_RE
         for m in pattern.finditer(text):
             start, end = m.span()
             idx = bisect_right(offsets, start) - 1
@@ -212,8 +214,11 @@ def _fence(text: str) -> str | None:
     return fm.group(1)
 
 
-def scan_body(lines: Sequence[str], first_line: int) -> BodyScan:
-    """Scan body lines (the first at file line ``first_line``) in one linear pass, then find their links."""
+def scan_body(lines: Sequence[str], first_line: int, joined: str | None = None) -> BodyScan:
+    """Scan body lines (the first at file line ``first_line``) in one linear pass, then find their links.
+
+    ``joined`` is the lines joined by line ends (a last line end may follow), when the caller has it.
+    """
     headings: list[Heading] = []
     block_ids: set[str] = set()
     code: set[int] = set()
@@ -325,5 +330,5 @@ def scan_body(lines: Sequence[str], first_line: int) -> BodyScan:
             prev_para = not line.lstrip().startswith(("|", ">"))
         else:
             prev_para = lead[0] != "|" and lead[0] != ">"
-    links = _collect_links(lines, first_line, code, masks)
+    links = _collect_links(lines, "\n".join(lines) if joined is None else joined, first_line, code, masks)
     return BodyScan(tuple(links), tuple(headings), frozenset(block_ids), frozenset(code))
