@@ -250,6 +250,8 @@ def scan_body(lines: Sequence[str], first_line: int, joined: str | None = None) 
         if not line or line.isspace():
             prev_blank, prev_para = True, False
             continue
+        # a cheap test for the tokens mask_line looks for: without them it masks nothing
+        maskable = "`" in line or "\\" in line or "$" in line or "%%" in line or "<!--" in line
         # the line without leading spaces, and without leading spaces and tabs
         first = line.lstrip(" ") if line[0] == " " else line
         lead = first.lstrip(" \t") if first[0] == "\t" else first
@@ -284,8 +286,7 @@ def scan_body(lines: Sequence[str], first_line: int, joined: str | None = None) 
                     text = _atx_text(line[hm.end() :])
                     headings.append(_heading(len(hm.group(1)), text, first_line + idx))
                     prev_blank, prev_para, in_list = False, False, False
-                    heading_mask = mask_line(line, None, open_display=False)[0]
-                    if heading_mask.starts:
+                    if maskable and (heading_mask := mask_line(line, None, open_display=False)[0]).starts:
                         masks[idx] = heading_mask
                     continue
             if prev_para and (head == "=" or head == "-") and _SETEXT_RE.match(line):
@@ -306,9 +307,7 @@ def scan_body(lines: Sequence[str], first_line: int, joined: str | None = None) 
             elif indent == 0 and prev_blank:
                 in_list = False
         mask: LineMask | None = None
-        if carry is not None or (
-            "`" in line or "\\" in line or "$" in line or "%%" in line or "<!--" in line
-        ):  # a cheap test for the tokens _mask_line looks for
+        if carry is not None or maskable:
             mask, after = mask_line(line, carry)
             if after == "$$" and (carry != "$$" or "$$" in line):  # display math opened on this line
                 if display is None:
