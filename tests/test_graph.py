@@ -16,7 +16,7 @@ from tests.conftest import FIXTURES, SAMPLE_VAULT
 from vaulttool.commands.cli import cli, main
 from vaulttool.commands.graph import GRAPH_FORMAT_NAMES
 from vaulttool.model.vault import link_key
-from vaulttool.output.graph_export import GRAPH_FORMATS
+from vaulttool.output.graph_xml import GRAPH_FORMATS
 
 GRAPH = FIXTURES / "graph"
 NODE_KEYS = ["id", "path", "title", "kind", "tags", "status", "schema"]

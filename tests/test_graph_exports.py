@@ -3,9 +3,9 @@ compact link table they are written from held to the networkx link graph."""
 
 from __future__ import annotations
 
-import json
 import random
 import re
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import networkx as nx
@@ -14,8 +14,10 @@ from click.testing import CliRunner
 
 from tests.conftest import FIXTURES
 from vaulttool.commands.cli import cli
-from vaulttool.model.graph import export_xml
-from vaulttool.output.graph_export import GraphNode, _flat_attrs
+from vaulttool.engine.options import options_for
+from vaulttool.incremental.check import load_resolved
+from vaulttool.output.graph_export import GraphData, flat_attrs, graph_data
+from vaulttool.output.graph_xml import xml_safe
 
 ORDER = FIXTURES / "graph_order"
 VAULT = ORDER / "vault"
@@ -57,20 +59,85 @@ def test_export_to_a_file_is_the_recorded_one(tmp_path: Path) -> None:
     assert [p.name for p in tmp_path.iterdir()] == ["graph.json"]
 
 
+def networkx_xml(fmt: str, data: GraphData) -> str:
+    """The reference: the export as networkx's own writers make it from a MultiDiGraph of the
+    same nodes and edges (keyed by their place in the JSON order), built whole."""
+    graph: nx.MultiDiGraph[str] = nx.MultiDiGraph()
+    for node in data.nodes:
+        graph.add_node(xml_safe(node.id), **{k: xml_safe(v) for k, v in flat_attrs(node).items()})
+    for key, e in enumerate(data.edges()):
+        graph.add_edge(xml_safe(e.source), xml_safe(e.target), key=key, kind=e.kind, line=e.line)
+    lines = nx.generate_graphml(graph) if fmt == "graphml" else nx.generate_gexf(graph)
+    return "\n".join(lines) + "\n"
+
+
+def selected(vault: Path, **selection: object) -> GraphData:
+    loaded = load_resolved(vault, options_for(vault), codes=True)
+    return graph_data(loaded.context, loaded.codes, **selection)  # type: ignore[arg-type]
+
+
+XML_SELECTIONS = [
+    ([], {}),
+    (["--around", "Beta"], {"around": "Beta"}),
+    (["--around", "Alpha", "--depth", "0"], {"around": "Alpha", "depth": 0}),
+    (["--folder", "Zeta"], {"folder": "Zeta"}),
+    (["--no-attachments"], {"attachments": False}),
+]
+
+
 @pytest.mark.parametrize("fmt", ["graphml", "gexf"])
-def test_xml_export_has_the_nodes_and_edges_of_the_json_in_its_order(fmt: str) -> None:
-    doc = json.loads(expected("all.json"))
-    nodes = [GraphNode(**{**n, "tags": tuple(n["tags"])}) for n in doc["nodes"]]
-    edges = [(e["source"], e["target"], {"kind": e["kind"], "line": e["line"]}) for e in doc["edges"]]
-    want = export_xml(fmt, ((n.id, _flat_attrs(n)) for n in nodes), edges)
-    assert _GEXF_DATE.sub("", run_graph("--format", fmt)) == _GEXF_DATE.sub("", want)
+@pytest.mark.parametrize(("args", "selection"), XML_SELECTIONS)
+def test_xml_export_is_networkx_s_byte_for_byte(fmt: str, args: list[str], selection: dict[str, object]) -> None:
+    # written as made, from the compact table; networkx builds the same document whole
+    out = run_graph("--format", fmt, *args)
+    assert _GEXF_DATE.sub("", out) == _GEXF_DATE.sub("", networkx_xml(fmt, selected(VAULT, **selection)))
+
+
+@pytest.mark.parametrize("fmt", ["graphml", "gexf"])
+def test_xml_export_escapes_what_the_fixture_makes_tricky(fmt: str) -> None:
+    out = run_graph("--format", fmt)
+    assert out.isascii()
+    assert "&#65533;" in out  # a control character (\x01 in a title) made XML-safe
+    assert "Q &amp; A 'notes' &#9731;.md" in out  # & and a non-ASCII character in a file name
+    assert "Missing &lt;b&gt; &amp; &quot;q&quot;" in out  # a missing target named by its link text
+    assert "&#128640;" in out  # a character outside the BMP is one reference
+    if fmt == "graphml":
+        assert "tab\there\nCRLF" in out  # element text: a CRLF in a title is a plain newline
+    else:
+        assert "tab&#09;here&#13;&#10;CRLF" in out  # attribute value: escaped
+    root = ET.fromstring(out)
+    assert root.tag.endswith("graphml" if fmt == "graphml" else "gexf")
+
+
+@pytest.mark.parametrize("fmt", ["graphml", "gexf"])
+def test_xml_export_merges_ids_that_become_one_like_networkx(fmt: str, tmp_path: Path) -> None:
+    # two file names that differ only in characters XML cannot hold are one node once made
+    # XML-safe, their properties and edges merged (edges keep their JSON numbers)
+    vault = tmp_path / "vault"
+    vault.mkdir()
+    (vault / "a\x01.md").write_text("[[b]] [[Hub]]\n", "utf-8")
+    (vault / "a\x02.md").write_text("---\nstatus: two\n---\n[[Hub]] [[a\x01]]\n[[b]]\n", "utf-8")
+    (vault / "Hub.md").write_text("[[a\x02]] [[a\x01]] [[b]]\n", "utf-8")
+    (vault / "a\x01b.md").write_text("[[Hub]]\n", "utf-8")  # sorts between the two: their edges are apart
+    (vault / "b.md").write_text("[[Hub]] [[a\x02]]\n", "utf-8")
+    data = selected(vault)
+    assert len({xml_safe(n.id) for n in data.nodes}) == len(data.nodes) - 1
+    out = CliRunner().invoke(cli, ["graph", str(vault), "--format", fmt], standalone_mode=False)
+    assert out.exception is None, out.output
+    assert _GEXF_DATE.sub("", out.stdout) == _GEXF_DATE.sub("", networkx_xml(fmt, data))
+
+
+@pytest.mark.parametrize("fmt", ["graphml", "gexf"])
+def test_xml_export_of_an_empty_vault_is_networkx_s(fmt: str, tmp_path: Path) -> None:
+    (tmp_path / "vault").mkdir()
+    out = CliRunner().invoke(cli, ["graph", str(tmp_path / "vault"), "--format", fmt], standalone_mode=False)
+    assert out.exception is None, out.output
+    assert _GEXF_DATE.sub("", out.stdout) == _GEXF_DATE.sub("", networkx_xml(fmt, selected(tmp_path / "vault")))
 
 
 def test_compact_link_table_agrees_with_the_link_graph(tmp_path: Path) -> None:
     from tests.vaultgen import make_vault, random_edit
-    from vaulttool.engine.options import options_for
-    from vaulttool.incremental.check import load_resolved, load_vault
-    from vaulttool.output.graph_export import graph_data
+    from vaulttool.incremental.check import load_vault
 
     vault = make_vault(tmp_path / "vault", notes=60, seed=11)
     (vault / "Self.md").write_text("[[Self]] [[Nowhere]] [[nowhere.md]] ![[Note 1]]\n[[#Top]] [[Note 1]]\n", "utf-8")

@@ -51,7 +51,8 @@ def graph_command(
     from vaulttool.engine.lint import run_rules
     from vaulttool.engine.options import enabled_rules
     from vaulttool.incremental.check import load_resolved, load_vault
-    from vaulttool.output.graph_export import GRAPH_FORMATS, batched
+    from vaulttool.output.graph_export import batched
+    from vaulttool.output.graph_xml import GRAPH_FORMATS
 
     given = click.get_current_context().get_parameter_source
     if html is not None and (output is not None or given("fmt") is not ParameterSource.DEFAULT):

@@ -12,12 +12,11 @@ graph queries (orphans) from the resolved links directly, without building the g
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from functools import partial
 from itertools import compress, repeat
 from operator import attrgetter, is_, itemgetter
-from typing import TYPE_CHECKING, Any, NamedTuple, cast
+from typing import TYPE_CHECKING, NamedTuple, cast
 
 from vaulttool.model.values import Link, Note
 from vaulttool.model.vault import VaultIndex, link_key
@@ -188,39 +187,6 @@ class LinkGraph:
 
         notes = [n for n, data in self.graph.nodes(data=True) if data["kind"] == "note"]
         return sorted((len(c) for c in nx.weakly_connected_components(self.graph.subgraph(notes))), reverse=True)
-
-
-# Characters XML 1.0 cannot hold (controls other than tab and newlines, lone surrogates, U+FFFE/U+FFFF)
-_XML_INVALID_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
-XML_FORMATS = ("graphml", "gexf")
-
-
-def _xml_safe(value: Any) -> Any:
-    return _XML_INVALID_RE.sub("\ufffd", value) if isinstance(value, str) else value
-
-
-def export_xml(
-    fmt: str, nodes: Iterable[tuple[str, Mapping[str, Any]]], edges: Iterable[tuple[str, str, Mapping[str, Any]]]
-) -> str:
-    """GraphML or GEXF text (networkx's writers) for a directed multigraph given as plain records.
-
-    Attribute values must be str, int, float or bool. Characters XML cannot hold become
-    U+FFFD, so the document always parses; edges get ids in the order given.
-    """
-    import networkx as nx
-
-    graph: nx.MultiDiGraph[str] = nx.MultiDiGraph()
-    for node, attrs in nodes:
-        graph.add_node(_xml_safe(node), **{k: _xml_safe(v) for k, v in attrs.items()})
-    for key, (source, target, attrs) in enumerate(edges):
-        graph.add_edge(_xml_safe(source), _xml_safe(target), key=key, **{k: _xml_safe(v) for k, v in attrs.items()})
-    if fmt == "graphml":
-        lines = nx.generate_graphml(graph)
-    elif fmt == "gexf":
-        lines = nx.generate_gexf(graph)
-    else:
-        raise ValueError(f"not an XML graph format: {fmt}")
-    return "\n".join(lines) + "\n"
 
 
 def orphan_notes(notes: Iterable[str], linked: Collection[str]) -> list[str]:

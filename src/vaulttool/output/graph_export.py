@@ -1,9 +1,9 @@
-"""The vault graph as data: nodes with their properties, links with their lines, in every export format.
+"""The vault graph as data: nodes with their properties, links with their lines; JSON, DOT and Mermaid.
 
 :func:`graph_data` turns a loaded vault into plain records, filtered as asked; the
 ``to_*`` functions turn those records into text, given part by part so that a large
-vault's export is written as it is made. Graph algorithms and networkx's writers stay in
-:mod:`vaulttool.model`; this module only formats.
+vault's export is written as it is made (GraphML and GEXF: :mod:`vaulttool.output.graph_xml`).
+Graph algorithms stay in :mod:`vaulttool.model`; this module only formats.
 """
 
 from __future__ import annotations
@@ -11,12 +11,11 @@ from __future__ import annotations
 import json
 import re
 from array import array
-from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass
 from itertools import islice
 from typing import TYPE_CHECKING, Any
 
-from vaulttool.model.graph import XML_FORMATS, export_xml
 from vaulttool.model.linktable import LinkTable
 from vaulttool.model.values import Note
 
@@ -58,12 +57,15 @@ class GraphData:
 
     def edges(self) -> Iterator[GraphEdge]:
         """The edges, sorted by source, line, target and kind, made as they are read."""
-        keep = self.keep
         for node in self.nodes:
             if node.kind == "note":
-                found = sorted((line, t, kind) for t, kind, line in self.table.links_of(node.id) if t in keep)
-                for line, target, kind in found:
-                    yield GraphEdge(node.id, target, kind, line)
+                yield from self.edges_of(node.id)
+
+    def edges_of(self, source: str) -> Iterator[GraphEdge]:
+        """The edges from note ``source``, sorted by line, target and kind."""
+        found = sorted((line, t, kind) for t, kind, line in self.table.links_of(source) if t in self.keep)
+        for line, target, kind in found:
+            yield GraphEdge(source, target, kind, line)
 
 
 class GraphSelectionError(ValueError):
@@ -183,19 +185,12 @@ def to_json(data: GraphData) -> Iterator[str]:
     yield "\n}\n"
 
 
-def _flat_attrs(node: GraphNode) -> dict[str, Any]:
-    attrs: dict[str, Any] = {"label": node.title, "kind": node.kind, "path": node.path}
+def flat_attrs(node: GraphNode) -> dict[str, str]:
+    """The node's properties as the DOT, GraphML and GEXF exports give them: ``label`` (the
+    title), ``kind``, ``path``, ``tags`` comma-joined, ``status``, ``schema``; null ones left out."""
+    attrs = {"label": node.title, "kind": node.kind, "path": node.path}
     attrs.update(tags=",".join(node.tags) or None, status=node.status, schema=node.schema)
     return {k: v for k, v in attrs.items() if v is not None}
-
-
-def _to_xml(fmt: str) -> Callable[[GraphData], Iterable[str]]:
-    def convert(data: GraphData) -> Iterable[str]:
-        nodes = ((n.id, _flat_attrs(n)) for n in data.nodes)
-        return [export_xml(fmt, nodes, ((e.source, e.target, {"kind": e.kind, "line": e.line}) for e in data.edges()))]
-
-    convert.__doc__ = f"{fmt.upper()} text (networkx's writer); node ``label`` is the title, tags comma-joined."
-    return convert
 
 
 _DOT_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r"}
@@ -212,7 +207,7 @@ def to_dot(data: GraphData) -> Iterator[str]:
     """Graphviz DOT, written directly (no pydot or pygraphviz): quoted ids, one statement per line."""
     yield "digraph vault {\n  node [shape=ellipse];\n"
     for n in data.nodes:
-        attrs = ", ".join(f"{k}={dot_quote(str(v))}" for k, v in _flat_attrs(n).items())
+        attrs = ", ".join(f"{k}={dot_quote(v)}" for k, v in flat_attrs(n).items())
         yield f"  {dot_quote(n.id)} [{attrs}{_DOT_STYLE[n.kind]}];\n"
     for e in data.edges():
         style = ", style=dashed" if e.kind == "embed" else ", style=bold" if e.kind == "frontmatter" else ""
@@ -259,11 +254,3 @@ def batched(parts: Iterable[str], size: int = 4096) -> Iterator[str]:
     it = iter(parts)
     while chunk := list(islice(it, size)):
         yield "".join(chunk)
-
-
-GRAPH_FORMATS: dict[str, Callable[[GraphData], Iterable[str]]] = {
-    "json": to_json,
-    **{fmt: _to_xml(fmt) for fmt in XML_FORMATS},
-    "dot": to_dot,
-    "mermaid": to_mermaid,
-}
