@@ -64,14 +64,24 @@ def read_state(folder: Path, key: str) -> StateRead | None:
         else:
             fields.append(marshal.loads(next(parts)))
     base = fields[0]
-    changed: tuple[frozenset[Any], ...] = tuple(frozenset() for _ in fields)
+    delta = _delta(folder, key, base, len(fields))
+    if delta is None:
+        changed: tuple[frozenset[Any], ...] = tuple(frozenset() for _ in fields)
+    else:
+        changed = tuple(_apply(fields, i, item) for i, item in enumerate(delta))  # before the fields are taken
+    return StateRead(tuple(fields), base, changed)
+
+
+def _delta(folder: Path, key: str, base: str, count: int) -> tuple[Any, ...] | None:
+    """The delta in ``folder`` made under ``key`` over the whole state ``base``, one item for each of its
+    ``count`` fields; None when it is missing, damaged or made over another state (the whole state stands)."""
     try:
         stored, since, delta = marshal.loads(next(_body(folder / DELTA_NAME)))
-        if stored == key and since == base and len(delta) == len(fields):
-            changed = tuple(_apply(fields, i, item) for i, item in enumerate(delta))
-    except Exception:  # missing, damaged or foreign: the whole state stands
-        pass
-    return StateRead(tuple(fields), base, changed)
+    except (OSError, ValueError, EOFError, TypeError, StopIteration):
+        return None
+    if stored != key or since != base or type(delta) is not tuple or len(delta) != count:
+        return None
+    return delta
 
 
 def _apply(fields: list[Any], i: int, item: Any) -> frozenset[Any]:
