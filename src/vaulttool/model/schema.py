@@ -73,8 +73,10 @@ _SCALARS: dict[str, Any] = {
 
 
 def _min_wikilinks(count: int) -> Callable[[list[Any]], list[Any]]:
+    wikilink = re.compile(WIKILINK_RE).match
+
     def check(items: list[Any]) -> list[Any]:
-        found = sum(1 for item in items if isinstance(item, str) and re.match(WIKILINK_RE, item))
+        found = sum(1 for item in items if isinstance(item, str) and wikilink(item))
         if found < count:
             raise PydanticCustomError("too_few_links", "has {found} wiki links", {"found": found})
         return items

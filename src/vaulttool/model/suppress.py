@@ -13,6 +13,8 @@ import re
 from bisect import bisect_right
 from dataclasses import dataclass, field
 from functools import cached_property
+from itertools import repeat
+from operator import contains
 
 from vaulttool.model.values import Note
 
@@ -43,6 +45,8 @@ class Suppressions:
         spans: list[tuple[str, int, int]] = []
         open_at: dict[str, int] = {}
         end = note.body_line + len(note.lines)
+        if not any(map(contains, note.lines, repeat("vaulttool-"))):  # most notes hold no comment: a look in C
+            return cls(frozenset(ignored)) if ignored else NOTHING
         for i, text in enumerate(note.lines):
             if "vaulttool-" not in text:
                 continue

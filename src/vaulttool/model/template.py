@@ -14,7 +14,6 @@ from vaulttool.model.markdown import (
     Table,
     cell_link,
     heading_words,
-    paragraphs,
     section_at,
     tables,
 )
@@ -70,15 +69,12 @@ def table_topic_rows(table: Table | None, spec: TableSpec) -> list[TopicRow]:
     return rows
 
 
-def keyword_list(note: Note, spec: KeywordsSpec) -> tuple[int, list[str]] | None:
-    """(line, keywords) of the first paragraph under the keywords heading, or None without one."""
-    section = find_section(note, spec.section)
-    if section is None:
+def keyword_list(paragraph: tuple[int, str] | None, spec: KeywordsSpec) -> tuple[int, list[str]] | None:
+    """(line, keywords) of ``paragraph``, the first paragraph under the keywords heading as
+    (line, text), or None without one."""
+    if paragraph is None:
         return None
-    first = next(paragraphs(note, section.start, section.end), None)
-    if first is None:
-        return None
-    line, text = first
+    line, text = paragraph
     return line, [k.strip() for k in text.split(spec.separator) if k.strip()]
 
 

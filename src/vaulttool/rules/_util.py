@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from functools import partial
+from typing import TYPE_CHECKING, Any, cast
 
 from vaulttool.model.values import Diagnostic, Link, Note, Severity
 
 if TYPE_CHECKING:
     from vaulttool.rules.context import RuleContext
+
+# Diagnostic(*fields) without the Python-level __new__ of a named tuple: a vault can have tens of thousands
+_diagnostic_from_fields = cast("Callable[[tuple[Any, ...]], Diagnostic]", partial(tuple.__new__, Diagnostic))
 
 
 def link_text(link: Link) -> str:
@@ -46,9 +51,7 @@ def note_diagnostic(
     column: int = 1,
 ) -> Diagnostic:
     """A diagnostic on one line of a note (at ``column``, 1 when the offending text has no place)."""
-    return Diagnostic(
-        path=path, line=line, column=column, rule=rule, severity=severity, message=message, field=field, target=target
-    )
+    return _diagnostic_from_fields((path, line, column, rule, severity, message, None, None, target, field, None))
 
 
 def file_line(note: Note, line: int) -> str:

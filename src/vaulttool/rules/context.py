@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from vaulttool.model.config import DEFAULT_MOC_FIELDS
 from vaulttool.model.graph import ResolvedLink, Targets, resolved_links
-from vaulttool.model.markdown import Section, Table, heading_words, sections
+from vaulttool.model.markdown import Section, Table, heading_words, paragraphs, sections
 from vaulttool.model.schema import FieldProblem, Schema, schema_for
 from vaulttool.model.template import TopicRow, first_table, frontmatter_list, table_topic_rows, topic_rows
 from vaulttool.model.values import Diagnostic, Link, Note
@@ -49,6 +49,17 @@ class NoteContext:
     def section(self, heading: str) -> Section | None:
         """The note's first section whose heading has the words of ``heading``."""
         return self._sections.get(heading_words(heading))
+
+    @cached_property
+    def _first_paragraphs(self) -> dict[int, tuple[int, str] | None]:
+        return {}
+
+    def first_paragraph(self, section: Section) -> tuple[int, str] | None:
+        """(first line, text) of the first paragraph of ``section`` (None for none), found once."""
+        found = self._first_paragraphs
+        if section.start not in found:
+            found[section.start] = next(paragraphs(self.note, section.start, section.end), None)
+        return found[section.start]
 
     @cached_property
     def topics_table(self) -> Table | None:

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 from vaulttool.model.fixes import comma_list_fix, replace_value_fix
 from vaulttool.model.properties import unquoted_links
 from vaulttool.model.values import Diagnostic, Fix, Note, Severity
-from vaulttool.rules._util import note_diagnostic, value_column
+from vaulttool.rules._util import file_line, note_diagnostic, value_column
 
 if TYPE_CHECKING:
     from vaulttool.model.schema import FieldProblem
@@ -41,12 +41,11 @@ def _commented_out(note: Note) -> dict[str, str]:
     found: dict[str, str] = {}
     if not note.frontmatter or note.raw_frontmatter is None:
         return found
-    raw_lines = note.raw_frontmatter.split("\n")
     for key in TAG_PROPERTIES:
         line = note.fm_key_lines.get(key)
         if line is None or key not in note.frontmatter or note.frontmatter[key] is not None:
             continue
-        comment = raw_lines[line - 2].partition(":")[2].strip()  # frontmatter starts on file line 2
+        comment = file_line(note, line).partition(":")[2].strip()
         if comment.startswith("#"):
             names = ", ".join(word.lstrip("#") for word in comment.split() if word.lstrip("#"))
             found[key] = (

@@ -109,7 +109,8 @@ def check_note(nc: NoteContext) -> Iterator[Diagnostic]:
     spec = schema.spec.keywords if schema is not None else None
     if schema is None or spec is None:
         return
-    found = keyword_list(note, spec)
+    section = nc.section(spec.section)
+    found = keyword_list(nc.first_paragraph(section), spec) if section is not None else None
     if found is None:
         return
     line, keywords = found

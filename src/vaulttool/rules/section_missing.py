@@ -9,9 +9,9 @@ required table missing from its section, and a map of content without any wiki l
 from __future__ import annotations
 
 from collections.abc import Iterator
+from operator import attrgetter
 from typing import TYPE_CHECKING
 
-from vaulttool.model.markdown import paragraphs
 from vaulttool.model.values import Diagnostic, Severity
 from vaulttool.rules._util import note_diagnostic
 
@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 ID = "section-missing"
 DEFAULT_SEVERITY = Severity.ERROR
 SCOPE = "note"
+_KIND = attrgetter("kind")
 
 
 def check_note(nc: NoteContext) -> Iterator[Diagnostic]:
@@ -51,7 +52,7 @@ def check_note(nc: NoteContext) -> Iterator[Diagnostic]:
                 DEFAULT_SEVERITY,
                 f"'{heading.text}' is a level-{heading.level} heading; {schema.name} wants '{marks} {want.heading}'",
             )
-        if want.non_empty and next(paragraphs(note, section.start, section.end), None) is None:
+        if want.non_empty and nc.first_paragraph(section) is None:
             yield note_diagnostic(
                 path,
                 heading.line,
@@ -71,7 +72,7 @@ def check_note(nc: NoteContext) -> Iterator[Diagnostic]:
             + " table",
         )
     if spec.min_body_links:
-        count = sum(1 for link in note.links if link.kind != "frontmatter")
+        count = sum(map("frontmatter".__ne__, map(_KIND, note.links)))
         if count < spec.min_body_links:
             yield note_diagnostic(
                 path,
