@@ -217,7 +217,7 @@ def write_report(request: CheckRequest, report: Report, replay: Replay | None) -
         return FORMATTERS[request.fmt](report, Printing(request.vault, request.color, request.changed_from, reuse))
 
     printed = replay.print(report, render) if replay is not None else render(None)
-    emit(printed.parts, request.target)  # part by part: a large report is never joined whole
+    emit(printed.blocks(), request.target)  # block by block: a large report is never joined whole
     problem = printed.after() if printed.after is not None else None
     if problem:
         click.echo(f"vaulttool: {problem}", err=True)

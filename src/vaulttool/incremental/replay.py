@@ -9,7 +9,7 @@ file, without loading the rules, the schemas or a single note: this module impor
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, TypeVar
 
@@ -36,6 +36,9 @@ class Printed(Protocol):
     @property
     def spans(self) -> dict[str, tuple[int, int]]:
         """Where each file's diagnostics sit in the text (offsets into the parts joined)."""
+
+    def blocks(self) -> Iterator[str]:
+        """The text in order, in blocks of a few parts joined, as it is written."""
 
 
 Text = TypeVar("Text", bound=Printed)
@@ -108,7 +111,8 @@ class Replay:
         key = self.key if self.cache.all_settled() else ""
         errors, warnings = report.count(Severity.ERROR), report.count(Severity.WARNING)
         state = self.worked.state if self.worked is not None else None
-        self.cache.save_output(Output(key, self.settings, errors, warnings, printed.spans, state or ""), printed.parts)
+        output = Output(key, self.settings, errors, warnings, printed.spans, state or "")
+        self.cache.save_output(output, printed.blocks())
         return printed
 
     def _reuse(self) -> Reuse | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import partial
 from itertools import groupby
@@ -22,6 +22,11 @@ _COLORS = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: "bl
 _SEVERITY_TEXT = {severity: severity.value for severity in Severity}  # a dict lookup: Enum properties are slow
 _json_str: Callable[[str], str] = json.encoder.encode_basestring_ascii
 _PATH = attrgetter("path")
+_JSON_SEVERITY = {severity: f'      "severity": "{severity.value}",\n' for severity in Severity}
+_json_rules: dict[str, str] = {}  # the "rule" line of each rule id seen
+# parts joined per write: tens of kilobytes of diagnostics (256 reused files' texts: a few hundred), small
+# enough that the C allocator reuses its heap for them (blocks of a megabyte took several times as long)
+BLOCK_PARTS = 256
 
 
 def escape_text(text: str) -> str:
@@ -64,6 +69,13 @@ class Printed:
         """The whole text."""
         return "".join(self.parts)
 
+    def blocks(self) -> Iterator[str]:
+        """The text in blocks of :data:`BLOCK_PARTS` parts joined, as it is written: one write (and
+        encoding) per block instead of one per diagnostic, and never the whole text joined."""
+        parts = self.parts
+        for start in range(0, len(parts), BLOCK_PARTS):
+            yield "".join(parts[start : start + BLOCK_PARTS])
+
 
 def print_report(
     fmt: str, report: Report, color: bool = False, reuse: Callable[[str], str | None] | None = None
@@ -75,7 +87,7 @@ def print_report(
     that small take the memory the vault's notes leave free, where a file's joined text (a
     large vault's report is about 100 MB) would take memory of its own.
     """
-    write = _json_items if fmt == "json" else partial(_text_lines, color=color, unsafe=report.unsafe_fixes)
+    write = _json_items if fmt == "json" else partial(_text_lines, color=color, unsafe=report.unsafe_fixes, shown={})
     head, sep, tail = _json_frame(report) if fmt == "json" else ("", "\n", _text_summary(report))
     parts = [head]
     spans: dict[str, tuple[int, int]] = {}
@@ -107,9 +119,36 @@ def _json_frame(report: Report) -> tuple[str, str, str]:
 
 
 def _json_items(diagnostics: Iterable[Diagnostic]) -> list[str]:
-    # "##[" only occurs inside strings, where "\u0023" is the same "#" to a JSON reader but
-    # not a command to a GitHub runner (a JSON line never starts with "::")
-    return [_json_item(d).replace("##[", "#\\u0023[") for d in diagnostics]
+    """Each diagnostic as ``format_json`` writes it: its fields in the documented order, None left out.
+
+    The text that repeats (a run of diagnostics of one file, a rule, a severity) is made once.
+    """
+    s, severities, rules = _json_str, _JSON_SEVERITY, _json_rules
+    path: str | None = None
+    items = []
+    for d in diagnostics:
+        if d.path != path:
+            path = d.path
+            head = f'    {{\n      "path": {s(path)},\n      "line": '
+        rule = rules.get(d.rule)
+        if rule is None:
+            rule = rules[d.rule] = f'      "rule": {s(d.rule)},\n'
+        ends = "" if d.end_line is None else f'      "end_line": {d.end_line},\n'
+        if d.end_column is not None:
+            ends += f'      "end_column": {d.end_column},\n'
+        tail = "" if d.target is None else f',\n      "target": {s(d.target)}'
+        if d.field is not None:
+            tail += f',\n      "field": {s(d.field)}'
+        if d.fix is not None:
+            tail += f',\n      "fix": {_json_fix(d)}'
+        item = (
+            f'{head}{d.line},\n      "column": {d.column},\n{ends}{rule}{severities[d.severity]}'
+            f'      "message": {s(d.message)}{tail}\n    }}'
+        )
+        # "##[" only occurs inside strings, where "\u0023" is the same "#" to a JSON reader but
+        # not a command to a GitHub runner (a JSON line never starts with "::")
+        items.append(item.replace("##[", "#\\u0023[") if "##[" in item else item)
+    return items
 
 
 def format_json(report: Report, color: bool = False) -> str:
@@ -122,23 +161,9 @@ def format_json(report: Report, color: bool = False) -> str:
     return print_report("json", report).text
 
 
-def _json_item(d: Diagnostic) -> str:
-    """One diagnostic as ``format_json`` writes it: its fields in the documented order, None left out."""
-    s, severity = _json_str, _SEVERITY_TEXT[d.severity]
-    ends = "" if d.end_line is None else f'      "end_line": {d.end_line},\n'
-    ends += "" if d.end_column is None else f'      "end_column": {d.end_column},\n'
-    tail = "" if d.target is None else f',\n      "target": {s(d.target)}'
-    tail += "" if d.field is None else f',\n      "field": {s(d.field)}'
-    tail += "" if d.fix is None else f',\n      "fix": {_json_fix(d)}'
-    return (
-        f'    {{\n      "path": {s(d.path)},\n      "line": {d.line},\n      "column": {d.column},\n{ends}'
-        f'      "rule": {s(d.rule)},\n      "severity": "{severity}",\n      "message": {s(d.message)}{tail}\n    }}'
-    )
-
-
 def diagnostic_json(d: Diagnostic) -> dict[str, Any]:
     """One diagnostic as the JSON document holds it (the same fields, names and values)."""
-    item: dict[str, Any] = json.loads(_json_item(d))
+    item: dict[str, Any] = json.loads(_json_items([d])[0])
     return item
 
 
@@ -163,19 +188,33 @@ def plural(n: int, word: str) -> str:
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
-def _text_lines(diagnostics: Iterable[Diagnostic], color: bool, unsafe: bool = False) -> list[str]:
+def _text_lines(
+    diagnostics: Iterable[Diagnostic], color: bool, unsafe: bool = False, shown: dict[str, str] | None = None
+) -> list[str]:
+    """``path:line:col: severity rule message`` for each diagnostic; ``shown``: each message as printed
+    so far, kept by the caller across calls (a vault's messages repeat: escaped once each)."""
     import click
 
-    shown = _SEVERITY_TEXT
+    severities = _SEVERITY_TEXT
     if color:  # the severity in its colour, errors in bold too
-        shown = {sev: click.style(sev.value, fg=_COLORS[sev], bold=sev is Severity.ERROR or None) for sev in Severity}
+        severities = {
+            sev: click.style(sev.value, fg=_COLORS[sev], bold=sev is Severity.ERROR or None) for sev in Severity
+        }
+    shown = {} if shown is None else shown
+    path: str | None = None
     lines = []
     for d in diagnostics:
-        where = inert_line(f"{escape_text(d.path)}:{d.line}:{d.column}:")
+        if d.path != path:
+            # what inert_line changes lies in the path and the ":" after it (then come digits and colons)
+            path, where = d.path, inert_line(f"{escape_text(d.path)}:")
+        message = shown.get(d.message)
+        if message is None:
+            message = shown[d.message] = inert_line(escape_text(d.message))
+        place = f"{where}{d.line}:{d.column}:"
         if color:
-            where = click.style(where, bold=True)
+            place = click.style(place, bold=True)
         mark = " [*]" if d.fix is not None and (d.fix.safe or unsafe) else ""
-        lines.append(f"{where} {shown[d.severity]} {d.rule}{mark} {inert_line(escape_text(d.message))}")
+        lines.append(f"{place} {severities[d.severity]} {d.rule}{mark} {message}")
     return lines
 
 
