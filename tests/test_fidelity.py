@@ -117,6 +117,20 @@ def test_a_topic_the_note_links_is_reported_once_by_its_link(tmp_path: Path) -> 
     assert "vaulttool stub --topics" in found[1].message
 
 
+def test_each_note_s_topics_are_resolved_from_that_note(tmp_path: Path) -> None:
+    # the same topics in two folders: ./Rust has a note beside a/Langs.md only; Go has one at the top
+    relative = OVERVIEW.replace("  - Rust\n", "  - ./Rust\n")
+    files = {
+        "a/Langs.md": relative,
+        "a/Rust.md": "[[Langs]]\n",
+        "b/Langs.md": relative,
+        "c/Langs.md": relative.replace("  - ./Rust\n", "  - Java\n"),
+        "Go.md": "[[a/Langs]] [[b/Langs]] [[c/Langs]]\n",
+    }
+    found = [(d.path, d.target, d.line) for d in diagnostics(write_vault(tmp_path, files), "missing-topic")]
+    assert found == [("b/Langs.md", "./Rust", 6), ("c/Langs.md", "Java", 6)]
+
+
 def test_columns_point_at_the_offending_text(tmp_path: Path) -> None:
     note = OVERVIEW.replace("importance: 3/5", "importance: 7/5").replace("title: Langs", "title: Langs â€“ all")
     vault = write_vault(tmp_path, {"Langs.md": note, "Other.md": "[[Langs]]\n", "Rust.md": "x\n", "Go.md": "x\n"})

@@ -44,7 +44,7 @@ class AnchorIndex:
         for heading in note.headings:
             self.headings.setdefault(heading.anchor, []).append(heading.line)
         # Obsidian keys a note's blocks by their lowercased id and looks links up the same way
-        self.blocks = frozenset(block.lower() for block in note.block_ids)
+        self.blocks = frozenset(map(str.lower, note.block_ids))
 
     def missing(self, subpath: str) -> str | None:
         """What of ``subpath`` the note lacks (a heading or ``^block``), or None when it resolves.
@@ -56,6 +56,9 @@ class AnchorIndex:
         """
         if subpath.startswith("^"):
             return None if subpath[1:].lower() in self.blocks else f"block ^{subpath[1:]}"
+        if "#" not in subpath:  # one heading, anywhere (every heading's line is past 0)
+            wanted = anchor_form(subpath)
+            return None if not wanted or wanted in self.headings else f"heading '{subpath.strip()}'"
         after = 0  # the next part must be a heading below this line
         for part in subpath.split("#"):
             wanted = anchor_form(part)
@@ -71,14 +74,18 @@ class AnchorIndex:
 def check(ctx: RuleContext) -> Iterator[Diagnostic]:
     """Yield one diagnostic per link whose subpath is not in the resolved note."""
     indexes: dict[str, AnchorIndex] = {}
+    notes = ctx.notes
     for item in ctx.anchored:
         link, target = item.link, item.resolved
-        note = ctx.notes.get(target) if target is not None else None
-        if note is None or target is None:
+        if target is None:
             continue
-        if target not in indexes:
-            indexes[target] = AnchorIndex(note)
-        missing = indexes[target].missing(link.subpath)
+        index = indexes.get(target)
+        if index is None:
+            note = notes.get(target)
+            if note is None:
+                continue
+            index = indexes[target] = AnchorIndex(note)
+        missing = index.missing(link.subpath)
         if missing is not None:
             where = "this note" if item.resolved == item.source else f"'{item.resolved}'"
             yield link_diagnostic(
@@ -87,7 +94,7 @@ def check(ctx: RuleContext) -> Iterator[Diagnostic]:
                 ID,
                 DEFAULT_SEVERITY,
                 f"{link_text(link)}: {missing} not found in {where}; fix the anchor or add it",
-            )._replace(fix=anchor_fix(ctx, item.source, link, note))
+            )._replace(fix=anchor_fix(ctx, item.source, link, notes[target]))
 
 
 def loose_form(text: str) -> str:
