@@ -131,7 +131,7 @@ link_from_fields = cast("Callable[[tuple[Any, ...]], Link]", partial(tuple.__new
 
 def _heading(level: int, text: str, line: int) -> Heading:
     # templates repeat the same headings in every note: one string each
-    return Heading(level, intern(text), intern(anchor_form(text)), line)
+    return tuple.__new__(Heading, (level, intern(text), intern(anchor_form(text)), line))
 
 
 def _collect_links(
@@ -302,10 +302,15 @@ def scan_body(lines: Sequence[str], first_line: int, joined: str | None = None) 
             continue
         # a cheap test for the tokens mask_line looks for: without them it masks nothing
         maskable = "`" in line or "\\" in line or "$" in line or "%%" in line or "<!--" in line
+        margin = line[0]
         # the line without leading spaces, and without leading spaces and tabs
-        first = line.lstrip(" ") if line[0] == " " else line
+        first = line.lstrip(" ") if margin == " " else line
         lead = first.lstrip(" \t") if first[0] == "\t" else first
-        if carry is None:
+        if carry is None and (margin.isalpha() or margin == "|"):
+            # text or a table row at the margin: no fence, code block, heading or list item starts here
+            if prev_blank:
+                in_list = False
+        elif carry is None:
             indent = len(line) - len(lead)
             head = first[0]
             marker = lead[0]
@@ -326,7 +331,7 @@ def scan_body(lines: Sequence[str], first_line: int, joined: str | None = None) 
                     code.add(first_line + idx)
                     prev_blank, prev_para = False, False
                     continue
-            if indent and (line[0] == "\t" or line.startswith("    ")) and prev_blank and not in_list and not prev_para:
+            if indent and (margin == "\t" or line.startswith("    ")) and prev_blank and not in_list and not prev_para:
                 code.add(first_line + idx)
                 prev_blank, prev_para = False, False
                 continue
