@@ -43,7 +43,7 @@ def _unreadable(path: str, message: str, line: int = 1) -> Note:
 
 def decode(path: str, data: bytes) -> str | Note:
     """Bytes to text (BOM dropped, newlines normalised), or an unreadable :class:`Note`."""
-    if b"\x00" in data[:8192]:
+    if data.find(b"\x00", 0, 8192) >= 0:
         if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
             return _unreadable(path, "file is UTF-16; Obsidian expects UTF-8")
         return _unreadable(path, "binary content (NUL bytes), not a Markdown note")

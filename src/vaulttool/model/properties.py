@@ -13,7 +13,7 @@ from sys import intern
 from typing import Any
 
 from vaulttool.model.values import Link, Note
-from vaulttool.model.wikilinks import WIKI_SCAN_RE, split_wiki
+from vaulttool.model.wikilinks import WIKI_SCAN_RE, link_from_fields, split_wiki
 
 # a plain key runs to the first ':' (trailing blanks are stripped afterwards): no lazy
 # quantifier next to a blank run, so a long line of spaces stays linear
@@ -75,8 +75,10 @@ def _owned_links(
     where that line starts in the text, the property)."""
     if "[[" not in fm_text or not key_lines:
         return
-    owners = sorted((line, key) for key, line in key_lines.items())
-    starts = [line for line, _ in owners]
+    owners, starts = list(key_lines), list(key_lines.values())
+    if starts != sorted(starts):  # not in the order find_key_lines gives
+        owners.sort(key=key_lines.__getitem__)
+        starts.sort()
     lineno, line_start, pos = first_line, 0, 0
     for m in WIKI_SCAN_RE.finditer(fm_text):  # the pattern never crosses a line end
         start = m.start()
@@ -87,13 +89,13 @@ def _owned_links(
         pos = start
         owner = bisect_right(starts, lineno) - 1
         if owner >= 0:
-            yield m, lineno, line_start, owners[owner][1]
+            yield m, lineno, line_start, owners[owner]
 
 
 def _property_link(m: re.Match[str], lineno: int, line_start: int, owner: str) -> Link:
     target, subpath, alias, raw = split_wiki(m.group(1))
     start, end = m.start() - line_start + 1, m.end() - line_start + 1
-    return Link("frontmatter", target, subpath, alias, raw, lineno, start, lineno, end, owner)
+    return link_from_fields(("frontmatter", target, subpath, alias, raw, lineno, start, lineno, end, owner))
 
 
 def frontmatter_links(
