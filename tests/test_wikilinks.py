@@ -7,7 +7,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from vaulttool.model.wikilinks import anchor_form, scan_body
+from vaulttool.model.bodyscan import scan_body
+from vaulttool.model.wikilinks import anchor_form
 
 
 def links(text: str) -> list[tuple[str, str, str, str | None, int, int]]:

@@ -12,11 +12,11 @@ from hypothesis import strategies as st
 from tests.hostile.harness import assert_inert, strict_json
 from vaulttool.engine.options import Options
 from vaulttool.incremental.check import check
+from vaulttool.model.bodyscan import scan_body
 from vaulttool.model.config import builtin_schema_dir
 from vaulttool.model.notes import decode, parse_note
 from vaulttool.model.schema_files import load_schemas
 from vaulttool.model.values import Note
-from vaulttool.model.wikilinks import scan_body
 from vaulttool.output.formatters import format_json, format_text
 
 

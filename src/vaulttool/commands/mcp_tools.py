@@ -221,7 +221,7 @@ class VaultTools:
     def resolve(self, link: str, from_path: str) -> Resolution:
         """What `link` (`[[Note#Heading|alias]]`, `[text](Note.md)` or a bare `Note`) opens when written in
         the note at `from_path`, resolved as Obsidian does; or why it opens nothing."""
-        from vaulttool.model.wikilinks import scan_body
+        from vaulttool.model.bodyscan import scan_body
         from vaulttool.rules.broken_anchor import AnchorIndex
         from vaulttool.rules.broken_link import attachment_stems, why_unresolved
 

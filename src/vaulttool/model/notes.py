@@ -15,10 +15,10 @@ import stat
 from typing import Any
 
 from vaulttool.files.stamps import Stamp, content_stamp, read_stamp, stat_stamp
+from vaulttool.model.bodyscan import scan_body
 from vaulttool.model.frontmatter_yaml import FrontmatterError, load_yaml
 from vaulttool.model.properties import find_key_lines, frontmatter_links
 from vaulttool.model.values import Diagnostic, Link, Note, Severity
-from vaulttool.model.wikilinks import scan_body
 
 DEFAULT_MAX_BYTES = 16 * 1024 * 1024
 
