@@ -11,6 +11,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import filterfalse
+from typing import NamedTuple
 
 from vaulttool.model.values import Heading, Note
 from vaulttool.model.wikilinks import WIKI_RE, split_wiki
@@ -29,8 +30,7 @@ _WORD_BYTES = bytes(
 )
 
 
-@dataclass(frozen=True, slots=True)
-class Section:
+class Section(NamedTuple):
     """A heading and the body lines up to the next heading of the same or a higher level."""
 
     heading: Heading
@@ -38,8 +38,7 @@ class Section:
     end: int  # last file line of the section (inclusive)
 
 
-@dataclass(frozen=True, slots=True)
-class TableRow:
+class TableRow(NamedTuple):
     """One body row of a Markdown table: its file line and cell texts (``\\|`` kept escaped)."""
 
     line: int
@@ -145,12 +144,14 @@ def paragraphs(note: Note, start: int, end: int) -> Iterator[tuple[int, str]]:
 def split_cells(row: str) -> tuple[str, ...]:
     """Cells of a table row: split on ``|`` that is neither escaped nor inside ``[[...]]``."""
     text = row.strip()
+    if "\\" not in text and ("[[" not in text or not _PIPED_WIKI_RE.search(text)):
+        pieces = text.split("|")  # outer bars give an empty first and last piece: left out
+        lead = text[:1] == "|"
+        return tuple(map(str.strip, pieces[lead : len(pieces) - (text[-1:] == "|" and len(text) > lead)]))
     if text.startswith("|"):
         text = text[1:]
     if text.endswith("|") and not text.endswith("\\|"):
         text = text[:-1]
-    if "\\" not in text and ("[[" not in text or not _PIPED_WIKI_RE.search(text)):
-        return tuple(map(str.strip, text.split("|")))
     cells: list[str] = []
     start = depth = 0
     for m in _CELL_MARK_RE.finditer(text):
@@ -193,6 +194,7 @@ def _is_delimiter(row: str) -> bool:
     return "-" in row and all(_DELIMITER_CELL_RE.fullmatch(c) for c in cells)
 
 
+@lru_cache(maxsize=1 << 14)  # a vault's tables link the same topics over and over
 def cell_link(cell: str) -> str | None:
     """The target of the first wiki link in a table cell (``\\|`` alias form included), or None."""
     if "[[" not in cell:

@@ -7,7 +7,7 @@ section, a topics table or a keyword list is found one way everywhere.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from vaulttool.model.markdown import (
     Section,
@@ -21,8 +21,7 @@ from vaulttool.model.schema_format import KeywordsSpec, SchemaFile, TableSpec
 from vaulttool.model.values import Note
 
 
-@dataclass(frozen=True, slots=True)
-class TopicRow:
+class TopicRow(NamedTuple):
     """One row of a topics table: the topic's wiki link target (None when the cell has none)."""
 
     line: int
