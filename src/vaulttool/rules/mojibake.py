@@ -52,10 +52,12 @@ def check_note(nc: NoteContext) -> Iterator[Diagnostic]:
 
 def damaged_lines(note: Note) -> list[tuple[int, str]]:
     """(file line, text) of each frontmatter and body line that ftfy repairs, in file order."""
-    fm_lines = note.raw_frontmatter.split("\n") if note.raw_frontmatter is not None else []
+    raw = note.raw_frontmatter
     # the hint is two non-ASCII characters side by side: plain lines cannot show it, nor can a line break
-    if not looks_mojibake("\n".join(filterfalse(str.isascii, chain(fm_lines, note.lines)))):
+    hinted = raw is not None and not raw.isascii() and looks_mojibake(raw)
+    if not hinted and not looks_mojibake("\n".join(filterfalse(str.isascii, note.lines))):
         return []
+    fm_lines = raw.split("\n") if raw is not None else []
     numbered = chain(enumerate(fm_lines, 2), enumerate(note.lines, note.body_line))
     return [(line, text) for line, text in numbered if looks_mojibake(text) and repair_mojibake(text) != text]
 
