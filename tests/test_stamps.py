@@ -4,23 +4,30 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import sys
+import threading
+import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import click
 import pytest
 from click.testing import CliRunner
 
 from tests.test_cache import NOTES, make_vault
+from vaulttool.commands import check as check_command
 from vaulttool.commands.cli import cli, main
 from vaulttool.engine.lint import Report
 from vaulttool.engine.options import Options
 from vaulttool.files import stamps
-from vaulttool.incremental import cache, pool
+from vaulttool.incremental import cache, pool, stamping, workers
 from vaulttool.incremental import check as incremental_check
 from vaulttool.incremental.cache import VaultCache
 from vaulttool.incremental.check import Worked, check, state_key, worked_out
 from vaulttool.incremental.keys import portable_location
+from vaulttool.model.vault import walk_vault
 from vaulttool.output.formatters import format_json
 
 
@@ -196,3 +203,161 @@ def test_stamps_read_by_several_threads_are_those_read_one_by_one(
     assert found == one_by_one
     assert list(found) == names  # in order
     assert len(set(found.values())) == len(names)
+
+
+@pytest.fixture
+def forks(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Content stamps taken by a child process for any vault, however small (where one is forked:
+    Linux); the child processes forked, by pid."""
+    if not sys.platform.startswith("linux"):
+        pytest.skip("child processes are forked on Linux only")
+    monkeypatch.setattr(stamping, "APART_MIN_NOTES", 1)
+    monkeypatch.setattr(workers, "available_cpus", lambda: 2)
+    pids: list[int] = []
+    real = os.fork
+
+    def recorded() -> int:
+        pid = real()
+        if pid:
+            pids.append(pid)
+        return pid
+
+    monkeypatch.setattr(os, "fork", recorded)
+    return pids
+
+
+def gone(pid: int) -> bool:
+    """Whether child process ``pid`` has ended and been reaped."""
+    try:
+        os.waitpid(pid, os.WNOHANG)
+    except ChildProcessError:
+        return True
+    return False
+
+
+def test_stamps_taken_by_a_child_process_are_those_taken_here(vault: Path, tmp_path: Path, forks: list[int]) -> None:
+    (vault / "folder.md").mkdir()  # cannot be read: left out either way
+    notes = walk_vault(vault).notes
+    here = VaultCache(tmp_path / "cache", vault, True).stamps(notes)
+    taken = VaultCache(tmp_path / "cache", vault, True)
+    assert taken.stamp_apart(notes)
+    assert taken.stamps(notes) == here
+    assert len(forks) == 1 and gone(forks[0])
+    assert not VaultCache(tmp_path / "cache", vault).stamp_apart(notes)  # file times: a stat is cheaper
+
+
+def test_stamps_are_taken_here_when_the_child_process_fails(
+    vault: Path, tmp_path: Path, forks: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    notes = walk_vault(vault).notes
+    here = VaultCache(tmp_path / "cache", vault, True).stamps(notes)
+
+    def failing(root: str, paths: Sequence[str]) -> bytes:
+        raise OSError(5, "input/output error")
+
+    monkeypatch.setattr(stamping, "_stamps_data", failing)
+    taken = VaultCache(tmp_path / "cache", vault, True)
+    assert taken.stamp_apart(notes)
+    assert taken.stamps(notes) == here
+    assert gone(forks[0])
+
+
+def test_no_child_process_is_forked_while_another_thread_runs(forks: list[int]) -> None:
+    stop = threading.Event()
+    thread = threading.Thread(target=stop.wait)
+    thread.start()
+    try:
+        assert workers.apart(lambda: b"") is None
+    finally:
+        stop.set()
+        thread.join()
+    assert forks == []
+    assert workers.apart(lambda: b"answer") is not None
+
+
+def test_a_child_process_ends_when_it_is_closed_or_interrupted(forks: list[int]) -> None:
+    for interrupted in (False, True):
+        child = workers.apart(lambda: time.sleep(60) or b"late")
+        assert child is not None
+        started = time.monotonic()
+        if interrupted:  # Ctrl-C reaches every process of the terminal's foreground group
+            os.kill(forks[-1], signal.SIGINT)
+            assert child.answer() is None
+        child.close()
+        assert gone(forks[-1])
+        assert time.monotonic() - started < 30
+
+
+def test_a_fresh_checkout_with_one_change_gives_the_same_report_with_stamps_taken_apart(
+    tmp_path: Path, forks: list[int]
+) -> None:
+    vault = make_vault(tmp_path / "first" / "vault")
+    cli_check(vault, tmp_path / "cache", "--stamp", "content")
+    copy = fresh_checkout(vault, tmp_path / "second")
+    (copy / "B.md").write_text("## Intro\nSee [[A]] and [[Nowhere else]].\n", encoding="utf-8")
+    code, printed = cli_check(copy, tmp_path / "cache", "--stamp", "content")
+    assert forks and all(map(gone, forks))
+    assert (code, printed) == cli_check(copy, tmp_path / "cache", "--no-cache")
+    assert '"target": "Nowhere else"' in printed
+
+
+def test_a_broken_schema_is_reported_alike_while_stamps_are_taken_apart(
+    tmp_path: Path, forks: list[int], capsys: pytest.CaptureFixture[str]
+) -> None:
+    vault = make_vault(tmp_path / "vault")
+    (vault / "schemas").mkdir()
+    (vault / "schemas" / "topic.yaml").write_text("name: topic\nfields:\n  level: {type: levle}\n", encoding="utf-8")
+    (vault / ".vaulttool.toml").write_text('schemas = "schemas"\n', encoding="utf-8")
+    errors = []
+    for args in (["--no-cache"], ["--stamp", "content", "--cache-dir", str(tmp_path / "cache")]):
+        assert main(["check", str(vault), "--format", "json", *args]) == 2
+        errors.append(capsys.readouterr())
+    assert len(forks) == 1 and gone(forks[0])
+    assert errors[0] == errors[1]
+    assert "levle" in errors[1].err
+
+
+def test_the_printed_report_answers_an_unchanged_checkout_before_the_options_are_needed(
+    tmp_path: Path, forks: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    vault = make_vault(tmp_path / "first" / "vault")
+    monkeypatch.chdir(vault)  # the JSON report names the vault as given
+    first = cli_check(Path("."), tmp_path / "cache", "--stamp", "content")
+    monkeypatch.chdir(fresh_checkout(vault, tmp_path / "second"))
+
+    def failing(request: object) -> None:
+        raise click.UsageError("the options were needed")
+
+    monkeypatch.setattr(check_command, "check_options", failing)
+    assert cli_check(Path("."), tmp_path / "cache", "--stamp", "content") == first
+    assert forks and all(map(gone, forks))
+    Path("A.md").write_text("# A\nChanged.\n", encoding="utf-8")
+    assert main(["check", ".", "--stamp", "content", "--cache-dir", str(tmp_path / "cache")]) == 2
+
+
+def test_ctrl_c_while_stamps_are_taken_apart_leaves_no_process_behind(
+    tmp_path: Path, forks: list[int], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    vault = make_vault(tmp_path / "vault")
+    monkeypatch.setattr(stamping, "_stamps_data", lambda root, paths: time.sleep(60) or b"")
+
+    def interrupted(request: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(check_command, "check_options", interrupted)
+    started = time.monotonic()
+    assert main(["check", str(vault), "--stamp", "content", "--cache-dir", str(tmp_path / "cache")]) == 130
+    assert "interrupted" in capsys.readouterr().err
+    assert len(forks) == 1 and gone(forks[0])
+    assert time.monotonic() - started < 30
+
+
+def test_the_key_of_a_printed_report_does_not_depend_on_where_the_stamps_were_taken(
+    vault: Path, tmp_path: Path, forks: list[int]
+) -> None:
+    walked = walk_vault(vault)
+    apart = VaultCache(tmp_path / "cache", vault, True)
+    assert apart.stamp_apart(walked.notes)
+    assert apart.result_key("settings", walked) == VaultCache(tmp_path / "cache", vault, True).result_key(
+        "settings", walked
+    )

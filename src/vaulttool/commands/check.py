@@ -111,14 +111,33 @@ def check_command(show_settings: bool, **given: Any) -> int:
     if show_settings:
         emit(settings_text(request.settings, request.obsidian_excludes), request.target)
         return EXIT_OK
+    try:
+        return _check(request)
+    finally:
+        if request.cache is not None:
+            request.cache.close()  # a child process still taking stamps ends with the run
+
+
+def _check(request: CheckRequest) -> int:
+    """The check of :func:`check_command`, its settings shown or not."""
     replay = replay_for(request)
+    ahead: tuple[Options, FixSettings] | Exception | None = None
+    if replay is not None and replay.stamping:
+        # the options are worked out while another process stamps the notes: an error counts
+        # only when the printed report does not answer the run, as it does without that process
+        try:
+            ahead = check_options(request)
+        except Exception as exc:
+            ahead = exc
     answered = replay.answer() if replay is not None else None
     if replay is not None and answered is not None:
         if not replay.walked.notes:
             _no_notes(request.vault, replay.exclude)
         emit(answered[1], request.target)
         return request.exit_code(answered[0].errors, answered[0].warnings)
-    options, fixing = check_options(request)
+    if isinstance(ahead, Exception):
+        raise ahead
+    options, fixing = ahead or check_options(request)
     report, done = checked_report(request, options, fixing, replay)
     if request.diff:
         return EXIT_PROBLEMS if done and done[1] and not request.exit_zero else EXIT_OK

@@ -49,11 +49,11 @@ import os
 import re
 import time
 import zlib
-from collections.abc import Container, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Container, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from vaulttool.files.stamps import Stamp, read_stamps, stat_stamp
+from vaulttool.files.stamps import Stamp
 from vaulttool.files.tempfiles import remove_stale
 from vaulttool.incremental.cachefiles import (
     CRC_BYTES,
@@ -67,6 +67,7 @@ from vaulttool.incremental.cachefiles import (
 from vaulttool.incremental.housekeeping import VAULT_FILE, prune
 from vaulttool.incremental.keys import fingerprint, portable_location
 from vaulttool.incremental.packs import Packs
+from vaulttool.incremental.stamping import StampsApart, stamp_files, stamps_apart
 from vaulttool.incremental.statefile import DELTA_NAME, STATE_NAME, StateRead, delta_parts, read_state, state_parts
 from vaulttool.model.vault import WalkResult, is_inside
 
@@ -81,20 +82,6 @@ _MAGIC = b"vaulttool cache\n"
 RACY_NS = 2_000_000_000
 
 _TEMP_NAME = re.compile(r"\..+\.(\d+)\.\d+\.tmp")  # a file being written: .NAME.PID.NANOSECONDS.tmp
-
-
-def stamp_files(root: str, paths: Sequence[str], content: bool = False) -> dict[str, Stamp]:
-    """The stamp of each path that can be stat'ed, or read when ``content`` (symlinks followed, as reading does)."""
-    if content:
-        return read_stamps(root, paths)
-    stamps: dict[str, Stamp] = {}
-    join, stat = os.path.join, os.stat
-    for path in paths:
-        try:
-            stamps[path] = stat_stamp(stat(join(root, path)))
-        except OSError:
-            continue
-    return stamps
 
 
 class VaultCache:
@@ -118,6 +105,7 @@ class VaultCache:
         self._moved = False  # content stamps: a note read for parsing differed from its stamp
         self._stamps: dict[str, Stamp] | None = None
         self._stamped: tuple[str, ...] = ()
+        self._apart: StampsApart | None = None  # content stamps a child process is taking
         self._files: tuple[WalkResult, str] | None = None
         self._packs = Packs(self.folder, self._write_parts, self._ready)
         self._state: StateRead | None = None  # the state read last (its id alone), with what its delta changed
@@ -131,10 +119,31 @@ class VaultCache:
         return cls(base, root, content)
 
     def stamps(self, notes: tuple[str, ...]) -> dict[str, Stamp]:
-        """The stamp of every note that can be stat'ed (or read, for content stamps), taken on first use."""
+        """The stamp of every note that can be stat'ed (or read, for content stamps), taken on first use
+        (or collected from the child process :meth:`stamp_apart` started)."""
         if self._stamps is None or self._stamped != notes:
-            self._stamps, self._stamped = stamp_files(self.root, notes, self.content), notes
+            found = self._apart.collect(notes) if self._apart is not None else None
+            self._apart = None
+            self._stamps = stamp_files(self.root, notes, self.content) if found is None else found
+            self._stamped = notes
         return self._stamps
+
+    def stamp_apart(self, notes: tuple[str, ...]) -> bool:
+        """Start taking the content stamps of ``notes`` in a child process for :meth:`stamps` to collect,
+        so that the run goes on meanwhile (see :mod:`vaulttool.incremental.stamping`); whether it started.
+
+        Only content stamps are worth it (reading and hashing every note costs far more than
+        a ``stat``). The caller must :meth:`close` the cache in the end.
+        """
+        if self.content and self._apart is None and self._stamps is None:
+            self._apart = stamps_apart(self.root, notes)
+        return self._apart is not None
+
+    def close(self) -> None:
+        """End what the run left unfinished: a child process still taking stamps (see :meth:`stamp_apart`)."""
+        if self._apart is not None:
+            self._apart.close()
+            self._apart = None
 
     def settled(self, stamp: Stamp | None) -> bool:
         """Whether a file with ``stamp`` changed long enough before this run to be cached safely
@@ -180,7 +189,9 @@ class VaultCache:
         stamps = self.stamps(walked.notes)
         problems = [(problem.path, problem.message) for problem in walked.problems]
         files = (walked.notes, list(map(stamps.get, walked.notes)), walked.attachments, problems)
-        return hashlib.sha256(options.encode() + marshal.dumps(files)).hexdigest()
+        # marshal format 0: the same bytes for the same values (later formats mark the strings that are
+        # interned and the objects that are referenced twice, which depend on how the values were made)
+        return hashlib.sha256(options.encode() + marshal.dumps(files, 0)).hexdigest()
 
     def _read(self, name: str) -> Any:
         """The value in file ``name``; raises when it is missing, damaged or foreign."""

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 
 from vaulttool.files.stamps import Stamp
 from vaulttool.incremental.records import Findings, NoteRecord, findings_record, to_record
-from vaulttool.incremental.workers import Task, in_workers
+from vaulttool.incremental.workers import Task, available_cpus, in_workers
 from vaulttool.model.notes import read_note_stamped
 
 if TYPE_CHECKING:
@@ -40,14 +40,6 @@ Progress = Callable[[int, int], None]  # (notes done so far, notes to do in all)
 # a note's path, its file's stamp when read, its record, and what the per-note rules found (None: not run)
 Entry = tuple[str, "Stamp | None", NoteRecord, "Findings | None"]
 Stored = tuple[str, "Stamp | None", "bytes | memoryview"]  # an entry as packs hold it: record and findings marshalled
-
-
-def available_cpus() -> int:
-    """How many CPUs this process may run on."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):
-        return os.cpu_count() or 1
 
 
 def worker_count(jobs: int, notes: int, size: int, cpus: int) -> int:

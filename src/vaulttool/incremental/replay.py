@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, TypeVar
 
@@ -49,15 +50,21 @@ class Replay:
     and how the check about to be printed was worked out."""
 
     def __init__(
-        self, cache: VaultCache, vault: Path, key: str, settings: str, walked: WalkResult, exclude: tuple[str, ...]
+        self,
+        cache: VaultCache,
+        vault: Path,
+        settings: str,
+        walked: WalkResult,
+        exclude: tuple[str, ...],
+        stamping: bool = False,
     ) -> None:
         """Prefer :meth:`open`."""
         self.cache = cache
         self.vault = vault
-        self.key = key  # the settings, the vault's path as given (the JSON report names it) and the stamp of every file
         self.settings = settings  # the settings alone: a report printed under them has the same text for each file
         self.walked = walked
         self.exclude = exclude
+        self.stamping = stamping  # a child process takes the stamps of the notes until the key needs them
         header = cache.output_header()  # the text is read only when it is used
         self.header = None if header is None else header._replace(spans={})  # not held while checking
         self.worked: Worked | None = None
@@ -78,9 +85,14 @@ class Replay:
             return None
         digest, exclude = found
         walked = walk_vault(vault, exclude)
-        settings_key = fingerprint(b"output", digest.encode())
-        key = cache.result_key(f"{settings_key}\0{os.fspath(vault)}", walked)
-        return cls(cache, vault, key, settings_key, walked, exclude)
+        stamping = cache.stamp_apart(walked.notes)  # the key is made when it is needed: the run goes on meanwhile
+        return cls(cache, vault, fingerprint(b"output", digest.encode()), walked, exclude, stamping)
+
+    @cached_property
+    def key(self) -> str:
+        """The key of the report: the settings, the vault's path as given (the JSON report names it)
+        and the stamp of every file."""
+        return self.cache.result_key(f"{self.settings}\0{os.fspath(self.vault)}", self.walked)
 
     def answer(self) -> tuple[Output, str] | None:
         """The stored report and its text when it was printed from exactly these files and settings."""

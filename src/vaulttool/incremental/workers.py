@@ -4,7 +4,9 @@ Workers end with their parent however it ends (killed included), and a worker th
 makes no progress on a chunk for longer than the chunk's deadline (stopped, or starved
 far beyond any real parse) is killed and its chunk left to the parent. What a worker
 does with a chunk is the function it is given (:mod:`vaulttool.incremental.pool`
-gives it parsing); it answers with bytes.
+gives it parsing); it answers with bytes. :func:`apart` starts one child process that
+does one piece of work while the parent goes on (content stamps, see
+:meth:`~vaulttool.incremental.cache.VaultCache.stamp_apart`).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, TypeAlias
+from typing import TYPE_CHECKING, NoReturn, TypeAlias
 
 if TYPE_CHECKING:
     import multiprocessing.context
@@ -34,6 +36,14 @@ Task = tuple[str, Sequence[str], int, bool]  # a chunk to parse: root, paths, si
 Work = Callable[[Task], bytes]  # what a worker does with a chunk (its answer: empty bytes when it failed)
 Context: TypeAlias = "multiprocessing.context.DefaultContext | multiprocessing.context.ForkContext"
 Inbox: TypeAlias = "queue.SimpleQueue[tuple[_Worker, bytes | None]]"  # what workers send back (None: it ended)
+
+
+def available_cpus() -> int:
+    """How many CPUs this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
 
 
 def chunk_deadline(root: str, paths: Sequence[str], max_bytes: int) -> float:
@@ -236,6 +246,85 @@ def in_workers(
             if worker.process.is_alive():  # told to stop, but slow to: not waited for longer
                 worker.process.kill()
                 worker.process.join(_STOP_GRACE)
+
+
+class Apart:
+    """A piece of work done by a child process while this one goes on (see :func:`apart`)."""
+
+    def __init__(self, pid: int, answers: int) -> None:
+        """Prefer :func:`apart`: ``pid`` is the child's, ``answers`` the end of the pipe it answers on."""
+        self._pid: int | None = pid
+        self._answers = answers
+
+    def answer(self) -> bytes | None:
+        """What the work returned, once the child has ended; None when it failed or was ended (it is
+        then this process's to do)."""
+        if self._pid is None:
+            return None
+        parts: list[bytes] = []
+        try:
+            while part := os.read(self._answers, 1 << 20):
+                parts.append(part)
+            _, status = os.waitpid(self._pid, 0)
+        except OSError:
+            self.close()
+            return None
+        self._pid = None
+        self.close()
+        return b"".join(parts) if os.waitstatus_to_exitcode(status) == 0 else None
+
+    def close(self) -> None:
+        """End the child (at once, its work unfinished, when it is still at work) and free its pipe."""
+        if self._pid is not None:
+            with contextlib.suppress(OSError):  # it ended already: it is only reaped
+                os.kill(self._pid, signal.SIGKILL)
+            with contextlib.suppress(OSError):
+                os.waitpid(self._pid, 0)
+            self._pid = None
+        with contextlib.suppress(OSError):
+            os.close(self._answers)
+
+
+def apart(work: Callable[[], bytes]) -> Apart | None:
+    """Start ``work`` in a forked child process, its answer to be collected with :meth:`Apart.answer`;
+    None where that does not pay or is not safe: one CPU, another platform than Linux, other threads running.
+
+    The child ends with its parent however the parent ends, and at once on Ctrl-C; the parent
+    must :meth:`Apart.close` it when it does not collect the answer.
+    """
+    import threading
+
+    if not sys.platform.startswith("linux") or available_cpus() < 2 or threading.active_count() > 1:
+        return None
+    answers, given = os.pipe()
+    with _ctrl_c_held():
+        try:
+            pid = os.fork()
+        except OSError:
+            pid = -1
+        if pid == 0:
+            _answer(work, answers, given)
+    os.close(given)
+    if pid < 0:
+        os.close(answers)
+        return None
+    return Apart(pid, answers)
+
+
+def _answer(work: Callable[[], bytes], answers: int, given: int) -> NoReturn:
+    """The child of :func:`apart`: do ``work``, write its answer to ``given``, and exit (1: it failed)."""
+    code = 1
+    try:
+        signal.signal(signal.SIGINT, signal.SIG_DFL)  # Ctrl-C ends it at once (it is held until now)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+        os.close(answers)
+        _die_with_parent(os.getppid())
+        data = memoryview(work())
+        while data:
+            data = data[os.write(given, data) :]
+        code = 0
+    finally:
+        os._exit(code)
 
 
 def _say_stalled(notes: int, seconds: float) -> None:
