@@ -63,14 +63,14 @@ def read_stamp(full_path: str) -> Stamp:
         os.close(fd)
 
 
-def read_stamps(root: str, paths: Sequence[str]) -> dict[str, Stamp]:
+def read_stamps(root: str, paths: Sequence[str], most: int = _MAX_THREADS) -> dict[str, Stamp]:
     """The content stamp of each of ``paths`` (relative to ``root``) that can be read, in order;
-    a large vault's notes are read by a few threads at once."""
+    a large vault's notes are read by a few threads at once (``most`` at most)."""
     try:
         cpus = len(os.sched_getaffinity(0))
     except (AttributeError, OSError):
         cpus = os.cpu_count() or 1
-    count = max(1, min(cpus, _MAX_THREADS, len(paths) // _NOTES_PER_THREAD))
+    count = max(1, min(cpus, most, len(paths) // _NOTES_PER_THREAD))
     size = -(-len(paths) // count)
     parts: list[dict[str, Stamp]] = [{} for _ in range(count)]
 

@@ -72,5 +72,6 @@ def stamps_apart(root: str, notes: tuple[str, ...]) -> StampsApart | None:
 
 
 def _stamps_data(root: str, paths: Sequence[str]) -> bytes:
-    """The content stamps of ``paths`` (see :func:`~vaulttool.files.stamps.read_stamps`), marshalled."""
-    return marshal.dumps(read_stamps(root, paths))
+    """The content stamps of ``paths`` (see :func:`~vaulttool.files.stamps.read_stamps`), marshalled;
+    read by one thread (the run goes on on the other CPU)."""
+    return marshal.dumps(read_stamps(root, paths, most=1))

@@ -5,8 +5,7 @@ makes no progress on a chunk for longer than the chunk's deadline (stopped, or s
 far beyond any real parse) is killed and its chunk left to the parent. What a worker
 does with a chunk is the function it is given (:mod:`vaulttool.incremental.pool`
 gives it parsing); it answers with bytes. :func:`apart` starts one child process that
-does one piece of work while the parent goes on (content stamps, see
-:meth:`~vaulttool.incremental.cache.VaultCache.stamp_apart`).
+does one piece of work while the parent goes on (:mod:`vaulttool.incremental.stamping`).
 """
 
 from __future__ import annotations
@@ -55,19 +54,25 @@ def chunk_deadline(root: str, paths: Sequence[str], max_bytes: int) -> float:
     return DEADLINE_S + size / DEADLINE_BYTES_PER_S
 
 
+def _killed_with_parent(parent: int) -> None:
+    """On Linux, have the kernel kill this process at once when its parent process ``parent`` ends
+    (a parent-death signal); exit now if it has ended already."""
+    if sys.platform.startswith("linux") and os.getppid() == parent:
+        with contextlib.suppress(Exception):  # no libc to call: the caller may watch otherwise
+            import ctypes
+
+            ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        if os.getppid() != parent:  # the parent ended before the signal was asked for
+            os._exit(1)
+
+
 def _die_with_parent(parent: int) -> None:
     """Make this worker end when its parent process ``parent`` does, however the parent ends.
 
     On Linux the kernel kills it at once (a parent-death signal); everywhere, a thread
     waits for the parent's end and then ends the process.
     """
-    if sys.platform.startswith("linux") and os.getppid() == parent:
-        with contextlib.suppress(Exception):  # no libc to call: the thread below still watches
-            import ctypes
-
-            ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-        if os.getppid() != parent:  # the parent ended before the signal was asked for
-            os._exit(1)
+    _killed_with_parent(parent)
     import multiprocessing
     import threading
 
@@ -257,21 +262,20 @@ class Apart:
         self._answers = answers
 
     def answer(self) -> bytes | None:
-        """What the work returned, once the child has ended; None when it failed or was ended (it is
-        then this process's to do)."""
-        if self._pid is None:
-            return None
+        """What the work returned, once the child has ended; None when it failed or was ended."""
         parts: list[bytes] = []
+        code = 1
         try:
-            while part := os.read(self._answers, 1 << 20):
+            while self._pid is not None and (part := os.read(self._answers, 1 << 20)):
                 parts.append(part)
-            _, status = os.waitpid(self._pid, 0)
-        except OSError:
+            if self._pid is not None:
+                code = os.waitstatus_to_exitcode(os.waitpid(self._pid, 0)[1])
+                self._pid = None
+        except OSError:  # the pipe or the child is gone: no answer
+            pass
+        finally:
             self.close()
-            return None
-        self._pid = None
-        self.close()
-        return b"".join(parts) if os.waitstatus_to_exitcode(status) == 0 else None
+        return b"".join(parts) if code == 0 else None
 
     def close(self) -> None:
         """End the child (at once, its work unfinished, when it is still at work) and free its pipe."""
@@ -297,17 +301,16 @@ def apart(work: Callable[[], bytes]) -> Apart | None:
     if not sys.platform.startswith("linux") or available_cpus() < 2 or threading.active_count() > 1:
         return None
     answers, given = os.pipe()
-    with _ctrl_c_held():
-        try:
+    try:
+        with _ctrl_c_held():
             pid = os.fork()
-        except OSError:
-            pid = -1
-        if pid == 0:
-            _answer(work, answers, given)
-    os.close(given)
-    if pid < 0:
+            if pid == 0:
+                _answer(work, answers, given)
+    except OSError:
         os.close(answers)
         return None
+    finally:
+        os.close(given)
     return Apart(pid, answers)
 
 
@@ -318,7 +321,7 @@ def _answer(work: Callable[[], bytes], answers: int, given: int) -> NoReturn:
         signal.signal(signal.SIGINT, signal.SIG_DFL)  # Ctrl-C ends it at once (it is held until now)
         signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
         os.close(answers)
-        _die_with_parent(os.getppid())
+        _killed_with_parent(os.getppid())  # forked on Linux alone
         data = memoryview(work())
         while data:
             data = data[os.write(given, data) :]
