@@ -84,8 +84,15 @@ def word_set(lines: Iterable[str]) -> set[str]:
     mixed = set(filterfalse(str.isascii, found))
     found -= mixed
     for piece in mixed:
-        found.update(words(piece))
+        found.update(_piece_words(piece))
     return found
+
+
+@lru_cache(maxsize=4096)
+def _piece_words(piece: str) -> tuple[str, ...]:
+    """The :func:`words` of a piece of text holding characters beyond ASCII (the same few,
+    such as a heading's emoji, come back in note after note)."""
+    return tuple(words(piece))
 
 
 @lru_cache(maxsize=8192)
