@@ -361,3 +361,22 @@ def test_the_key_of_a_printed_report_does_not_depend_on_where_the_stamps_were_ta
     assert apart.result_key("settings", walked) == VaultCache(tmp_path / "cache", vault, True).result_key(
         "settings", walked
     )
+
+
+def test_a_check_through_the_library_takes_the_stamps_apart_and_leaves_no_process_behind(
+    vault: Path, tmp_path: Path, forks: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    report(vault, tmp_path / "cache")
+    copy = fresh_checkout(vault, tmp_path / "second")
+    (copy / "B.md").write_text("## Intro\nSee [[A]] and [[Nowhere else]].\n", encoding="utf-8")
+    assert report(copy, tmp_path / "cache") == report(copy, None)
+    assert len(forks) == 2 and all(map(gone, forks))  # the first run's and this one's
+
+    def interrupted(*args: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(stamping, "_stamps_data", lambda root, paths: time.sleep(60) or b"")
+    monkeypatch.setattr(incremental_check.State, "from_value", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        report(copy, tmp_path / "cache")
+    assert len(forks) == 3 and gone(forks[2])

@@ -95,6 +95,8 @@ def worked_out(
             return _cached(root, options, cache, jobs, progress, walked, keep_context)
         except OSError as exc:
             _say(f"the cache cannot be used ({exc})")
+        finally:
+            cache.close()  # a child process still taking stamps ends here, whatever happened
     source = PoolSource(root, options, jobs=jobs, progress=progress)
     return lint.check(root, options, source=source, walked=walked, keep_context=keep_context), Worked()
 
@@ -110,6 +112,7 @@ def _cached(
 ) -> tuple[lint.Report, Worked]:
     rules = enabled_rules(options)
     walked = walked or walk_vault(root, options.exclude)
+    cache.stamp_apart(walked.notes)  # content stamps: taken by a child process while the state is read
     key, files = state_key(options), cache.files_key(walked)
     state = State.from_value(cache.load_state(key))
     if state is not None and state.files == files:
