@@ -6,8 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from vaulttool.incremental import pool, workers
-from vaulttool.incremental.check import check
+from vaulttool.engine.load import load
+from vaulttool.engine.options import enabled_rules, options_for
+from vaulttool.incremental import pool, records, workers
+from vaulttool.incremental.cache import VaultCache
+from vaulttool.incremental.check import check, load_resolved
+from vaulttool.incremental.source import PoolSource
+from vaulttool.model.graph import LinkParts, Targets
 from vaulttool.model.vault import walk_vault
 from vaulttool.output.formatters import format_json
 
@@ -30,8 +35,8 @@ def test_workers_really_parse(tmp_path: Path, low_threshold: None) -> None:
     paths = walk_vault(tmp_path).notes
     chunks = list(pool.parse_chunks(str(tmp_path), paths, 1 << 20, jobs=2))
     assert len(chunks) > 1
-    assert all(blob is not None for _, blob in chunks)  # only workers hand back packed chunks
-    assert sorted(path for entries, _ in chunks for path, *_ in entries) == sorted(paths)
+    assert all(chunk.blob is not None for chunk in chunks)  # only workers hand back packed chunks
+    assert sorted(path for chunk in chunks for path, *_ in chunk.entries) == sorted(paths)
 
 
 def test_notes_are_parsed_here_when_workers_cannot_start(
@@ -99,3 +104,110 @@ def test_workers_that_are_not_forked_check_notes_alike(
     assert '"rule": "keyword-not-in-text"' in expected  # the per-note template rules ran in the workers
     monkeypatch.setattr(workers, "_context", lambda: multiprocessing.get_context("spawn"))
     assert format_json(check(vault, jobs=2)) == expected
+
+
+LINK_FORMS = """---
+aliases:
+  - Forms
+related: "[[Note 3#Part One]]"
+moc: "[[Nowhere MOC]]"
+---
+# Forms
+
+## Here
+
+[[#Here]] [[#Not here]] [[Note 1#Part Two]] [[Note 2#^blk]] [[Note 4#^gone]] [[Missing 9]]
+![[Note 5#Part One]] ![[figure.png]] ![[absent.png]] [text](Note%206.md#Part%20Two) [x](./missing.md)
+[[./Note 7]] [[a/Note 1|shown]] [[Note 8|shown]] [[Alias 3]] [[Template Note]]
+"""
+
+
+@pytest.fixture
+def link_forms(generated_vault: Path, tmp_path: Path) -> Path:
+    """The generated vault plus notes with every form of link: to nothing, with anchors, to the
+    note itself, embedded, in frontmatter, Markdown links, relative ones, and a template's."""
+    import shutil
+
+    vault = tmp_path / "vault"
+    shutil.copytree(generated_vault, vault)
+    (vault / "figure.png").write_bytes(b"png")
+    for folder in ("", "a/", "b/deep/"):
+        (vault / folder).mkdir(parents=True, exist_ok=True)
+        (vault / folder / "Forms.md").write_text(LINK_FORMS, encoding="utf-8")
+    (vault / ".obsidian").mkdir()
+    (vault / ".obsidian" / "templates.json").write_text('{"folder": "Templates"}', encoding="utf-8")
+    (vault / "Templates").mkdir()
+    (vault / "Templates" / "Template Note.md").write_text(LINK_FORMS, encoding="utf-8")
+    return vault
+
+
+def lean_parts(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The notes whose links worker processes resolve from here on (recorded as the parent takes them in)."""
+    from vaulttool.incremental.records import Linker
+
+    taken: list[str] = []
+    parts = Linker.parts
+
+    def recorded(self: Linker, path: str, found: records.LinksRecord) -> tuple[Targets, LinkParts]:
+        taken.append(path)
+        return parts(self, path, found)
+
+    monkeypatch.setattr(Linker, "parts", recorded)
+    return taken
+
+
+def test_notes_resolved_by_workers_check_alike(
+    link_forms: Path, tmp_path: Path, low_threshold: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    expected = format_json(check(link_forms, jobs=1, keep_context=False))
+    assert '"rule": "broken-anchor"' in expected and '"rule": "broken-link"' in expected
+    taken = lean_parts(monkeypatch)
+    for cache in (None, VaultCache(tmp_path / "cache", link_forms)):  # no cache, then a cold one
+        taken.clear()
+        assert format_json(check(link_forms, cache=cache, jobs=2, keep_context=False)) == expected
+        assert len(taken) == len(walk_vault(link_forms).notes)  # every note came without its links
+
+
+def test_a_vault_loaded_from_workers_is_the_one_loaded_here(
+    link_forms: Path, low_threshold: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    options = options_for(link_forms)
+    rules = enabled_rules(options)
+    here = load(link_forms, options, source=PoolSource(link_forms, options, jobs=1), rules=rules, keep_links=False)
+    taken = lean_parts(monkeypatch)
+    there = load(link_forms, options, source=PoolSource(link_forms, options, jobs=2), rules=rules, keep_links=False)
+    assert taken
+    assert there.findings == here.findings and there.link_count == here.link_count
+    mine, theirs = here.context, there.context
+    assert theirs.targets == mine.targets and list(theirs.targets) == list(mine.targets)
+    assert theirs.unresolved == mine.unresolved and theirs.anchored == mine.anchored
+    assert any(item.link.kind == "frontmatter" for item in theirs.anchored)
+    assert any(item.link.kind == "embed" for item in theirs.unresolved)
+    assert theirs.notes == mine.notes and theirs.aliases == mine.aliases
+    assert theirs.topic_targets == mine.topic_targets
+    assert theirs.targets["Templates/Template Note.md"] == ()  # a template's links make no edges
+    assert "Forms.md" in theirs.targets["Forms.md"]  # [[#Here]]: the note itself
+
+
+def test_every_link_is_kept_where_a_check_needs_them_all(
+    link_forms: Path, low_threshold: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    expected = format_json(check(link_forms, jobs=1))
+    taken = lean_parts(monkeypatch)
+    assert format_json(check(link_forms, jobs=2)) == expected  # the report keeps its context: every link
+    options = options_for(link_forms)
+    exported = load_resolved(link_forms, options, codes=True)  # a graph export reads every link's line and kind
+    assert exported.codes == load(link_forms, options, keep_links=False, codes=True).codes
+    assert taken == []
+
+
+def test_workers_that_are_not_forked_hand_back_whole_notes(
+    link_forms: Path, low_threshold: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import multiprocessing
+
+    expected = format_json(check(link_forms, jobs=1, keep_context=False))
+    taken = lean_parts(monkeypatch)
+    monkeypatch.setattr(workers, "_context", lambda: multiprocessing.get_context("spawn"))
+    assert format_json(check(link_forms, jobs=2, keep_context=False)) == expected
+    assert taken == []

@@ -106,3 +106,13 @@ def test_notes_with_the_same_layout_of_properties_share_its_dict(tmp_path: Path)
     assert built["A.md"].fm_key_lines is built["B.md"].fm_key_lines == {"a": 2, "b": 3}
     assert built["C.md"].fm_key_lines == {"b": 2}
     assert len(layouts) == 2
+
+
+def test_a_stored_record_builds_the_same_note_with_or_without_its_links(generated_vault: Path) -> None:
+    for path in walk_vault(generated_vault).notes:
+        note, stamp = read_note_stamped(str(generated_vault), path)
+        kept = marshal.loads(marshal.dumps(records.stored(to_record(note))))
+        assert to_record(from_record(kept, str(generated_vault), stamp)) == to_record(note), path
+        linkless = from_record(kept, str(generated_vault), stamp, links=False)
+        assert linkless.links == () and to_record(linkless)[:6] == to_record(note)[:6], path
+        assert to_record(linkless)[7:] == to_record(note)[7:], path

@@ -13,7 +13,7 @@ import pytest
 from tests.hostile.harness import add_normal_note, run_once
 from vaulttool.incremental import cachefiles
 from vaulttool.incremental.cache import VaultCache
-from vaulttool.incremental.pool import Entry, pack, parse_entries
+from vaulttool.incremental.pool import Chunk, Entry, pack, parse_entries
 from vaulttool.incremental.records import NoteRecord
 
 KEY = "key"
@@ -33,7 +33,7 @@ def a_record(folder: Path) -> NoteRecord:
 def filled_cache(folder: Path, count: int, record: NoteRecord) -> None:
     """A cache folder holding one pack of ``count`` notes (``n0.md``, ``n1.md``, ...) like ``record``."""
     entries: list[Entry] = [(f"n{i}.md", STAMP, (f"n{i}.md", *record[1:]), None) for i in range(count)]
-    VaultCache(folder, folder / "vault").add_notes(KEY, entries, pack(entries)[0])
+    VaultCache(folder, folder / "vault").add_notes(KEY, Chunk(entries, pack(entries)[0], []))
 
 
 def load_seconds(folder: Path, count: int) -> float:

@@ -126,12 +126,12 @@ def test_a_stopped_worker_costs_the_run_its_deadline_and_no_note(
     vault = many_notes(tmp_path, 1200)
     paths = walk_vault(vault).notes
     chunks = pool.parse_chunks(str(vault), paths, 1 << 20, jobs=2)
-    parsed = [path for path, *_ in next(chunks)[0]]
+    parsed = [path for path, *_ in next(chunks).entries]
     victim = multiprocessing.active_children()[0]
     os.kill(victim.pid, signal.SIGSTOP)
     stopped.append(victim.pid)
     started = time.monotonic()
-    parsed += [path for entries, _ in chunks for path, *_ in entries]
+    parsed += [path for chunk in chunks for path, *_ in chunk.entries]
     took = time.monotonic() - started
     assert sorted(parsed) == sorted(paths)  # the stopped worker's chunk was read all the same
     assert took < quick_deadline + 10, f"a stopped worker held the run for {took:.1f} s"
@@ -146,9 +146,9 @@ def test_a_worker_that_dies_leaves_its_chunk_to_the_parent(tmp_path: Path) -> No
     vault = many_notes(tmp_path, 1200)
     paths = walk_vault(vault).notes
     chunks = pool.parse_chunks(str(vault), paths, 1 << 20, jobs=2)
-    parsed = [path for path, *_ in next(chunks)[0]]
+    parsed = [path for path, *_ in next(chunks).entries]
     for worker in multiprocessing.active_children():
         worker.kill()
-    parsed += [path for entries, _ in chunks for path, *_ in entries]
+    parsed += [path for chunk in chunks for path, *_ in chunk.entries]
     assert sorted(parsed) == sorted(paths)
     assert multiprocessing.active_children() == []

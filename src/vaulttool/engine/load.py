@@ -29,16 +29,28 @@ from vaulttool.rules.context import RuleContext, VaultContext
 
 Context = TypeVar("Context", bound=RuleContext)
 # a note as a source gives it: its path, the note, what the per-note rules found in it (None:
-# not run), and what its links resolved to when it was last loaded (None: not known)
-SourcedNote = tuple[str, Note, "NoteFindings | None", "Targets | None"]
+# not run), what its links resolved to when it was last loaded (None: not known), and for a
+# note given without its links, what they resolve to and their link parts (else None)
+SourcedNote = tuple[str, Note, "NoteFindings | None", "Targets | None", "tuple[Targets, LinkParts] | None"]
 
 
 class NoteSource(Protocol):
     """Where a check gets its notes from."""
 
-    def notes(self, walked: WalkResult, paths: Sequence[str], checker: NoteChecker | None) -> Iterable[SourcedNote]:
+    def notes(
+        self,
+        walked: WalkResult,
+        paths: Sequence[str],
+        checker: NoteChecker | None,
+        resolver: LinkResolver | None = None,
+    ) -> Iterable[SourcedNote]:
         """Every note of ``paths`` (the notes of ``walked``, or some of them), in any order, with what
-        ``checker`` finds in it (when given)."""
+        ``checker`` finds in it (when given).
+
+        With ``resolver`` (the caller keeps no more of the links than their link parts), a
+        note may come without its links, with what ``resolver`` resolves them to and
+        :func:`~vaulttool.model.graph.link_parts` finds in them.
+        """
 
     def resolved(self, targets: Mapping[str, Targets]) -> None:
         """Told, once every note is loaded, what the links of each note resolve to."""
@@ -51,11 +63,17 @@ class FileSource:
     root: str
     max_bytes: int
 
-    def notes(self, walked: WalkResult, paths: Sequence[str], checker: NoteChecker | None) -> Iterator[SourcedNote]:
-        """Read and parse each note of ``paths`` and run ``checker`` on it."""
+    def notes(
+        self,
+        walked: WalkResult,
+        paths: Sequence[str],
+        checker: NoteChecker | None,
+        resolver: LinkResolver | None = None,
+    ) -> Iterator[SourcedNote]:
+        """Read and parse each note of ``paths`` and run ``checker`` on it (every note with its links)."""
         for path in paths:
             note = read_note(self.root, path, self.max_bytes)
-            yield path, note, None if checker is None else checker(note), None
+            yield path, note, None if checker is None else checker(note), None, None
 
     def resolved(self, targets: Mapping[str, Targets]) -> None:
         """Nothing is kept."""
@@ -126,19 +144,30 @@ def load(
         parts: dict[str, LinkParts] = {}
         link_codes: dict[str, array[int]] = {}
 
-        def keep(path: str, note: Note, found: NoteFindings | None, known: Targets | None) -> None:
-            found_targets[path] = targets = resolver.targets(path, note, known)
-            parts[path] = link_parts(path, note.links, targets)
-            if codes:
-                link_codes[path] = edge_codes(note.links if targets else ())
-            notes[path] = note if keep_links else dataclasses.replace(note, links=())
+        def keep(
+            path: str,
+            note: Note,
+            found: NoteFindings | None,
+            known: Targets | None,
+            linked: tuple[Targets, LinkParts] | None = None,
+        ) -> None:
+            if linked is None:
+                found_targets[path] = targets = resolver.targets(path, note, known)
+                parts[path] = link_parts(path, note.links, targets)
+                if codes:
+                    link_codes[path] = edge_codes(note.links if targets else ())
+                notes[path] = note if keep_links else dataclasses.replace(note, links=())
+            else:  # given without its links, resolved where it was parsed
+                found_targets[path], parts[path] = linked
+                notes[path] = note
             if found is not None:
                 findings[path] = found
 
         for path, note in drafts.items():
             keep(path, note, None if checker is None else checker(note), None)
-        for path, note, found, known in source.notes(walked, [p for p in walked.notes if p not in drafts], checker):
-            keep(path, note, found, known)
+        lean = None if keep_links or codes else resolver  # the source may give notes without their links
+        for sourced in source.notes(walked, [p for p in walked.notes if p not in drafts], checker, lean):
+            keep(*sourced)
         notes = {path: notes[path] for path in walked.notes}
         found_targets = {path: found_targets[path] for path in walked.notes}
         source.resolved(found_targets)

@@ -72,7 +72,7 @@ from vaulttool.incremental.statefile import DELTA_NAME, STATE_NAME, StateRead, d
 from vaulttool.model.vault import WalkResult, is_inside
 
 if TYPE_CHECKING:  # for annotations only: a re-run answered from the cache never imports the parser
-    from vaulttool.incremental.pool import Entry, Stored
+    from vaulttool.incremental.pool import Chunk, Entry, LeanEntry, Stored
     from vaulttool.incremental.records import Findings, NoteRecord
 
 _MAGIC = b"vaulttool cache\n"
@@ -163,13 +163,13 @@ class VaultCache:
             return False
         return all(map(self.settled, stamps.values()))
 
-    def _note_read(self, entries: list[Entry]) -> None:
+    def _note_read(self, entries: Iterable[Entry | LeanEntry]) -> None:
         """Content stamps: a note whose bytes changed between its stamp and its reading keeps the
         stamp of what was read, and the run's result is not stored whole."""
         stamps = self._stamps
         if not self.content or stamps is None:
             return
-        for path, stamp, _, _ in entries:
+        for path, stamp, *_ in entries:
             if path in stamps and stamps[path] != stamp:
                 self._moved = True
                 if stamp is None:
@@ -309,12 +309,13 @@ class VaultCache:
         the stamp in ``stamps``, stored under ``key`` (see :meth:`Packs.load`)."""
         return self._packs.load(key, stamps, wanted)
 
-    def add_notes(self, key: str, entries: list[Entry], blob: bytes | None) -> None:
+    def add_notes(self, key: str, chunk: Chunk) -> None:
         """Store a chunk just parsed (one item of ``parse_chunks``), but no file changed too recently to trust."""
         from vaulttool.incremental.pool import pack
 
-        self._note_read(entries)
-        stored: list[Stored] = marshal.loads(pack(entries)[0] if blob is None else blob)
+        self._note_read(chunk.entries)
+        self._note_read(chunk.lean)
+        stored: list[Stored] = marshal.loads(pack(chunk.entries)[0] if chunk.blob is None else chunk.blob)
         self._packs.add(key, [entry for entry in stored if self.settled(entry[1])], self._stamps or {})
 
     def save_notes(self, key: str) -> None:

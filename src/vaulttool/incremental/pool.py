@@ -8,6 +8,12 @@ parent never encodes them again. Small batches stay in this process, where start
 workers would cost more than it saves. The notes are the same either way; the caller
 orders them.
 
+A caller that reads of the links of each note only what they resolve to and the few that
+resolve to nothing or carry an anchor can have forked workers resolve them
+(:class:`~vaulttool.incremental.records.Linker`): it then builds those notes without their
+links, which a stored record holds as bytes (:func:`~vaulttool.incremental.records.stored`)
+that it copies but never loads, and the records go to the cache as they are.
+
 The worker processes themselves are :mod:`vaulttool.incremental.workers`.
 """
 
@@ -19,12 +25,13 @@ import os
 import pickle
 from collections.abc import Callable, Iterator, Sequence
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from vaulttool.files.stamps import Stamp
-from vaulttool.incremental.records import Findings, NoteRecord, findings_record, to_record
+from vaulttool.incremental.records import Findings, Linker, LinksRecord, NoteRecord, findings_record, stored, to_record
 from vaulttool.incremental.workers import Task, available_cpus, in_workers
 from vaulttool.model.notes import read_note_stamped
+from vaulttool.model.values import Note
 
 if TYPE_CHECKING:
     from vaulttool.engine.notecheck import NoteChecker
@@ -40,6 +47,18 @@ Progress = Callable[[int, int], None]  # (notes done so far, notes to do in all)
 # a note's path, its file's stamp when read, its record, and what the per-note rules found (None: not run)
 Entry = tuple[str, "Stamp | None", NoteRecord, "Findings | None"]
 Stored = tuple[str, "Stamp | None", "bytes | memoryview"]  # an entry as packs hold it: record and findings marshalled
+# an entry (its record as :func:`~vaulttool.incremental.records.stored`) handed to a caller that
+# reads no more of a note's links than a :class:`Linker` keeps, with what it kept
+LeanEntry = tuple[str, "Stamp | None", NoteRecord, "Findings | None", LinksRecord]
+
+
+class Chunk(NamedTuple):
+    """The notes of one chunk, parsed: as ``entries``, or as ``lean`` entries (those of them that are
+    not ``entries``), and the :func:`pack` bytes of them all (or None)."""
+
+    entries: list[Entry]
+    blob: bytes | None
+    lean: list[LeanEntry]
 
 
 def worker_count(jobs: int, notes: int, size: int, cpus: int) -> int:
@@ -71,11 +90,16 @@ def parse_entries(
     root: str, paths: Sequence[str], max_bytes: int, checker: NoteChecker | None = None, content: bool = False
 ) -> list[Entry]:
     """Read and parse ``paths`` here, running ``checker`` on each note: one entry per path."""
-    entries: list[Entry] = []
+    return [entry for _, entry in _parsed(root, paths, max_bytes, checker, content)]
+
+
+def _parsed(
+    root: str, paths: Sequence[str], max_bytes: int, checker: NoteChecker | None, content: bool
+) -> Iterator[tuple[Note, Entry]]:
+    """Each note of ``paths`` read and parsed here, and its entry."""
     for path in paths:
         note, stamp = read_note_stamped(root, path, max_bytes, content)
-        entries.append((path, stamp, to_record(note), None if checker is None else findings_record(checker(note))))
-    return entries
+        yield note, (path, stamp, to_record(note), None if checker is None else findings_record(checker(note)))
 
 
 def pack(entries: Sequence[Entry]) -> tuple[bytes, list[Entry]]:
@@ -85,24 +109,32 @@ def pack(entries: Sequence[Entry]) -> tuple[bytes, list[Entry]]:
     on their own, so that the cache can read a pack and build only the notes it needs.
     Entries holding a value marshal cannot store (a YAML-tagged date) are left out.
     """
-    stored: list[Stored] = []
+    packed: list[Stored] = []
     left_out: list[Entry] = []
-    for entry in entries:
+    for path, stamp, record, found in entries:
         try:
-            stored.append((entry[0], entry[1], marshal.dumps(entry[2:])))
+            packed.append((path, stamp, marshal.dumps((stored(record), found))))
         except ValueError:
-            left_out.append(entry)
-    return marshal.dumps(stored), left_out
+            left_out.append((path, stamp, record, found))
+    return marshal.dumps(packed), left_out
 
 
 def unpack(blob: bytes) -> list[Entry]:
-    """The entries of bytes made by :func:`pack`."""
+    """The entries of bytes made by :func:`pack` (their records as stored)."""
     return [(path, stamp, *marshal.loads(inner)) for path, stamp, inner in marshal.loads(blob)]
 
 
-def _answer(checker: NoteChecker | None, task: Task) -> bytes:
-    """A worker's answer to ``task``: the :func:`pack` of its entries and those left out, pickled."""
-    return pickle.dumps(pack(parse_entries(*task[:3], checker, task[3])), pickle.HIGHEST_PROTOCOL)
+def _answer(checker: NoteChecker | None, linker: Linker | None, task: Task) -> bytes:
+    """A worker's answer to ``task``, pickled: the :func:`pack` bytes of its entries, those left out
+    of them, and with a ``linker`` the marshal bytes of what it makes of the links of each note
+    packed, in their order (else None)."""
+    parsed = list(_parsed(*task[:3], checker, task[3]))
+    blob, left_out = pack([entry for _, entry in parsed])
+    links = None
+    if linker is not None:
+        out = {entry[0] for entry in left_out}
+        links = marshal.dumps([linker.record(path, note) for note, (path, *_) in parsed if path not in out])
+    return pickle.dumps((blob, left_out, links), pickle.HIGHEST_PROTOCOL)
 
 
 def parse_chunks(
@@ -114,30 +146,38 @@ def parse_chunks(
     packed: bool = False,
     checker: NoteChecker | None = None,
     content: bool = False,
-) -> Iterator[tuple[list[Entry], bytes | None]]:
-    """Yield each chunk's entries (chunks in no particular order) and, when ``packed`` or
-    when they come from a worker, their :func:`pack` bytes (None otherwise).
+    linker: Linker | None = None,
+) -> Iterator[Chunk]:
+    """Yield each chunk of ``paths`` parsed (chunks in no particular order), with their :func:`pack`
+    bytes when ``packed`` or when they come from a worker.
 
     ``checker`` runs the per-note rules on each note where it is parsed (workers get it
-    once, when they start); ``content``: stamp each note by its bytes (see :mod:`vaulttool.files.stamps`).
-    ``progress`` is called after each chunk. When worker processes
-    cannot be started, die or stall, the chunks they had not returned are parsed here instead.
+    once, when they start); ``content``: stamp each note by its bytes (see :mod:`vaulttool.files.stamps`);
+    ``linker``: workers resolve the links of their notes with it and hand back lean entries
+    (forked ones: see :class:`~vaulttool.incremental.records.Linker`). ``progress`` is called
+    after each chunk. When worker processes cannot be started, die or stall, the chunks they
+    had not returned are parsed here instead.
     """
     total, done = len(paths), 0
     workers = 1 if jobs == 1 else worker_count(jobs, total, estimated_bytes(root, paths, max_bytes), available_cpus())
     size = max(_MIN_CHUNK, min(_MAX_CHUNK, total // (workers * _CHUNKS_PER_WORKER) or 1))
     left: dict[int, Sequence[str]] = {start: paths[start : start + size] for start in range(0, total, size)}
     if workers > 1:
-        for answer in in_workers(root, left, max_bytes, workers, partial(_answer, checker), content):
-            blob, left_out = pickle.loads(answer)
-            entries = unpack(blob) + left_out
-            yield entries, blob
-            done += len(entries)
+        work = partial(_answer, checker, linker)
+        for answer in in_workers(root, left, max_bytes, workers, work, content):
+            blob, left_out, links = pickle.loads(answer)
+            if links is None:
+                chunk = Chunk(unpack(blob) + left_out, blob, [])
+            else:
+                lean = [(*entry, found) for entry, found in zip(unpack(blob), marshal.loads(links), strict=True)]
+                chunk = Chunk(left_out, blob, lean)
+            yield chunk
+            done += len(chunk.entries) + len(chunk.lean)
             if progress is not None:
                 progress(done, total)
-    for chunk in left.values():
-        entries = parse_entries(root, chunk, max_bytes, checker, content)
-        yield entries, pack(entries)[0] if packed else None
+    for part in left.values():
+        entries = parse_entries(root, part, max_bytes, checker, content)
+        yield Chunk(entries, pack(entries)[0] if packed else None, [])
         done += len(entries)
         if progress is not None:
             progress(done, total)

@@ -34,7 +34,7 @@ from vaulttool.engine.lint import Report, run_rules
 from vaulttool.engine.load import Loaded, flatten
 from vaulttool.engine.notecheck import NoteChecker, is_note_rule
 from vaulttool.engine.options import Options
-from vaulttool.incremental.pool import pack, parse_entries
+from vaulttool.incremental.pool import Chunk, pack, parse_entries
 from vaulttool.incremental.records import built, diagnostic_record, from_record
 from vaulttool.incremental.source import DAMAGED, notes_key
 from vaulttool.incremental.state import Records, State, TargetMap, anchored_notes, new_id, settled, walk_problems
@@ -123,7 +123,7 @@ def recheck(
     )
     loaded = Loaded(ctx, kept, checked, link_count=0)  # the report counts links from the state
     diagnostics = _merge(state.diagnostics, dirty, run_rules(loaded, rules, options))
-    cache.add_notes(key, entries, pack(entries)[0])
+    cache.add_notes(key, Chunk(entries, pack(entries)[0], []))
     cache.save_notes(key)
     if any(now[path] != known[path] for path in changed):
         cache.save_resolved(files, now)

@@ -1,7 +1,8 @@
 """A parsed :class:`Note` of a vault as plain data, and back.
 
-A record holds only tuples, strings, numbers, dicts, lists and frozensets, so it crosses
-process boundaries and is stored by the cache with ``marshal``. It leaves out the body
+A record holds only tuples, strings, numbers, dicts, lists and frozensets (and, as the
+cache stores it, its links as bytes: see :func:`stored`), so it crosses process boundaries
+and is stored by the cache with ``marshal``. It leaves out the body
 text: the note rebuilt from it, given the stamp its file had when it was parsed, holds
 :class:`StoredLines`, which read the body from the file when asked for, and only while
 the file still has that stamp; its frontmatter text is read the same way.
@@ -12,14 +13,16 @@ note ``read_note(root, ...)`` makes, and its lines are the note's while the file
 from __future__ import annotations
 
 import contextlib
+import marshal
 import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
-from functools import lru_cache, partial
+from functools import cached_property, lru_cache, partial
 from typing import TYPE_CHECKING, Any, cast, overload
 
 from vaulttool.files.stamps import Stamp, content_stamp, stat_stamp
 from vaulttool.model.edits import Edit
+from vaulttool.model.graph import LinkParts, LinkResolver, Targets, link_parts
 from vaulttool.model.notes import DEFAULT_MAX_BYTES, decode, read_with_status, split_lines
 from vaulttool.model.values import Diagnostic, Fix, Heading, Note, Severity
 from vaulttool.model.wikilinks import link_from_fields
@@ -32,6 +35,10 @@ NoteRecord = tuple[Any, ...]
 # as plain data: its diagnostics as records.
 Findings = tuple[tuple[tuple[Any, ...], ...], tuple[str, ...], tuple[tuple[str, int, int], ...], tuple[str, ...]]
 Layouts = dict[tuple[tuple[str, int], ...], dict[str, int]]  # the line of each property, by the lines of all
+# What the links of a note resolve to, as plain data (see :class:`Linker`): the number of each
+# link's target (-1: nothing), and the place and the fields of each link that resolves to
+# nothing or carries an anchor
+LinksRecord = tuple[tuple[int, ...], tuple[int, ...], tuple[tuple[Any, ...], ...]]
 _heading_from_fields = cast("Callable[[tuple[Any, ...]], Heading]", partial(tuple.__new__, Heading))
 _edit_from_fields = cast("Callable[[tuple[Any, ...]], Edit]", partial(tuple.__new__, Edit))
 _new_diagnostic = cast("Callable[[tuple[Any, ...]], Diagnostic]", partial(tuple.__new__, Diagnostic))
@@ -89,20 +96,32 @@ def to_record(note: Note) -> NoteRecord:
     )
 
 
+def stored(record: NoteRecord) -> NoteRecord:
+    """``record`` as the cache stores it: its links marshalled apart, as bytes, so that loading it
+    costs little more than copying them when the note is built without them (see :func:`from_record`)."""
+    return (*record[:6], marshal.dumps(record[6]), *record[7:])
+
+
 def from_record(
     record: NoteRecord,
     root: str,
     stamp: Stamp | None,
     max_bytes: int = DEFAULT_MAX_BYTES,
     layouts: Layouts | None = None,
+    links: bool = True,
 ) -> Note:
-    """The :class:`Note` ``record`` describes, for a note of the vault at ``root`` whose file had
-    ``stamp`` when it was parsed (None: it could not be read; the body is then empty).
+    """The :class:`Note` ``record`` (as made or as :func:`stored`) describes, for a note of the vault
+    at ``root`` whose file had ``stamp`` when it was parsed (None: it could not be read; the body
+    is then empty); without ``links``, the note without its links, as if it had none.
 
     With ``layouts``, notes whose properties stand on the same lines share one (never changed)
     dict of them: a vault made from templates has a few hundred layouts for thousands of notes.
     """
-    path, frontmatter, key_lines, body_line, headings, block_ids, links, problems, raw, code = record
+    path, frontmatter, key_lines, body_line, headings, block_ids, fields, problems, raw, code = record
+    if not links:
+        fields = ()
+    elif type(fields) is bytes:
+        fields = marshal.loads(fields)
     if layouts is not None and key_lines:
         key_lines = layouts.setdefault(tuple(key_lines.items()), key_lines)
     lines = StoredLines(root, path, body_line - 1, max_bytes, stamp)
@@ -114,11 +133,55 @@ def from_record(
         lines=lines,
         headings=tuple(map(_heading_from_fields, headings)),
         block_ids=block_ids or _NONE,
-        links=tuple(map(link_from_fields, links)),
+        links=tuple(map(link_from_fields, fields)),
         problems=tuple(map(diagnostic_from_record, problems)),
         frontmatter_source=raw if raw is None or stamp is None else lines,
         code_lines=code or _NONE,
     )
+
+
+class Linker:
+    """The links of notes resolved where the notes are parsed, and handed on as no more than checks read.
+
+    Made before worker processes are forked, it resolves in each of them with the resolver
+    of the whole vault, so that every answer is the one the parent would give, and numbers
+    each target by its place among the vault's ``files``; the parent turns the numbers back
+    into paths. Of the links themselves only those that resolve to nothing or carry an
+    anchor travel (see :func:`~vaulttool.model.graph.link_parts`): all that a check that
+    does not keep every link reads of them.
+
+    A linker does not travel: pickled, for a worker process that is not forked, it arrives
+    as None, and that worker hands back whole records.
+    """
+
+    def __init__(self, resolver: LinkResolver, files: Sequence[str]) -> None:
+        """Resolve with ``resolver``; ``files``: every note and attachment of the vault, in a fixed order."""
+        self._resolver = resolver
+        self._files: tuple[str | None, ...] = (*files, None)  # number -1: nothing
+
+    def __reduce__(self) -> tuple[type[None], tuple[()]]:
+        """Pickled, None (see the class documentation)."""
+        return type(None), ()
+
+    @cached_property
+    def _numbers(self) -> dict[str | None, int]:
+        """The number of each file, and -1 for nothing (worked out where notes are parsed, not by the parent)."""
+        return {path: number for number, path in enumerate(self._files[:-1])} | {None: -1}
+
+    def record(self, path: str, note: Note) -> LinksRecord:
+        """What the links of ``note`` (at ``path``) resolve to, and the links checks read, as plain data."""
+        targets = self._resolver.targets(path, note)
+        links = note.links
+        kept = tuple([at for at, target in enumerate(targets) if target is None or links[at].subpath])
+        return tuple(map(self._numbers.__getitem__, targets)), kept, tuple([tuple(links[at]) for at in kept])
+
+    def parts(self, path: str, found: LinksRecord) -> tuple[Targets, LinkParts]:
+        """What the links of the note at ``path`` resolve to, and its links that resolve to nothing
+        and that resolve and carry an anchor (its :func:`~vaulttool.model.graph.link_parts`), from
+        what :meth:`record` made of them (``found``)."""
+        numbers, kept, fields = found
+        targets = tuple(map(self._files.__getitem__, numbers))
+        return targets, link_parts(path, list(map(link_from_fields, fields)), tuple(map(targets.__getitem__, kept)))
 
 
 class StoredLines(Sequence[str]):

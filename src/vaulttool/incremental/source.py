@@ -11,8 +11,8 @@ from vaulttool.engine.load import SourcedNote
 from vaulttool.engine.options import Options
 from vaulttool.incremental.keys import fingerprint
 from vaulttool.incremental.pool import Progress, parse_chunks
-from vaulttool.incremental.records import Layouts, built, from_record
-from vaulttool.model.graph import Targets
+from vaulttool.incremental.records import Layouts, Linker, built, from_record
+from vaulttool.model.graph import LinkResolver, Targets
 from vaulttool.model.vault import WalkResult
 
 if TYPE_CHECKING:
@@ -58,8 +58,18 @@ class PoolSource:
         self._parsed: list[str] = []
         self._walked: WalkResult | None = None
 
-    def notes(self, walked: WalkResult, paths: Sequence[str], checker: NoteChecker | None) -> Iterator[SourcedNote]:
-        """Every note of ``paths``: cached ones first, then the others as they are parsed."""
+    def notes(
+        self,
+        walked: WalkResult,
+        paths: Sequence[str],
+        checker: NoteChecker | None,
+        resolver: LinkResolver | None = None,
+    ) -> Iterator[SourcedNote]:
+        """Every note of ``paths``: cached ones first, then the others as they are parsed.
+
+        With ``resolver``, notes parsed by forked workers come without their links, resolved
+        there (see :class:`~vaulttool.incremental.records.Linker`).
+        """
         base, cap, cache, writes = self.base, self.options.max_file_size, self.cache, self.writes
         self._walked = walked
         key = notes_key(self.options, checker.rule_ids if checker is not None else ())
@@ -79,16 +89,23 @@ class PoolSource:
                 except DAMAGED:  # a damaged entry: the note is parsed again
                     continue
                 cached.add(path)
-                yield path, note, findings, known.get(path)
+                yield path, note, findings, known.get(path), None
         self._parsed = missing = [path for path in paths if path not in cached]
         content = cache is not None and cache.content
-        chunks = parse_chunks(base, missing, cap, self.jobs, self.progress, writes is not None, checker, content)
-        for entries, blob in chunks:
-            for path, stamp, record, found in entries:  # built and handed on while workers parse on
+        linker = None if resolver is None else Linker(resolver, (*walked.notes, *walked.attachments))
+        chunks = parse_chunks(
+            base, missing, cap, self.jobs, self.progress, writes is not None, checker, content, linker
+        )
+        for chunk in chunks:  # each note built and handed on while workers parse on
+            for path, stamp, record, found in chunk.entries:
                 note = from_record(record, base, stamp, cap, layouts)
-                yield path, note, None if found is None else built(found, shared), None
+                yield path, note, None if found is None else built(found, shared), None, None
+            if linker is not None:
+                for path, stamp, record, found, links in chunk.lean:
+                    note = from_record(record, base, stamp, cap, layouts, links=False)
+                    yield path, note, None if found is None else built(found, shared), None, linker.parts(path, links)
             if writes is not None:
-                writes.add_notes(key, entries, blob)
+                writes.add_notes(key, chunk)
         if writes is not None:
             writes.save_notes(key)
 
