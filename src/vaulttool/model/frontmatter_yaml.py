@@ -164,8 +164,11 @@ def _prescan(text: str) -> None:
     libyaml's composer recurses in C (a few tens of thousands of ``[`` crash the interpreter,
     with no Python exception to catch) and keeps every node in memory; the parser does
     neither. Every collection opens at one of the indicators ``[ { - ? :``, so a short text
-    holding few of them is let through without this extra pass (the usual case).
+    holding few of them is let through without this extra pass (the usual case); a text of
+    at most that many characters is let through without counting them.
     """
+    if len(text) <= _COMPOSE_SAFE_NESTING:
+        return
     indicators = sum(text.count(c) for c in _NESTING_INDICATORS)
     if indicators <= _COMPOSE_SAFE_NESTING and len(text) <= MAX_YAML_NODES:
         return
@@ -186,9 +189,11 @@ def _prescan(text: str) -> None:
 
 
 # an anchor (&name) or alias (*name) where a YAML node may start; "R&D" and "A & B" are text
-# (the character before is looked at after the [&*]: a pattern that starts with a lookbehind
-# is tried at every position, one that starts with a class only where the class matches)
-_ANCHOR_OR_ALIAS_RE = re.compile(r"[&*](?<![^\s\[{,][&*])[^\s,\[\]{}]")
+# (the character before is looked at after the mark: a pattern that starts with a lookbehind
+# is tried at every position, one that starts with a character class at every character it
+# tests against the class, and one that starts with a literal character only where it stands)
+_ANCHOR_RE = re.compile(r"&(?<![^\s\[{,]&)[^\s,\[\]{}]")
+_ALIAS_RE = re.compile(r"\*(?<![^\s\[{,]\*)[^\s,\[\]{}]")
 
 
 def _needs_guard(text: str) -> bool:
@@ -197,7 +202,7 @@ def _needs_guard(text: str) -> bool:
     Without anchors or aliases every node stands in the text once, and nesting needs a
     new line or an opening bracket per level, so short alias-free frontmatter is safe.
     """
-    if ("&" in text or "*" in text) and _ANCHOR_OR_ALIAS_RE.search(text):
+    if ("&" in text and _ANCHOR_RE.search(text)) or ("*" in text and _ALIAS_RE.search(text)):
         return True
     return text.count("\n") + text.count("[") + text.count("{") >= MAX_YAML_DEPTH
 
