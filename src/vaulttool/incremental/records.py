@@ -46,14 +46,14 @@ _new_diagnostic = cast("Callable[[tuple[Any, ...]], Diagnostic]", partial(tuple.
 
 def diagnostic_record(d: Diagnostic) -> tuple[Any, ...]:
     """A diagnostic as a plain tuple (severity as its value, a fix as nested tuples)."""
-    fix = None if d.fix is None else (tuple(map(tuple, d.fix.edits)), d.fix.safe, d.fix.message)
-    return (
-        d.path, d.line, d.column, d.rule, d.severity.value, d.message, d.end_line, d.end_column, d.target, d.field, fix
-    )  # fmt: skip
+    path, line, column, rule, severity, message, end_line, end_column, target, field, fix = d
+    plain = None if fix is None else (tuple(map(tuple, fix.edits)), fix.safe, fix.message)
+    return (path, line, column, rule, _SEVERITY_VALUES[severity], message, end_line, end_column, target, field, plain)
 
 
 _NONE: frozenset[Any] = frozenset()  # one empty set for every note without block ids or code
 _SEVERITIES = {severity.value: severity for severity in Severity}  # a dict lookup: Enum calls are slow
+_SEVERITY_VALUES = {severity: severity.value for severity in Severity}  # and Enum properties too
 
 
 def diagnostic_from_record(r: tuple[Any, ...], shared: dict[str, str] | None = None) -> Diagnostic:

@@ -11,6 +11,8 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import groupby
+from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
 from vaulttool.engine.lint import Report
@@ -24,6 +26,7 @@ if TYPE_CHECKING:
     from vaulttool.incremental.cache import VaultCache
 
 Records = tuple[tuple[Any, ...], ...]
+_PATH = attrgetter("path")
 TargetMap = dict[str, tuple[str | None, ...]]  # what each note's links resolve to, in order
 
 
@@ -101,12 +104,10 @@ def vault_facts(ctx: RuleContext) -> Facts:
 
 
 def state_of(report: Report, facts: Facts, walked: WalkResult, cache: VaultCache, files: str) -> State:
-    """The state a full check with ``report`` of a vault with ``facts`` (see :func:`vault_facts`) leaves behind."""
+    """The state a full check with ``report`` (its diagnostics sorted, as a check's are) of a vault with
+    ``facts`` (see :func:`vault_facts`) leaves behind."""
     aliases, anchored, targets = facts
-    grouped: dict[str, list[tuple[Any, ...]]] = {}
-    for diag in report.diagnostics:
-        grouped.setdefault(diag.path, []).append(diagnostic_record(diag))
-    records = {path: tuple(found) for path, found in grouped.items()}
+    records = {path: tuple(map(diagnostic_record, found)) for path, found in groupby(report.diagnostics, _PATH)}
     return State(new_id(), files, walk_problems(walked), settled(cache, walked), records, aliases, anchored, targets)
 
 

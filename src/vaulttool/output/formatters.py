@@ -168,14 +168,22 @@ def diagnostic_json(d: Diagnostic) -> dict[str, Any]:
 
 
 def _json_fix(d: Diagnostic) -> str:
-    """A diagnostic's fix in JSON, indented in place: applicability, what it does, its edits."""
+    """A diagnostic's fix in JSON, indented in place: applicability, what it does, its edits (the text
+    ``json.dumps`` writes with ``ensure_ascii`` and ``indent=2``, six spaces further in)."""
     assert d.fix is not None
-    edits = [
-        {"line": e.line, "column": e.column, "end_line": e.end_line, "end_column": e.end_column, "content": e.text}
-        for e in d.fix.edits
-    ]
-    fix = {"applicability": "safe" if d.fix.safe else "unsafe", "message": d.fix.message, "edits": edits}
-    return json.dumps(fix, ensure_ascii=True, indent=2).replace("\n", "\n      ")
+    s, fix = _json_str, d.fix
+    edits = ",\n".join(
+        f'          {{\n            "line": {e.line},\n            "column": {e.column},\n'
+        f'            "end_line": {e.end_line},\n            "end_column": {e.end_column},\n'
+        f'            "content": {s(e.text)}\n          }}'
+        for e in fix.edits
+    )
+    listed = f"[\n{edits}\n        ]" if edits else "[]"
+    applicability = "safe" if fix.safe else "unsafe"
+    return (
+        f'{{\n        "applicability": "{applicability}",\n        "message": {s(fix.message)},\n'
+        f'        "edits": {listed}\n      }}'
+    )
 
 
 def applicable(d: Diagnostic, unsafe: bool) -> bool:
