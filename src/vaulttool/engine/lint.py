@@ -81,10 +81,10 @@ def run_rules(loaded: Loaded[Context], rules: Iterable[ModuleType], options: Opt
                 narrow = _narrowed(loaded.context)
             ctx = loaded.context if scope == "vault" else narrow
             diagnostics = _unsuppressed(loaded, rule.check(ctx), suppressions)
-        for diag in diagnostics:
-            if severity is not None and diag.severity is not severity:
-                diag = diag._replace(severity=severity)
-            found.append(diag)
+        if severity is None:
+            found += diagnostics
+        else:
+            found += (diag if diag.severity is severity else diag._replace(severity=severity) for diag in diagnostics)
     if options.obsidian.active:  # nothing on excluded files, little on templates
         found = [diag for diag in found if options.obsidian.reports_on(diag.path, diag.rule)]
     found.sort(key=Diagnostic.sort_key)
@@ -135,9 +135,10 @@ def _unsuppressed(
     notes = loaded.context.notes
     for diag in diagnostics:
         if diag.path in notes:
-            if diag.path not in seen:
-                seen[diag.path] = suppressions(loaded, diag.path)
-            if seen[diag.path].hides(diag.rule, diag.line):
+            found = seen.get(diag.path)
+            if found is None:
+                found = seen[diag.path] = suppressions(loaded, diag.path)
+            if found is not NOTHING and found.hides(diag.rule, diag.line):
                 continue
         yield diag
 

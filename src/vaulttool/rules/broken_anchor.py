@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Iterator
+from operator import attrgetter
 from typing import TYPE_CHECKING
 
 from vaulttool.model.edits import Edit
@@ -32,17 +33,17 @@ if TYPE_CHECKING:
 ID = "broken-anchor"
 DEFAULT_SEVERITY = Severity.ERROR
 SCOPE = "links"
+_ANCHOR = attrgetter("anchor")
 
 
 class AnchorIndex:
-    """What a note offers to anchors: the lines of its headings by anchor form, and its block ids."""
+    """What a note offers to anchors: its headings (and their anchor forms), and its block ids."""
 
-    __slots__ = ("blocks", "headings")
+    __slots__ = ("anchors", "blocks", "headings")
 
     def __init__(self, note: Note) -> None:
-        self.headings: dict[str, list[int]] = {}
-        for heading in note.headings:
-            self.headings.setdefault(heading.anchor, []).append(heading.line)
+        self.headings = note.headings
+        self.anchors = frozenset(map(_ANCHOR, note.headings))
         # Obsidian keys a note's blocks by their lowercased id and looks links up the same way
         self.blocks = frozenset(map(str.lower, note.block_ids))
 
@@ -56,18 +57,18 @@ class AnchorIndex:
         """
         if subpath.startswith("^"):
             return None if subpath[1:].lower() in self.blocks else f"block ^{subpath[1:]}"
-        if "#" not in subpath:  # one heading, anywhere (every heading's line is past 0)
+        if "#" not in subpath:  # one heading, anywhere
             wanted = anchor_form(subpath)
-            return None if not wanted or wanted in self.headings else f"heading '{subpath.strip()}'"
+            return None if not wanted or wanted in self.anchors else f"heading '{subpath.strip()}'"
         after = 0  # the next part must be a heading below this line
         for part in subpath.split("#"):
             wanted = anchor_form(part)
             if not wanted:
                 continue
-            found = [line for line in self.headings.get(wanted, []) if line > after]
-            if not found:
+            found = next((h.line for h in self.headings if h.anchor == wanted and h.line > after), None)
+            if found is None:
                 return f"heading '{part.strip()}'"
-            after = found[0]
+            after = found
         return None
 
 

@@ -70,17 +70,18 @@ def check(ctx: RuleContext) -> Iterator[Diagnostic]:
         if aliases is None:
             aliases, stems = ctx.alias_owners, attachment_stems(ctx)
         hint = why_unresolved(link, aliases, stems)
+        key = link_key(link.target)
         if hint == NO_NOTE and topics[0] != item.source:  # the links come note by note
             topics = (item.source, ctx.topic_keys(item.source))
-        if hint == NO_NOTE and link_key(link.target) in topics[1]:
+        if hint == NO_NOTE and key in topics[1]:
             hint = (
                 "it is a topic of this note with no note yet: create it with 'vaulttool stub --topics' or fix the link"
             )
         where = f" in '{link.field}'" if link.field else ""
         message = f"{link_text(link)}{where} resolves to nothing: {hint}"
-        owner = aliases.get(link_key(link.target))
+        owner = aliases.get(key)
         fix = None
-        if owner is not None and link_key(link.target) not in aliases.shared:
+        if owner is not None and key not in aliases.shared:
             fix = alias_fix(ctx, item.source, link, owner)
         yield link_diagnostic(item.source, link, ID, DEFAULT_SEVERITY, message)._replace(fix=fix)
 
