@@ -19,6 +19,7 @@ from tests.conftest import FIXTURES, REPO, SEED
 from vaulttool.actions.fixer import FixSettings, plan_fixes, write_fixes
 from vaulttool.commands.cli import cli
 from vaulttool.engine.options import options_for
+from vaulttool.incremental import cache as cache_module
 from vaulttool.incremental.check import check
 
 FIX = FIXTURES / "fix"
@@ -165,6 +166,21 @@ def test_the_cache_learns_every_written_note(tmp_path: Path) -> None:
     CliRunner().invoke(cli, ["check", str(vault), "--fix", "--unsafe-fixes", *cached])
     after = CliRunner().invoke(cli, ["check", str(vault), *cached]).stdout
     assert json.loads(after) == json.loads(run(vault, "--format", "json").stdout)
+
+
+@pytest.mark.parametrize("warm", [False, True], ids=["cold", "warm"])
+def test_a_fix_with_a_cache_reports_what_remains_after_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, warm: bool
+) -> None:
+    monkeypatch.setattr(cache_module, "RACY_NS", 0)  # the notes count as settled: the cache keeps them
+    vault, cache = fix_vault(tmp_path), tmp_path / "cache"
+    cached = ["--cache-dir", str(cache), "--format", "json"]
+    if warm:
+        CliRunner().invoke(cli, ["check", str(vault), *cached])
+    fixed = CliRunner().invoke(cli, ["check", str(vault), "--fix", "--unsafe-fixes", *cached])
+    remaining = json.loads(fixed.stdout)["diagnostics"]
+    assert remaining == json.loads(run(vault, "--format", "json").stdout)["diagnostics"]
+    assert not any(d["rule"] == "frontmatter-type" and "fix" in d for d in remaining)
 
 
 def test_raw_seed_is_fixed_in_the_fixed_spans_only(seed_vault: Path) -> None:

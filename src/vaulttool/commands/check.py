@@ -216,6 +216,8 @@ def checked_report(
                     if request.diff:
                         return report, done
                     if done[1]:  # what remains; the cache learns every written note here
+                        if cache is not None:
+                            cache.restamp()
                         report = check(vault, options, cache, jobs=jobs, progress=progress, keep_context=False)
     except ValueError as exc:
         raise click.UsageError(str(exc)) from exc

@@ -128,6 +128,12 @@ class VaultCache:
             self._stamped = notes
         return self._stamps
 
+    def restamp(self) -> None:
+        """Take the stamps again when next asked for: this run has written notes since they were taken
+        (a note checked again with its old stamp would be answered from the cache as it was)."""
+        self.close()
+        self._stamps, self._stamped, self._moved = None, (), False
+
     def stamp_apart(self, notes: tuple[str, ...]) -> bool:
         """Start taking the content stamps of ``notes`` in a child process for :meth:`stamps` to collect,
         so that the run goes on meanwhile (see :mod:`vaulttool.incremental.stamping`); whether it started.
