@@ -62,7 +62,8 @@ def test_loading_a_pack_is_linear_in_its_entries(tmp_path: Path) -> None:
             elapsed = load_seconds(folder, count)
             timings[count] = min(timings.get(count, elapsed), elapsed)
     ratio = timings[40_000] / timings[10_000]
-    assert ratio < 5, f"4 times the entries took {ratio:.1f} times as long ({timings})"
+    # linear is about 4 to 5.5 (a larger heap costs a little more per object); quadratic would be 16
+    assert ratio < 8, f"4 times the entries took {ratio:.1f} times as long ({timings})"
 
 
 def cache_folder(base: Path) -> Path:
