@@ -46,7 +46,6 @@ class Options:
         ]
 
 
-
 def enabled_rules(options: Options) -> list[ModuleType]:
     """The rule modules selected by ``options`` (all by default, minus ignored ones)."""
     _known_rules((*options.select, *options.ignore, *options.severity, *options.fixable, *options.unfixable), "")

@@ -21,6 +21,7 @@ ScalarType = Literal["text", "wikilink", "url", "date", "datetime", "number", "c
 WIKILINK_RE = r"^\[\[[^\[\]]+\]\]$"
 URL_RE = r"^[A-Za-z][A-Za-z0-9+.\-]*://\S+$"
 
+
 class _Spec(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
