@@ -300,12 +300,12 @@ def apart(work: Callable[[], bytes]) -> Apart | None:
 
     if not sys.platform.startswith("linux") or available_cpus() < 2 or threading.active_count() > 1:
         return None
-    answers, given = os.pipe()
+    parent, (answers, given) = os.getpid(), os.pipe()
     try:
         with _ctrl_c_held():
             pid = os.fork()
             if pid == 0:
-                _answer(work, answers, given)
+                _answer(work, answers, given, parent)
     except OSError:
         os.close(answers)
         return None
@@ -314,14 +314,14 @@ def apart(work: Callable[[], bytes]) -> Apart | None:
     return Apart(pid, answers)
 
 
-def _answer(work: Callable[[], bytes], answers: int, given: int) -> NoReturn:
-    """The child of :func:`apart`: do ``work``, write its answer to ``given``, and exit (1: it failed)."""
+def _answer(work: Callable[[], bytes], answers: int, given: int, parent: int) -> NoReturn:
+    """The child of process ``parent`` (:func:`apart`): do ``work``, write its answer to ``given``, exit (1: failed)."""
     code = 1
     try:
         signal.signal(signal.SIGINT, signal.SIG_DFL)  # Ctrl-C ends it at once (it is held until now)
         signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
         os.close(answers)
-        _killed_with_parent(os.getppid())  # forked on Linux alone
+        _killed_with_parent(parent)  # forked on Linux alone; exits if the parent has ended already
         data = memoryview(work())
         while data:
             data = data[os.write(given, data) :]
