@@ -111,8 +111,16 @@ def scan_body(lines: Sequence[str], first_line: int, joined: str | None = None) 
         if not line or line.isspace():
             prev_blank, prev_para = True, False
             continue
-        # a cheap test for the tokens mask_line looks for: without them it masks nothing
-        maskable = "`" in line or "\\" in line or "$" in line or "%%" in line or "<!--" in line
+        # a cheap test for the tokens mask_line looks for: without them it masks nothing (a
+        # character is found several times faster than a pair of them, which is looked for
+        # only on a line holding its first character)
+        maskable = (
+            "`" in line
+            or "\\" in line
+            or "$" in line
+            or ("%" in line and "%%" in line)
+            or ("<" in line and "<!--" in line)
+        )
         margin = line[0]
         # the line without leading spaces, and without leading spaces and tabs
         first = line.lstrip(" ") if margin == " " else line

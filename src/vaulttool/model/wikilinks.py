@@ -34,6 +34,9 @@ MD_LINK_RE = re.compile("(!?)" + _MD_LINK)
 # times faster than an optional "!"; whoever uses them looks at the character before instead.
 WIKI_SCAN_RE = re.compile(_WIKI)
 _MD_DEST_RE = re.compile(_MD_DEST)
+# where a markdown link's label closes: the regex engine's literal search finds the pair in
+# a note about twice as fast as str.find does
+_MD_OPEN_RE = re.compile(r"\]\(")
 _SCHEME_RE = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:")
 # the characters Obsidian's heading sanitiser turns into spaces, and white space: runs become one space
 _ANCHOR_SPACE_RE = re.compile(r"[!\"#$%&()*+,.:;<=>?@^`{|}~/\[\]\\\s]+")
@@ -106,7 +109,7 @@ def collect_links(
 
     The patterns never cross a line end, so the wiki pattern runs once over the whole text,
     which is much faster than once per line, and each match is then placed on its line; the
-    markdown pattern runs only over the lines that hold a ``](``, which every markdown link does.
+    markdown pattern runs only where a ``](`` stands, as in every markdown link.
     """
     if "[" not in text:
         return []
@@ -114,11 +117,10 @@ def collect_links(
     found: list[Link] = []
     if "[[" in text:
         _wiki_links(text, offsets, first_line, code, masks, found)
-    if "](" in text:
-        wiki = len(found)
-        _markdown_links(text, offsets, first_line, code, masks, found)
-        if wiki and len(found) > wiki:
-            found.sort(key=_LINE)  # stable: wiki links come first on a line, each kind in order
+    wiki = len(found)
+    _markdown_links(text, offsets, first_line, code, masks, found)
+    if wiki and len(found) > wiki:
+        found.sort(key=_LINE)  # stable: wiki links come first on a line, each kind in order
     return found
 
 
@@ -175,8 +177,10 @@ def _markdown_links(
     """
     columns = _COLUMNS
     dest = _MD_DEST_RE.match
+    after = _MD_OPEN_RE.search
     pos = done = 0  # where to look for the next "](", and where the last link ended
-    while (pos := text.find("](", pos)) >= 0:
+    while (opening := after(text, pos)) is not None:
+        pos = opening.start()
         idx = bisect_right(offsets, pos) - 1
         base = offsets[idx]
         start = text.rfind("[", base, pos)
