@@ -51,13 +51,24 @@ class _FrontmatterLoader(_BASE_LOADER):  # type: ignore[valid-type,misc]
         return int(text, 0) if text[:2] in ("0o", "0x") else int(text, 10)
 
     def resolve(self, kind: type[yaml.Node], value: Any, implicit: tuple[bool, bool]) -> str:
-        """The tag of an untagged node."""
+        """The tag of an untagged node.
+
+        A plain scalar's tag depends on its text alone, and a vault writes the same keys and
+        short values in note after note: the tags of short ones are remembered.
+        """
         if kind is yaml.ScalarNode:
-            if implicit[0]:
-                for tag, regexp in _RESOLVERS_BY_FIRST.get(value[:1], _WILDCARD_RESOLVERS):
+            if not implicit[0]:  # quoted, or a block scalar: text
+                return _STR_TAG
+            tag = _PLAIN_TAGS.get(value)
+            if tag is None:
+                tag = _STR_TAG
+                for resolved, regexp in _RESOLVERS_BY_FIRST.get(value[:1], _WILDCARD_RESOLVERS):
                     if regexp.match(value):
-                        return tag
-            return _STR_TAG
+                        tag = resolved
+                        break
+                if len(value) <= _INTERN_MAX and len(_PLAIN_TAGS) < _PLAIN_TAGS_MAX:
+                    _PLAIN_TAGS[value] = tag
+            return tag
         return _SEQ_TAG if kind is yaml.SequenceNode else _MAP_TAG
 
     # libyaml's composer calls these two around every node to track path resolvers; there
@@ -226,6 +237,8 @@ def _string_keys(value: Any) -> Any:
 _TAG = "tag:yaml.org,2002:"
 _STR_TAG, _SEQ_TAG, _MAP_TAG = _TAG + "str", _TAG + "seq", _TAG + "map"
 _INTERN_MAX = 40  # short values (tags, statuses, names) recur across notes: keep one copy
+_PLAIN_TAGS: dict[str, str] = {}  # short plain scalars met so far, and their tags
+_PLAIN_TAGS_MAX = 1 << 14
 _PLAIN_SCALAR_TAGS = frozenset(_TAG + name for name in ("null", "bool", "int", "float"))
 
 
@@ -241,12 +254,11 @@ def _plain(node: yaml.Node, loader: _FrontmatterLoader, depth: int, size: list[i
     each written once, nodes at most ``MAX_YAML_DEPTH`` deep (``node`` stands at ``depth``)
     and at most ``MAX_YAML_NODES`` of them (``size`` counts them). Anything else raises
     :class:`_NotPlain`, and the document goes to :func:`_guard` and PyYAML's constructor.
+    A text item or value, the most common node, is built where it stands rather than by a call
+    (a document that is one text goes to the constructor, to be refused as no mapping).
     """
     kind, tag = type(node), node.tag
     if kind is yaml.ScalarNode:
-        if tag == _STR_TAG:
-            value = node.value
-            return intern(value) if len(value) <= _INTERN_MAX else value
         if tag in _PLAIN_SCALAR_TAGS:
             return loader.yaml_constructors[tag](loader, node)
         raise _NotPlain
@@ -257,8 +269,16 @@ def _plain(node: yaml.Node, loader: _FrontmatterLoader, depth: int, size: list[i
         size[0] += len(children) * (2 if kind is yaml.MappingNode else 1)
         if size[0] > MAX_YAML_NODES:
             raise _NotPlain
+    depth += 1
     if kind is yaml.SequenceNode and tag == _SEQ_TAG:
-        return [_plain(child, loader, depth + 1, size) for child in children]
+        items: list[Any] = []
+        for child in children:
+            if type(child) is yaml.ScalarNode and child.tag == _STR_TAG:
+                value = child.value
+                items.append(intern(value) if len(value) <= _INTERN_MAX else value)
+            else:
+                items.append(_plain(child, loader, depth, size))
+        return items
     if kind is yaml.MappingNode and tag == _MAP_TAG:
         out: dict[str, Any] = {}
         for key_node, value_node in children:
@@ -269,7 +289,11 @@ def _plain(node: yaml.Node, loader: _FrontmatterLoader, depth: int, size: list[i
             key = intern(key_node.value)
             if key in out:  # written twice: the constructor says where
                 raise _NotPlain
-            out[key] = _plain(value_node, loader, depth + 1, size)
+            if type(value_node) is yaml.ScalarNode and value_node.tag == _STR_TAG:
+                value = value_node.value
+                out[key] = intern(value) if len(value) <= _INTERN_MAX else value
+            else:
+                out[key] = _plain(value_node, loader, depth, size)
         return out
     raise _NotPlain
 
