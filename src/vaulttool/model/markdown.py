@@ -7,11 +7,11 @@ scanner); nothing here re-reads a file.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, partial
 from itertools import filterfalse
-from typing import NamedTuple
+from typing import NamedTuple, cast
 
 from vaulttool.model.values import Heading, Note
 from vaulttool.model.wikilinks import WIKI_RE, split_wiki
@@ -43,6 +43,10 @@ class TableRow(NamedTuple):
 
     line: int
     cells: tuple[str, ...]
+
+
+# TableRow(*fields) without the Python-level __new__ of a named tuple (a row of every table of every note)
+_table_row = cast("Callable[[tuple[int, tuple[str, ...]]], TableRow]", partial(tuple.__new__, TableRow))
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,7 +182,7 @@ def tables(note: Note, start: int, end: int) -> Iterator[Table]:
     """Pipe tables (header row, delimiter row, body rows) between file lines ``start`` and ``end``, in order."""
     lines = note.lines[start - note.body_line : end - note.body_line + 1]
     for first, stop in _table_spans(note, start, lines):
-        rows = tuple(TableRow(start + i, split_cells(lines[i])) for i in range(first + 2, stop))
+        rows = tuple(_table_row((start + i, split_cells(lines[i]))) for i in range(first + 2, stop))
         yield Table(start + first, split_cells(lines[first]), rows)
 
 

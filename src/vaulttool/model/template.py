@@ -6,8 +6,9 @@ section, a topics table or a keyword list is found one way everywhere.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import NamedTuple
+from collections.abc import Callable, Sequence
+from functools import partial
+from typing import NamedTuple, cast
 
 from vaulttool.model.markdown import (
     Section,
@@ -28,6 +29,10 @@ class TopicRow(NamedTuple):
     target: str | None
     cell: str
     description: str
+
+
+# TopicRow(*fields) without the Python-level __new__ of a named tuple (a row of every topics table)
+_topic_row = cast("Callable[[tuple[int, str | None, str, str]], TopicRow]", partial(tuple.__new__, TopicRow))
 
 
 def find_section(note: Note, heading: str) -> Section | None:
@@ -61,10 +66,9 @@ def table_topic_rows(table: Table | None, spec: TableSpec) -> list[TopicRow]:
         return []
     topic, description = spec.topic_column, spec.description_column
     rows = []
-    for row in table.rows:
-        cells = row.cells
+    for line, cells in table.rows:
         cell = cells[topic] if topic < len(cells) else ""
-        rows.append(TopicRow(row.line, cell_link(cell), cell, cells[description] if description < len(cells) else ""))
+        rows.append(_topic_row((line, cell_link(cell), cell, cells[description] if description < len(cells) else "")))
     return rows
 
 

@@ -9,11 +9,11 @@ out on first use.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
 from vaulttool.model.config import DEFAULT_MOC_FIELDS
 from vaulttool.model.graph import ResolvedLink, Targets, resolved_links
@@ -25,6 +25,28 @@ from vaulttool.model.vault import AliasOwners, VaultIndex, alias_owners, link_ke
 
 if TYPE_CHECKING:
     from vaulttool.model.graph import LinkGraph
+
+
+_T = TypeVar("_T")
+
+
+class _once(Generic[_T]):
+    """``cached_property`` without its lock (Python 3.11 takes one on every first use): a
+    note's context is worked on by one thread, and a check builds one for every note."""
+
+    def __init__(self, func: Callable[[Any], _T]) -> None:
+        self.func = func
+        self.name = func.__name__
+
+    @overload
+    def __get__(self, instance: None, owner: type | None = None) -> _once[_T]: ...
+    @overload
+    def __get__(self, instance: object, owner: type | None = None) -> _T: ...
+    def __get__(self, instance: object | None, owner: type | None = None) -> _once[_T] | _T:
+        if instance is None:
+            return self
+        value = instance.__dict__[self.name] = self.func(instance)  # later reads find it there
+        return value
 
 
 @dataclass(frozen=True, eq=False)
@@ -39,7 +61,7 @@ class NoteContext:
     schema: Schema | None
     root: str | None = None
 
-    @cached_property
+    @_once
     def _sections(self) -> dict[tuple[str, ...], Section]:
         found: dict[tuple[str, ...], Section] = {}
         for section in sections(self.note):
@@ -50,7 +72,7 @@ class NoteContext:
         """The note's first section whose heading has the words of ``heading``."""
         return self._sections.get(heading_words(heading))
 
-    @cached_property
+    @_once
     def _first_paragraphs(self) -> dict[int, tuple[int, str] | None]:
         return {}
 
@@ -61,21 +83,21 @@ class NoteContext:
             found[section.start] = next(paragraphs(self.note, section.start, section.end), None)
         return found[section.start]
 
-    @cached_property
+    @_once
     def topics_table(self) -> Table | None:
         """The note's topics table (None without a schema table, its section, or a table in it)."""
         if self.schema is None or self.schema.spec.table is None:
             return None
         return first_table(self.note, self.section(self.schema.spec.table.section))
 
-    @cached_property
+    @_once
     def topic_rows(self) -> list[TopicRow]:
         """The rows of the note's topics table (empty without a schema table or a table)."""
         if self.schema is None or self.schema.spec.table is None:
             return []
         return table_topic_rows(self.topics_table, self.schema.spec.table)
 
-    @cached_property
+    @_once
     def field_problems(self) -> list[FieldProblem]:
         """Frontmatter that breaks the schema (none when the YAML did not parse: that is reported already)."""
         if self.schema is None or any(p.rule == "frontmatter-syntax" for p in self.note.problems):

@@ -28,8 +28,9 @@ def check_note(nc: NoteContext) -> Iterator[Diagnostic]:
     spec = schema.spec.table
     if spec is None or not spec.min_words:
         return
+    enough = spec.min_words - 1  # splits enough to tell: a description of more words ends in one piece
     for row in nc.topic_rows:
-        count = len(row.description.split())
+        count = len(row.description.split(None, enough))
         if count < spec.min_words:
             topic = f"[[{row.target}]]" if row.target else repr(row.cell)
             yield note_diagnostic(

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
+from functools import lru_cache
 from itertools import filterfalse
 from typing import TYPE_CHECKING
 
@@ -42,7 +43,7 @@ def check_note(nc: NoteContext) -> Iterator[Diagnostic]:
                 yield note_diagnostic(
                     path, line, ID, DEFAULT_SEVERITY, f"code block; {schema.name} allows no code or examples"
                 )
-    banned = {heading_words(name): name for name in spec.sections}
+    banned = _banned(tuple(spec.sections))
     for heading in note.headings:
         if heading_words(heading.text) in banned:
             yield note_diagnostic(
@@ -93,9 +94,21 @@ def remove_paragraph_fix(note: Note, line: int) -> Fix | None:
     return Fix((edit,), False, "Remove the paragraph")
 
 
+@lru_cache(maxsize=64)
+def _banned(sections: tuple[str, ...]) -> dict[tuple[str, ...], str]:
+    """The words of each forbidden section's heading, with its name (a schema's, for every note)."""
+    return {heading_words(name): name for name in sections}
+
+
+@lru_cache(maxsize=64)
+def _folded(phrases: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    """Each phrase casefolded, with the phrase as written (a schema's, for every note)."""
+    return tuple((p.casefold(), p) for p in phrases)
+
+
 def phrase_lines(note: Note, phrases: Sequence[str]) -> Iterator[tuple[int, str]]:
     """(file line, phrase as written) for each phrase on each body line outside code, casefolded; in line order."""
-    folded = [(p.casefold(), p) for p in phrases]
+    folded = _folded(tuple(phrases))
     if not folded:
         return
     # one look at the whole note first: most notes hold none (casefolding ASCII text is quick)

@@ -53,22 +53,24 @@ def _learn(language: str, found: set[str]) -> None:
             words_of.setdefault(stem, set()).add(word)
 
 
-_KEYWORD_STEMS: dict[tuple[str, tuple[str, ...]], dict[str, frozenset[str]]] = {}  # per language and stop words
+_KEYWORD_FORMS: dict[tuple[str, tuple[str, ...]], dict[str, tuple[set[str], ...]]] = {}  # per language and stop words
 
 
-def _keyword_stems(language: str, stop_words: tuple[str, ...]) -> dict[str, frozenset[str]]:
-    """Per keyword, the stems of its words that are not stop words: filled in as keywords come
-    (a vault repeats its keywords), see :func:`_stems_of`."""
-    return _KEYWORD_STEMS.setdefault((language, stop_words), {})
+def _keyword_forms(language: str, stop_words: tuple[str, ...]) -> dict[str, tuple[set[str], ...]]:
+    """Per keyword, the words seen with each stem of its words that are not stop words: filled in
+    as keywords come (a vault repeats its keywords), see :func:`_forms_of`."""
+    return _KEYWORD_FORMS.setdefault((language, stop_words), {})
 
 
-def _stems_of(language: str, stop_words: tuple[str, ...], keyword: str) -> frozenset[str]:
-    """Stems of the words of ``keyword`` that are not stop words (kept in :func:`_keyword_stems`)."""
+def _forms_of(language: str, stop_words: tuple[str, ...], keyword: str) -> tuple[set[str], ...]:
+    """Per stem of the words of ``keyword`` that are not stop words, the set in :data:`_WORDS_OF` of
+    the words seen with it (kept in :func:`_keyword_forms`; the sets grow as words are learned)."""
     stop = {w.casefold() for w in stop_words}
     kept = {w for w in words(keyword) if w not in stop}
     _learn(language, kept)
-    stems = _keyword_stems(language, stop_words)[keyword] = frozenset(_STEMS[language][w] for w in kept)
-    return stems
+    stems, words_of = _STEMS[language], _WORDS_OF[language]
+    forms = _keyword_forms(language, stop_words)[keyword] = tuple(words_of[s] for s in {stems[w] for w in kept})
+    return forms
 
 
 def _text_words(note: Note, keyword_line: int, language: str) -> set[str]:
@@ -91,15 +93,16 @@ def missing_keywords(note: Note, keyword_line: int, keywords: list[str], spec: K
     """
     language, stop = spec.language, tuple(spec.stop_words)
     text = _text_words(note, keyword_line, language)
-    words_of = _WORDS_OF[language]
-    known = _keyword_stems(language, stop)
+    known = _keyword_forms(language, stop)
     missing = []
     for keyword in keywords:
-        stems = known.get(keyword)
-        if stems is None:
-            stems = _stems_of(language, stop, keyword)
-        if any(words_of[stem].isdisjoint(text) for stem in stems):
-            missing.append(keyword)
+        forms = known.get(keyword)
+        if forms is None:
+            forms = _forms_of(language, stop, keyword)
+        for seen in forms:
+            if seen.isdisjoint(text):
+                missing.append(keyword)
+                break
     return missing
 
 
