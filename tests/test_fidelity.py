@@ -131,6 +131,18 @@ def test_each_note_s_topics_are_resolved_from_that_note(tmp_path: Path) -> None:
     assert found == [("b/Langs.md", "./Rust", 6), ("c/Langs.md", "Java", 6)]
 
 
+def test_a_topic_several_notes_list_is_reported_where_no_link_of_the_note_names_it(tmp_path: Path) -> None:
+    # both notes list Rust and Go, neither has a note; a/Langs.md's table links Rust, b/Langs.md's links Go
+    files = {
+        "a/Langs.md": OVERVIEW,
+        "b/Langs.md": OVERVIEW.replace("[[Rust]]", "[[Go]]"),
+        "c/Langs.md": OVERVIEW.replace("  - Rust\n", "  - Python\n"),
+        "Python.md": "[[a/Langs]] [[b/Langs]] [[c/Langs]]\n",
+    }
+    found = [(d.path, d.target) for d in diagnostics(write_vault(tmp_path, files), "missing-topic")]
+    assert found == [("a/Langs.md", "Go"), ("b/Langs.md", "Rust"), ("c/Langs.md", "Go")]
+
+
 def test_columns_point_at_the_offending_text(tmp_path: Path) -> None:
     note = OVERVIEW.replace("importance: 3/5", "importance: 7/5").replace("title: Langs", "title: Langs â€“ all")
     vault = write_vault(tmp_path, {"Langs.md": note, "Other.md": "[[Langs]]\n", "Rust.md": "x\n", "Go.md": "x\n"})

@@ -166,12 +166,15 @@ class Schema:
         if match.paths and not any(fnmatch.fnmatchcase(path, pattern) for pattern in match.paths):
             return False
         fm = frontmatter or {}
-        present = set(fm) | set(keys)
-        if any(key not in present for key in match.has_keys):
-            return False
-        if self.by_shape and any(key not in present for key in self.required_keys):
+        if not (fm.keys() | set(keys) if keys else fm.keys()) >= self._needed_keys:
             return False
         return all(_value_matches(fm.get(key), wanted) for key, wanted in match.frontmatter.items())
+
+    @cached_property
+    def _needed_keys(self) -> frozenset[str]:
+        """The properties a note needs to fall under this schema: its ``has_keys``, and those the template
+        requires when it is a built-in one the vault did not enable (``by_shape``)."""
+        return frozenset((*self.spec.match.has_keys, *(self.required_keys if self.by_shape else ())))
 
     def validate(self, frontmatter: dict[str, Any]) -> list[FieldProblem]:
         """Validate frontmatter with the compiled model; one problem per offending field or item."""

@@ -88,10 +88,11 @@ def frontmatter_list(note: Note, field: str) -> list[str]:
         value = [value]
     if not isinstance(value, list):
         return []
-    return [_unbracket(v) for v in value if isinstance(v, str) and v.strip()]
+    return [unbracket(v) for v in value if isinstance(v, str) and v.strip()]
 
 
-def _unbracket(text: str) -> str:
+def unbracket(text: str) -> str:
+    """A list item's topic: ``[[Topic|shown]]`` is ``Topic``, any other text is itself (stripped)."""
     text = text.strip()
     if text.startswith("[[") and text.endswith("]]"):
         text = text[2:-2].split("|", 1)[0]
@@ -109,7 +110,7 @@ def _item_text(raw: str) -> str:
     text = text[2:].strip()
     if len(text) >= 2 and text[0] == text[-1] and text[0] in "\"'":
         text = text[1:-1]
-    return _unbracket(text)
+    return unbracket(text)
 
 
 def item_lines(note: Note, field: str, texts: Sequence[str]) -> list[int]:

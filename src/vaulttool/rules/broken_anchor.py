@@ -37,15 +37,15 @@ _ANCHOR = attrgetter("anchor")
 
 
 class AnchorIndex:
-    """What a note offers to anchors: its headings (and their anchor forms), and its block ids."""
+    """What a note offers to anchors: the anchor forms of its headings, and its block ids (each set
+    made when an anchor first asks for it: most notes are asked for one kind alone)."""
 
-    __slots__ = ("anchors", "blocks", "headings")
+    __slots__ = ("_anchors", "_blocks", "note")
 
     def __init__(self, note: Note) -> None:
-        self.headings = note.headings
-        self.anchors = frozenset(map(_ANCHOR, note.headings))
-        # Obsidian keys a note's blocks by their lowercased id and looks links up the same way
-        self.blocks = frozenset(map(str.lower, note.block_ids))
+        self.note = note
+        self._anchors: frozenset[str] | None = None
+        self._blocks: frozenset[str] | None = None
 
     def missing(self, subpath: str) -> str | None:
         """What of ``subpath`` the note lacks (a heading or ``^block``), or None when it resolves.
@@ -56,16 +56,22 @@ class AnchorIndex:
         under another heading works there.
         """
         if subpath.startswith("^"):
-            return None if subpath[1:].lower() in self.blocks else f"block ^{subpath[1:]}"
+            blocks = self._blocks
+            if blocks is None:  # Obsidian keys a note's blocks by their lowercased id and looks links up the same way
+                blocks = self._blocks = frozenset(map(str.lower, self.note.block_ids))
+            return None if subpath[1:].lower() in blocks else f"block ^{subpath[1:]}"
         if "#" not in subpath:  # one heading, anywhere
+            anchors = self._anchors
+            if anchors is None:
+                anchors = self._anchors = frozenset(map(_ANCHOR, self.note.headings))
             wanted = anchor_form(subpath)
-            return None if not wanted or wanted in self.anchors else f"heading '{subpath.strip()}'"
+            return None if not wanted or wanted in anchors else f"heading '{subpath.strip()}'"
         after = 0  # the next part must be a heading below this line
         for part in subpath.split("#"):
             wanted = anchor_form(part)
             if not wanted:
                 continue
-            found = next((h.line for h in self.headings if h.anchor == wanted and h.line > after), None)
+            found = next((h.line for h in self.note.headings if h.anchor == wanted and h.line > after), None)
             if found is None:
                 return f"heading '{part.strip()}'"
             after = found

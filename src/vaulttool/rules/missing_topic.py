@@ -8,10 +8,10 @@ missing notes. One cause gets one report: a topic that a link of the same note n
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Container, Iterator
 from typing import TYPE_CHECKING
 
-from vaulttool.model.template import frontmatter_list, item_lines
+from vaulttool.model.template import frontmatter_list, item_lines, unbracket
 from vaulttool.model.values import Diagnostic, Severity
 from vaulttool.model.vault import link_key
 from vaulttool.rules._util import column_in, note_diagnostic
@@ -28,22 +28,17 @@ def check(ctx: RuleContext) -> Iterator[Diagnostic]:
     """Yield one diagnostic per listed topic without a note."""
     resolve = ctx.index.resolver()
     linked = {(item.source, link_key(item.link.target)) for item in ctx.unresolved}
-    found: set[str] = set()  # list items, as written, that name a note from any note (not ./ or ../ paths)
+    seen: dict[str, str | None] = {}  # see _reported
     for path, schema in ctx.schema_of.items():
         field = schema.spec.topics_field
         note = ctx.notes[path]
         if field is None or note.frontmatter is None:
             continue
-        listed = note.frontmatter.get(field)
-        if _all_found(found, listed):
+        if not _reported(note.frontmatter.get(field), path, seen, linked, resolve):
             continue
         topics = frontmatter_list(note, field)
         unknown = [topic for topic in topics if resolve(topic, path) is None]
-        if not unknown:
-            if not any(topic.startswith(("./", "../")) for topic in topics):
-                _remember(found, listed)
-            continue
-        if all((path, link_key(topic)) in linked for topic in unknown):
+        if not unknown or all((path, link_key(topic)) in linked for topic in unknown):
             continue  # each is a broken link of the note too: the file is not read for its lines
         fm_lines = (note.raw_frontmatter or "").split("\n")
         for topic, line in zip(topics, item_lines(note, field, topics), strict=True):
@@ -60,25 +55,31 @@ def check(ctx: RuleContext) -> Iterator[Diagnostic]:
                 )
 
 
-def _all_found(found: set[str], listed: object) -> bool:
-    """Whether every item of the property value ``listed`` (a list, or one text) is in ``found``.
+def _reported(
+    listed: object,
+    path: str,
+    seen: dict[str, str | None],
+    linked: Container[tuple[str, str]],
+    resolve: Callable[[str, str], str | None],
+) -> bool:
+    """Whether a topic of note ``path`` among the items of its property value ``listed`` (a list, or one
+    text) may have to be reported: it has no note and no link of the note names it (``linked``), or it is
+    a ``./`` or ``../`` path.
 
-    Most notes name topics other notes name too: a set lookup of the items as written
-    answers for them, without reading or resolving each topic again.
+    ``seen`` holds, for each item as written seen before, the link key of its topic when that
+    names no file, else None: a topic that is not a ``./`` or ``../`` path names the same file
+    from any note, or none, and most notes name topics that other notes name too.
     """
-    if isinstance(listed, str):
-        return listed in found
-    if isinstance(listed, list):
-        try:
-            return found.issuperset(listed)
-        except TypeError:  # an item that is not text, nor hashable: a nested mapping or list
-            return False
+    for item in [listed] if isinstance(listed, str) else listed if isinstance(listed, list) else ():
+        if not isinstance(item, str):
+            continue  # not a topic
+        if item in seen:
+            key = seen[item]
+        else:
+            topic = unbracket(item) if item.strip() else ""
+            if topic.startswith(("./", "../")):
+                return True
+            key = seen[item] = link_key(topic) if topic and resolve(topic, path) is None else None
+        if key is not None and (path, key) not in linked:
+            return True
     return False
-
-
-def _remember(found: set[str], listed: object) -> None:
-    """Add the items of ``listed`` to ``found`` when all of them are text (a list of text, or one text)."""
-    if isinstance(listed, str):
-        found.add(listed)
-    elif isinstance(listed, list) and all(isinstance(item, str) for item in listed):
-        found.update(listed)
