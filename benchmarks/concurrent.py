@@ -29,7 +29,7 @@ from run import SETTLE_S, SRC, child_env
 
 sys.path.insert(0, str(SRC))
 
-from vaulttool.incremental.packs import stored_notes  # this tree's package
+from vaulttool.incremental.packfiles import stored_notes  # this tree's package
 
 
 def folder_size(folder: Path) -> tuple[int, int]:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from tests.hostile.harness import cli_env
 from tests.vaultgen import make_vault, random_edit
-from vaulttool.incremental.packs import stored_notes
+from vaulttool.incremental.packfiles import stored_notes
 
 PROCESSES = 8
 

@@ -66,13 +66,15 @@ from vaulttool.incremental.cachefiles import (
 )
 from vaulttool.incremental.housekeeping import VAULT_FILE, prune
 from vaulttool.incremental.keys import fingerprint, portable_location
+from vaulttool.incremental.packfiles import PackWriter, Stored
+from vaulttool.incremental.packfiles import settled as settled_before
 from vaulttool.incremental.packs import Packs
 from vaulttool.incremental.stamping import StampsApart, stamp_files, stamps_apart
 from vaulttool.incremental.statefile import DELTA_NAME, STATE_NAME, StateRead, delta_parts, read_state, state_parts
 from vaulttool.model.vault import WalkResult, is_inside
 
 if TYPE_CHECKING:  # for annotations only: a re-run answered from the cache never imports the parser
-    from vaulttool.incremental.pool import Chunk, Entry, LeanEntry, Stored
+    from vaulttool.incremental.pool import Chunk, Entry, LeanEntry
     from vaulttool.incremental.records import Findings, NoteRecord
 
 _MAGIC = b"vaulttool cache\n"
@@ -154,13 +156,7 @@ class VaultCache:
     def settled(self, stamp: Stamp | None) -> bool:
         """Whether a file with ``stamp`` changed long enough before this run to be cached safely
         (a content stamp always is: it names the bytes, not a moment)."""
-        if stamp is None:
-            return False
-        if len(stamp) == 2:
-            return True
-        _, mtime, ctime = stamp
-        limit = self.started_ns - RACY_NS
-        return mtime < limit and ctime < limit
+        return settled_before(stamp, self.started_ns - RACY_NS)
 
     def all_settled(self) -> bool:
         """Whether every note was stamped and is settled, so a whole result may be stored."""
@@ -315,12 +311,21 @@ class VaultCache:
         the stamp in ``stamps``, stored under ``key`` (see :meth:`Packs.load`)."""
         return self._packs.load(key, stamps, wanted)
 
+    def pack_writer(self, key: str) -> PackWriter:
+        """What a worker process needs to write the notes it parses, under ``key``, for :meth:`add_notes`
+        (those of files changed too recently to trust left out)."""
+        return PackWriter(os.fspath(self.folder), key, self.started_ns - RACY_NS, os.getpid())
+
     def add_notes(self, key: str, chunk: Chunk) -> None:
-        """Store a chunk just parsed (one item of ``parse_chunks``), but no file changed too recently to trust."""
+        """Store a chunk just parsed (one item of ``parse_chunks``), but no file changed too recently to
+        trust: written by a worker (see :meth:`pack_writer`), or from its pack bytes or its entries."""
         from vaulttool.incremental.pool import pack
 
         self._note_read(chunk.entries)
         self._note_read(chunk.lean)
+        if chunk.written is not None:
+            self._packs.adopt(key, chunk.written, self._stamps or {})
+            return
         stored: list[Stored] = marshal.loads(pack(chunk.entries)[0] if chunk.blob is None else chunk.blob)
         self._packs.add(key, [entry for entry in stored if self.settled(entry[1])], self._stamps or {})
 

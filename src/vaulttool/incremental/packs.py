@@ -1,11 +1,7 @@
 """Parsed notes in the cache: packs of entries, which any number of runs read and one run at a time changes.
 
-A pack, ``notes-<random>.bin``, holds entries, each a note's path, the stamp (size,
-mtime and ctime, or size and content digest: :mod:`vaulttool.files.stamps`) of its file
-when it was read, and its record and findings (marshalled on their own). An index (path,
-stamp, offset, length, CRC-32 of each entry) comes first, so a run that needs a few notes
-reads just those. A pack is never changed under its name: it is written whole under a
-new one, and removed when it is no longer wanted.
+A pack (:mod:`vaulttool.incremental.packfiles`) is never changed under its name: it is
+written whole under a new one, and removed when it is no longer wanted.
 
 Runs read packs without waiting for anything. To store notes, a run takes the lock of
 the folder (``notes.lock``) without waiting; a run that finds it taken stores none, which
@@ -13,7 +9,8 @@ costs only a later run the parsing of them. Holding the lock, a run lists the pa
 and works out from their indexes which entry of each note is live: stored under the
 run's key, with the stamp the note's file has now, and the first such entry of that note
 (largest packs first). It stores only notes no live entry holds; a chunk a worker parsed
-becomes a pack as the worker packed it, and the rest goes into packs at the end, with
+becomes a pack as the worker wrote it, renamed to a pack's name (the worker never writes
+under one: a file no run holding the lock adopts is removed), and the rest goes into packs at the end, with
 the live entries of every pack that also held dead ones (or of many small packs), which
 are then removed. These are written a few hundred entries at a time: a run after edits
 all over a large vault never holds its stored notes in memory at once. So however many
@@ -28,104 +25,32 @@ import contextlib
 import marshal
 import os
 import sys
-import zlib
 from collections.abc import Callable, Container, Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, BinaryIO
+from typing import TYPE_CHECKING
 
 from vaulttool.files.stamps import Stamp
-from vaulttool.incremental.cachefiles import CRC_BYTES, open_file
+from vaulttool.incremental.packfiles import (
+    Index,
+    Stored,
+    Written,
+    new_pack_name,
+    pack_bytes,
+    pack_names,
+    read_index,
+    read_pack,
+)
 
 if TYPE_CHECKING:
-    from vaulttool.incremental.pool import Stored
     from vaulttool.incremental.records import Findings, NoteRecord
 
-PACK_PREFIX, PACK_SUFFIX = "notes-", ".bin"
 LOCK_NAME = "notes.lock"
-_MAGIC = b"vaulttool pack\n"
 # Runs that change a few notes each leave small packs behind; past this many, one run
 # merges them. A chunk of fewer new entries than this is not a pack of its own.
 SMALL_PACK, MAX_SMALL_PACKS = 64, 16
 FULL_PACK = 256  # entries moved out of packs being rewritten are written in packs of about this many
 
-Index = list[tuple[Any, ...]]  # (path, stamp, offset, length, CRC-32) of each entry
 Writer = Callable[[str, Iterable[bytes | memoryview]], None]  # writes a file of the folder whole
-
-
-def pack_names(folder: Path) -> list[str]:
-    """The names of the packs in ``folder`` (none when it cannot be listed)."""
-    try:
-        return sorted(n for n in os.listdir(folder) if n.startswith(PACK_PREFIX) and n.endswith(PACK_SUFFIX))
-    except OSError:
-        return []
-
-
-def read_index(path: Path) -> tuple[str, Index, BinaryIO, int]:
-    """The key and index of the pack at ``path``, the pack open just after them, and its size.
-
-    Raises when the pack is missing, damaged or foreign.
-    """
-    head = len(_MAGIC) + 2 * CRC_BYTES
-    pack, total = open_file(path)
-    try:
-        start = pack.read(head)
-        size = int.from_bytes(start[-CRC_BYTES:], "little")
-        header = pack.read(size) if head + size <= total else b""
-        crc = int.from_bytes(start[len(_MAGIC) : len(_MAGIC) + CRC_BYTES], "little")
-        if start[: len(_MAGIC)] != _MAGIC or len(header) != size or zlib.crc32(header) != crc:
-            raise ValueError(f"not a vaulttool pack: {path.name}")
-        key, index = marshal.loads(header)
-        return key, index, pack, total
-    except BaseException:
-        pack.close()
-        raise
-
-
-def read_pack(path: Path, key: str, keep: Callable[[str, Stamp | None], bool]) -> tuple[Index, list[Stored]]:
-    """A pack's index, and those of its entries that ``keep`` (given path and stamp) and that check out.
-
-    Raises when the pack is missing, damaged, foreign or stored under another key.
-    """
-    stored, index, pack, total = read_index(path)
-    with pack:
-        if stored != key:
-            raise ValueError("written by another version or with other options")
-        start = pack.tell()
-        chosen = [entry for entry in index if keep(entry[0], entry[1])]
-        if len(chosen) * 4 > len(index):  # most of it: read it whole
-            data = memoryview(pack.read(total - start))
-            blobs = [data[offset : offset + length] for _, _, offset, length, _ in chosen]
-        else:
-            blobs = []
-            for _, _, offset, length, _ in chosen:
-                pack.seek(start + offset)
-                blobs.append(memoryview(pack.read(length)))
-    found: list[Stored] = []
-    for (path_, stamp, _, length, crc), blob in zip(chosen, blobs, strict=True):
-        if len(blob) == length and zlib.crc32(blob) == crc:
-            found.append((path_, stamp, blob))
-    return index, found
-
-
-def stored_notes(folder: Path) -> Iterator[tuple[str, Stamp | None]]:
-    """The path and stamp of every entry of every pack in a vault's cache ``folder``, under any key."""
-    for name in pack_names(folder):
-        with contextlib.suppress(Exception):  # damaged or gone: holds nothing
-            _, index, pack, _ = read_index(folder / name)
-            pack.close()
-            yield from ((entry[0], entry[1]) for entry in index)
-
-
-def pack_bytes(key: str, stored: list[Stored]) -> list[bytes | memoryview]:
-    """The parts of a pack holding ``stored`` entries: magic, CRC-32 and size of the header, header
-    (key and index), then each entry's data. Raises ValueError for a value marshal cannot store."""
-    index, offset = [], 0
-    for path, stamp, inner in stored:
-        index.append((path, stamp, offset, len(inner), zlib.crc32(inner)))
-        offset += len(inner)
-    header = marshal.dumps((key, index))
-    head = _MAGIC + zlib.crc32(header).to_bytes(CRC_BYTES, "little") + len(header).to_bytes(CRC_BYTES, "little")
-    return [head, header, *(inner for _, _, inner in stored)]
 
 
 def try_lock(path: Path) -> int | None:
@@ -210,13 +135,43 @@ class Packs:
         """
         if not self._locked(key, stamps):
             return
-        live = self._live
-        new = [entry for entry in stored if entry[0] not in live or live[entry[0]][0] != entry[1]]
+        new = [entry for entry in stored if self._new(entry[0], entry[1])]
         if len(new) == len(stored) and len(new) >= SMALL_PACK:
             name = self._write_pack(key, new)
             if name:
                 self._live.update((path, (stamp, name)) for path, stamp, _ in new)
                 return
+        self._set_aside(new)
+
+    def adopt(self, key: str, written: Written, stamps: Mapping[str, Stamp]) -> None:
+        """Store the entries of the pack a worker process ``written`` (one chunk, as parsed) as
+        :meth:`add` does: its file renamed to its pack name, or those of its entries that no live
+        entry holds set aside for the end. The written file is gone when this returns.
+        """
+        folder, temp = self.folder, self.folder / written.temp
+        try:
+            if not self._locked(key, stamps):
+                return
+            new = {path for path, stamp in written.entries if self._new(path, stamp)}
+            if len(new) == len(written.entries) and len(new) >= SMALL_PACK:
+                with contextlib.suppress(OSError):  # else set aside, as if it could not be written
+                    os.replace(temp, folder / written.name)
+                    self._live.update((path, (stamp, written.name)) for path, stamp in written.entries)
+                    return
+            if new:
+                with contextlib.suppress(Exception):  # gone or damaged: these notes are parsed next time
+                    self._set_aside(read_pack(temp, key, lambda path, _: path in new)[1])
+        finally:
+            with contextlib.suppress(OSError):
+                os.unlink(temp)
+
+    def _new(self, path: str, stamp: Stamp | None) -> bool:
+        """Whether no live entry holds the note ``path`` with ``stamp``."""
+        live = self._live.get(path)
+        return live is None or live[0] != stamp
+
+    def _set_aside(self, new: list[Stored]) -> None:
+        """Keep the ``new`` entries for the packs written at the end."""
         self._leftovers.extend(new)
         self._live.update((path, (stamp, "")) for path, stamp, _ in new)
 
@@ -292,7 +247,7 @@ class Packs:
 
     def _write_pack(self, key: str, stored: list[Stored]) -> str:
         """Write ``stored`` as a new pack; its name ("": not written)."""
-        name = f"{PACK_PREFIX}{os.urandom(12).hex()}{PACK_SUFFIX}"
+        name = new_pack_name()
         try:
             self._write(name, pack_bytes(key, stored))
         except ValueError:  # a value marshal cannot store: not cached

@@ -2,17 +2,20 @@
 
 Parsing is CPU-bound and independent per note, so a large vault is cut into chunks that
 worker processes read and parse. A chunk comes back as ``marshal`` bytes of plain
-records (see :mod:`vaulttool.incremental.records`): they load several times faster than pickled note
-objects, keep interned strings interned, and are exactly what the cache stores, so the
-parent never encodes them again. Small batches stay in this process, where starting
-workers would cost more than it saves. The notes are the same either way; the caller
-orders them.
+records (see :mod:`vaulttool.incremental.records`), one load for the whole chunk: they load
+several times faster than pickled note objects and keep interned strings interned. They
+hold only what the parent builds notes from (:func:`~vaulttool.incremental.records.handed`);
+a caller that stores the notes in a cache gives the workers a
+:class:`~vaulttool.incremental.packfiles.PackWriter`, and each worker writes its chunk's
+records whole as a pack file itself, which the parent only renames (or, when the worker could
+not write it, hands back their :func:`pack` bytes). Small batches stay in this process, where
+starting workers would cost more than it saves. The notes are the same either way; the
+caller orders them.
 
 A caller that reads of the links of each note only what they resolve to and the few that
 resolve to nothing or carry an anchor can have forked workers resolve them
 (:class:`~vaulttool.incremental.records.Linker`): it then builds those notes without their
-links, which a stored record holds as bytes (:func:`~vaulttool.incremental.records.stored`)
-that it copies but never loads, and the records go to the cache as they are.
+links, which the workers do not hand back.
 
 The worker processes themselves are :mod:`vaulttool.incremental.workers`.
 """
@@ -28,7 +31,17 @@ from functools import partial
 from typing import TYPE_CHECKING, NamedTuple
 
 from vaulttool.files.stamps import Stamp
-from vaulttool.incremental.records import Findings, Linker, LinksRecord, NoteRecord, findings_record, stored, to_record
+from vaulttool.incremental.packfiles import PackWriter, Stored, Written
+from vaulttool.incremental.records import (
+    Findings,
+    Linker,
+    LinksRecord,
+    NoteRecord,
+    findings_record,
+    handed,
+    stored,
+    to_record,
+)
 from vaulttool.incremental.workers import Task, available_cpus, in_workers
 from vaulttool.model.notes import read_note_stamped
 from vaulttool.model.values import Note
@@ -46,7 +59,6 @@ _MIN_CHUNK, _MAX_CHUNK = 16, 256
 Progress = Callable[[int, int], None]  # (notes done so far, notes to do in all)
 # a note's path, its file's stamp when read, its record, and what the per-note rules found (None: not run)
 Entry = tuple[str, "Stamp | None", NoteRecord, "Findings | None"]
-Stored = tuple[str, "Stamp | None", "bytes | memoryview"]  # an entry as packs hold it: record and findings marshalled
 # an entry (its record as :func:`~vaulttool.incremental.records.stored`) handed to a caller that
 # reads no more of a note's links than a :class:`Linker` keeps, with what it kept
 LeanEntry = tuple[str, "Stamp | None", NoteRecord, "Findings | None", LinksRecord]
@@ -54,11 +66,13 @@ LeanEntry = tuple[str, "Stamp | None", NoteRecord, "Findings | None", LinksRecor
 
 class Chunk(NamedTuple):
     """The notes of one chunk, parsed: as ``entries``, or as ``lean`` entries (those of them that are
-    not ``entries``), and the :func:`pack` bytes of them all (or None)."""
+    not ``entries``); and to store them, the pack a worker ``written`` of them, or the :func:`pack`
+    bytes of them all. With neither, they are not to be stored, or parsed here and whole."""
 
     entries: list[Entry]
     blob: bytes | None
     lean: list[LeanEntry]
+    written: Written | None = None
 
 
 def worker_count(jobs: int, notes: int, size: int, cpus: int) -> int:
@@ -102,39 +116,53 @@ def _parsed(
         yield note, (path, stamp, to_record(note), None if checker is None else findings_record(checker(note)))
 
 
-def pack(entries: Sequence[Entry]) -> tuple[bytes, list[Entry]]:
-    """``entries`` in their stored form as marshal bytes, and the entries left out of them.
+def packed(entries: Sequence[Entry]) -> tuple[list[Stored], list[Entry]]:
+    """``entries`` in their stored form, and the entries left out of them.
 
     Stored, an entry is ``(path, stamp, bytes)``: the record and findings are marshalled
     on their own, so that the cache can read a pack and build only the notes it needs.
     Entries holding a value marshal cannot store (a YAML-tagged date) are left out.
     """
-    packed: list[Stored] = []
+    stored_: list[Stored] = []
     left_out: list[Entry] = []
     for path, stamp, record, found in entries:
         try:
-            packed.append((path, stamp, marshal.dumps((stored(record), found))))
+            stored_.append((path, stamp, marshal.dumps((stored(record), found))))
         except ValueError:
             left_out.append((path, stamp, record, found))
-    return marshal.dumps(packed), left_out
+    return stored_, left_out
 
 
-def unpack(blob: bytes) -> list[Entry]:
-    """The entries of bytes made by :func:`pack` (their records as stored)."""
-    return [(path, stamp, *marshal.loads(inner)) for path, stamp, inner in marshal.loads(blob)]
+def pack(entries: Sequence[Entry]) -> tuple[bytes, list[Entry]]:
+    """``entries`` in their stored form (see :func:`packed`) as marshal bytes, and the entries left out of them."""
+    stored_, left_out = packed(entries)
+    return marshal.dumps(stored_), left_out
 
 
-def _answer(checker: NoteChecker | None, linker: Linker | None, task: Task) -> bytes:
-    """A worker's answer to ``task``, pickled: the :func:`pack` bytes of its entries, those left out
-    of them, and with a ``linker`` the marshal bytes of what it makes of the links of each note
-    packed, in their order (else None)."""
+def _answer(checker: NoteChecker | None, linker: Linker | None, writer: PackWriter | None, task: Task) -> bytes:
+    """A worker's answer to ``task``, pickled: with a ``writer``, the pack it wrote of the entries
+    (else None) or, when it could not, their :func:`pack` bytes (else None); the entries left out
+    of them; the marshal bytes of the others as the parent builds its notes from them
+    (:func:`~vaulttool.incremental.records.handed`), in their order, with a ``linker`` as lean
+    entries, without their links but with what it makes of them; and whether they are lean
+    (a linker that is not forked arrives as None)."""
     parsed = list(_parsed(*task[:3], checker, task[3]))
-    blob, left_out = pack([entry for _, entry in parsed])
-    links = None
-    if linker is not None:
-        out = {entry[0] for entry in left_out}
-        links = marshal.dumps([linker.record(path, note) for note, (path, *_) in parsed if path not in out])
-    return pickle.dumps((blob, left_out, links), pickle.HIGHEST_PROTOCOL)
+    stored_, left_out = packed([entry for _, entry in parsed])
+    written = blob = None
+    if writer is not None:
+        written = writer.write(stored_)
+        blob = None if written is not None else marshal.dumps(stored_)
+    out = {entry[0] for entry in left_out}
+    kept = [(note, entry) for note, entry in parsed if entry[0] not in out]
+    given: list[Entry] | list[LeanEntry]
+    if linker is None:
+        given = [(path, stamp, handed(record, stamp), found) for _, (path, stamp, record, found) in kept]
+    else:
+        given = [
+            (path, stamp, handed(record, stamp, links=False), found, linker.record(path, note))
+            for note, (path, stamp, record, found) in kept
+        ]
+    return pickle.dumps((written, blob, left_out, marshal.dumps(given), linker is not None), pickle.HIGHEST_PROTOCOL)
 
 
 def parse_chunks(
@@ -143,13 +171,13 @@ def parse_chunks(
     max_bytes: int,
     jobs: int = 0,
     progress: Progress | None = None,
-    packed: bool = False,
+    writer: PackWriter | None = None,
     checker: NoteChecker | None = None,
     content: bool = False,
     linker: Linker | None = None,
 ) -> Iterator[Chunk]:
-    """Yield each chunk of ``paths`` parsed (chunks in no particular order), with their :func:`pack`
-    bytes when ``packed`` or when they come from a worker.
+    """Yield each chunk of ``paths`` parsed (chunks in no particular order), to be stored when given a
+    ``writer``: workers write their chunks with it, or hand back their :func:`pack` bytes.
 
     ``checker`` runs the per-note rules on each note where it is parsed (workers get it
     once, when they start); ``content``: stamp each note by its bytes (see :mod:`vaulttool.files.stamps`);
@@ -163,21 +191,24 @@ def parse_chunks(
     size = max(_MIN_CHUNK, min(_MAX_CHUNK, total // (workers * _CHUNKS_PER_WORKER) or 1))
     left: dict[int, Sequence[str]] = {start: paths[start : start + size] for start in range(0, total, size)}
     if workers > 1:
-        work = partial(_answer, checker, linker)
-        for answer in in_workers(root, left, max_bytes, workers, work, content):
-            blob, left_out, links = pickle.loads(answer)
-            if links is None:
-                chunk = Chunk(unpack(blob) + left_out, blob, [])
-            else:
-                lean = [(*entry, found) for entry, found in zip(unpack(blob), marshal.loads(links), strict=True)]
-                chunk = Chunk(left_out, blob, lean)
-            yield chunk
-            done += len(chunk.entries) + len(chunk.lean)
-            if progress is not None:
-                progress(done, total)
+        work = partial(_answer, checker, linker, writer)
+        try:
+            for answer in in_workers(root, left, max_bytes, workers, work, content):
+                written, blob, left_out, given, lean = pickle.loads(answer)
+                if not lean:
+                    chunk = Chunk(marshal.loads(given) + left_out, blob, [], written)
+                else:
+                    chunk = Chunk(left_out, blob, marshal.loads(given), written)
+                yield chunk
+                done += len(chunk.entries) + len(chunk.lean)
+                if progress is not None:
+                    progress(done, total)
+        finally:  # the workers have ended (however this did): what they wrote and was not stored goes
+            if writer is not None:
+                writer.clean()
     for part in left.values():
         entries = parse_entries(root, part, max_bytes, checker, content)
-        yield Chunk(entries, pack(entries)[0] if packed else None, [])
+        yield Chunk(entries, pack(entries)[0] if writer is not None else None, [])
         done += len(entries)
         if progress is not None:
             progress(done, total)

@@ -102,6 +102,14 @@ def stored(record: NoteRecord) -> NoteRecord:
     return (*record[:6], marshal.dumps(record[6]), *record[7:])
 
 
+def handed(record: NoteRecord, stamp: Stamp | None, links: bool = True) -> NoteRecord:
+    """``record`` as a note read from a file with ``stamp`` is built from it (:func:`from_record`), and no
+    more: without its frontmatter text when it has a stamp (the note reads it from its file), and
+    without its links unless ``links``."""
+    raw = record[8] if record[8] is None or stamp is None else ""
+    return (*record[:6], record[6] if links else (), record[7], raw, record[9])
+
+
 def from_record(
     record: NoteRecord,
     root: str,

@@ -93,9 +93,8 @@ class PoolSource:
         self._parsed = missing = [path for path in paths if path not in cached]
         content = cache is not None and cache.content
         linker = None if resolver is None else Linker(resolver, (*walked.notes, *walked.attachments))
-        chunks = parse_chunks(
-            base, missing, cap, self.jobs, self.progress, writes is not None, checker, content, linker
-        )
+        writer = None if writes is None else writes.pack_writer(key)
+        chunks = parse_chunks(base, missing, cap, self.jobs, self.progress, writer, checker, content, linker)
         for chunk in chunks:  # each note built and handed on while workers parse on
             for path, stamp, record, found in chunk.entries:
                 note = from_record(record, base, stamp, cap, layouts)
