@@ -8,6 +8,7 @@ import pytest
 
 from vaulttool.engine.load import load
 from vaulttool.engine.options import enabled_rules, options_for
+from vaulttool.files.stamps import Stamp
 from vaulttool.incremental import pool, records, workers
 from vaulttool.incremental.cache import VaultCache
 from vaulttool.incremental.check import check, load_resolved
@@ -89,6 +90,28 @@ def test_bytes_are_estimated_from_a_sample(tmp_path: Path) -> None:
     assert 190_000 <= pool.estimated_bytes(str(tmp_path), paths, 1 << 20) <= 210_000
     assert pool.estimated_bytes(str(tmp_path), paths, 50) == 50_000  # a note counts up to the size cap
     assert pool.estimated_bytes(str(tmp_path), [], 1 << 20) == 0
+
+
+def test_bytes_are_taken_from_the_stamps_given(tmp_path: Path) -> None:
+    (tmp_path / "on-disk.md").write_bytes(b"x" * 10)
+    stamps: dict[str, Stamp] = {"stamped.md": (300, 1, 1), "hashed.md": (200, b"digest")}
+    paths = ["stamped.md", "hashed.md", "on-disk.md", "gone.md"]
+    assert list(pool.note_sizes(str(tmp_path), paths, 250, stamps)) == [250, 200, 10, 0]
+    assert pool.chunk_deadline(str(tmp_path), paths, 250, stamps) == pool.DEADLINE_S + 460 / pool.DEADLINE_BYTES_PER_S
+
+
+@pytest.mark.parametrize(("notes", "workers"), [(10_022, 2), (5_000, 4), (100, 2), (100, 1), (5, 2), (0, 2)])
+def test_chunks_take_every_note_once_in_order(notes: int, workers: int) -> None:
+    paths = [f"n{i}.md" for i in range(notes)]
+    chunks = pool.chunked(paths, workers)
+    assert [path for chunk in chunks.values() for path in chunk] == paths
+    assert all(paths[start] == chunk[0] for start, chunk in chunks.items())
+
+
+def test_the_last_round_of_chunks_is_cut_in_quarters() -> None:
+    sizes = [len(chunk) for chunk in pool.chunked([f"n{i}.md" for i in range(10_022)], 2).values()]
+    assert sizes[-8:] == [64] * 8  # two workers end within a quarter chunk of each other
+    assert set(sizes[:-8]) == {250, 251}  # the rest even, none a remainder
 
 
 def test_progress_counts_every_note(generated_vault: Path, low_threshold: None) -> None:

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests.hostile.harness import cli_env
-from vaulttool.incremental import pool, workers
+from vaulttool.incremental import pool
 from vaulttool.model.vault import walk_vault
 
 linux_only = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads processes from /proc (Linux)")
@@ -105,8 +105,8 @@ def test_workers_end_with_a_killed_parent_even_when_stopped(tmp_path: Path) -> N
 @pytest.fixture
 def quick_deadline(monkeypatch: pytest.MonkeyPatch) -> float:
     """Give a worker one second per chunk (the chunks here take milliseconds)."""
-    monkeypatch.setattr(workers, "DEADLINE_S", 1.0)
-    monkeypatch.setattr(workers, "DEADLINE_BYTES_PER_S", 10**9)
+    monkeypatch.setattr(pool, "DEADLINE_S", 1.0)
+    monkeypatch.setattr(pool, "DEADLINE_BYTES_PER_S", 10**9)
     return 1.0
 
 

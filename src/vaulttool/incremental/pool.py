@@ -22,11 +22,10 @@ The worker processes themselves are :mod:`vaulttool.incremental.workers`.
 
 from __future__ import annotations
 
-import contextlib
 import marshal
 import os
 import pickle
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from functools import partial
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -55,6 +54,10 @@ POOL_MIN_BYTES = 2_000_000
 _SIZE_SAMPLE = 200  # notes whose size is looked at to estimate the bytes of a batch
 _CHUNKS_PER_WORKER = 8
 _MIN_CHUNK, _MAX_CHUNK = 16, 256
+# A worker has this long for a chunk, plus a second for every DEADLINE_BYTES_PER_S bytes of
+# its notes: tens of times what parsing takes even on a busy machine (about 8 MB/s per worker).
+DEADLINE_S = 30.0
+DEADLINE_BYTES_PER_S = 200_000
 
 Progress = Callable[[int, int], None]  # (notes done so far, notes to do in all)
 # a note's path, its file's stamp when read, its record, and what the per-note rules found (None: not run)
@@ -89,15 +92,53 @@ def worker_count(jobs: int, notes: int, size: int, cpus: int) -> int:
     return max(1, min(wanted, notes // _MIN_CHUNK))
 
 
-def estimated_bytes(root: str, paths: Sequence[str], max_bytes: int) -> int:
+def chunked(paths: Sequence[str], workers: int) -> dict[int, Sequence[str]]:
+    """``paths`` cut into chunks for ``workers`` processes, by the index of their first path, in the
+    order they are given out.
+
+    About :data:`_CHUNKS_PER_WORKER` chunks a worker, of :data:`_MIN_CHUNK` to :data:`_MAX_CHUNK`
+    notes and even sizes; with more than one worker, the notes of the last round (a chunk a
+    worker) are cut in quarters: the workers then end their last chunks close together, none
+    waiting for another's last whole chunk.
+    """
+    total = len(paths)
+    size = max(_MIN_CHUNK, min(_MAX_CHUNK, total // (workers * _CHUNKS_PER_WORKER) or 1))
+    tail = 0 if workers == 1 else min(total, workers * size)
+    bounds = [*_even(0, total - tail, size), *_even(total - tail, total, max(_MIN_CHUNK, size // 4))]
+    return {start: paths[start:end] for start, end in bounds}
+
+
+def _even(start: int, end: int, size: int) -> list[tuple[int, int]]:
+    """The indexes from ``start`` to ``end`` cut into the fewest runs of at most ``size``, their sizes
+    one apart at most: the first and the end of each."""
+    count = -(-(end - start) // size)
+    return [(start + (end - start) * at // count, start + (end - start) * (at + 1) // count) for at in range(count)]
+
+
+def note_sizes(root: str, paths: Sequence[str], max_bytes: int, stamps: Mapping[str, Stamp] | None) -> Iterator[int]:
+    """The size of each note of ``paths``, at most ``max_bytes``: from its stamp in ``stamps`` when there
+    (the first part of every stamp is the file's size), else from its file (0 when it cannot be read)."""
+    for path in paths:
+        stamp = None if stamps is None else stamps.get(path)
+        if stamp is None:
+            try:
+                yield min(os.stat(os.path.join(root, path)).st_size, max_bytes)
+            except OSError:
+                yield 0
+        else:
+            yield min(stamp[0], max_bytes)
+
+
+def estimated_bytes(root: str, paths: Sequence[str], max_bytes: int, stamps: Mapping[str, Stamp] | None = None) -> int:
     """The bytes of the notes at ``paths``, from the sizes of a few of them spread over the batch."""
     step = max(1, len(paths) // _SIZE_SAMPLE)
     sample = paths[::step]
-    size = 0
-    for path in sample:
-        with contextlib.suppress(OSError):
-            size += min(os.stat(os.path.join(root, path)).st_size, max_bytes)
-    return size * len(paths) // max(1, len(sample))
+    return sum(note_sizes(root, sample, max_bytes, stamps)) * len(paths) // max(1, len(sample))
+
+
+def chunk_deadline(root: str, paths: Sequence[str], max_bytes: int, stamps: Mapping[str, Stamp] | None) -> float:
+    """Seconds a worker may take over ``paths``: :data:`DEADLINE_S`, plus time in proportion to the bytes read."""
+    return DEADLINE_S + sum(note_sizes(root, paths, max_bytes, stamps)) / DEADLINE_BYTES_PER_S
 
 
 def parse_entries(
@@ -175,6 +216,7 @@ def parse_chunks(
     checker: NoteChecker | None = None,
     content: bool = False,
     linker: Linker | None = None,
+    stamps: Mapping[str, Stamp] | None = None,
 ) -> Iterator[Chunk]:
     """Yield each chunk of ``paths`` parsed (chunks in no particular order), to be stored when given a
     ``writer``: workers write their chunks with it, or hand back their :func:`pack` bytes.
@@ -182,18 +224,20 @@ def parse_chunks(
     ``checker`` runs the per-note rules on each note where it is parsed (workers get it
     once, when they start); ``content``: stamp each note by its bytes (see :mod:`vaulttool.files.stamps`);
     ``linker``: workers resolve the links of their notes with it and hand back lean entries
-    (forked ones: see :class:`~vaulttool.incremental.records.Linker`). ``progress`` is called
+    (forked ones: see :class:`~vaulttool.incremental.records.Linker`); ``stamps``: those the
+    caller took of the notes, whose sizes spare looking at the files. ``progress`` is called
     after each chunk. When worker processes cannot be started, die or stall, the chunks they
     had not returned are parsed here instead.
     """
     total, done = len(paths), 0
-    workers = 1 if jobs == 1 else worker_count(jobs, total, estimated_bytes(root, paths, max_bytes), available_cpus())
-    size = max(_MIN_CHUNK, min(_MAX_CHUNK, total // (workers * _CHUNKS_PER_WORKER) or 1))
-    left: dict[int, Sequence[str]] = {start: paths[start : start + size] for start in range(0, total, size)}
+    size = estimated_bytes(root, paths, max_bytes, stamps)
+    workers = 1 if jobs == 1 else worker_count(jobs, total, size, available_cpus())
+    left = chunked(paths, workers)
     if workers > 1:
         work = partial(_answer, checker, linker, writer)
+        deadline = partial(chunk_deadline, root, max_bytes=max_bytes, stamps=stamps)
         try:
-            for answer in in_workers(root, left, max_bytes, workers, work, content):
+            for answer in in_workers(root, left, max_bytes, workers, work, deadline, content):
                 written, blob, left_out, given, lean = pickle.loads(answer)
                 if not lean:
                     chunk = Chunk(marshal.loads(given) + left_out, blob, [], written)

@@ -76,6 +76,7 @@ class PoolSource:
         shared: dict[str, str] = {}  # one object for each text the diagnostics repeat
         layouts: Layouts = {}  # and for each layout of properties
         cached: set[str] = set()
+        stamps = None
         if cache is not None:
             self._known = known = cache.load_resolved(cache.files_key(walked))
             stamps = cache.stamps(walked.notes)
@@ -94,7 +95,7 @@ class PoolSource:
         content = cache is not None and cache.content
         linker = None if resolver is None else Linker(resolver, (*walked.notes, *walked.attachments))
         writer = None if writes is None else writes.pack_writer(key)
-        chunks = parse_chunks(base, missing, cap, self.jobs, self.progress, writer, checker, content, linker)
+        chunks = parse_chunks(base, missing, cap, self.jobs, self.progress, writer, checker, content, linker, stamps)
         for chunk in chunks:  # each note built and handed on while workers parse on
             for path, stamp, record, found in chunk.entries:
                 note = from_record(record, base, stamp, cap, layouts)

@@ -24,14 +24,11 @@ if TYPE_CHECKING:
     import queue
     from multiprocessing.connection import Connection
 
-# A worker has this long for a chunk, plus a second for every DEADLINE_BYTES_PER_S bytes of
-# its notes: tens of times what parsing takes even on a busy machine (about 8 MB/s per worker).
-DEADLINE_S = 30.0
-DEADLINE_BYTES_PER_S = 200_000
 _PR_SET_PDEATHSIG = 1  # prctl option (linux/prctl.h)
 _STOP_GRACE = 0.2  # seconds a run waits for its ended workers to be gone
 
 Task = tuple[str, Sequence[str], int, bool]  # a chunk to parse: root, paths, size cap, content stamps
+Deadline = Callable[[Sequence[str]], float]  # the seconds a worker may take over a chunk of these notes
 Work = Callable[[Task], bytes]  # what a worker does with a chunk (its answer: empty bytes when it failed)
 Context: TypeAlias = "multiprocessing.context.DefaultContext | multiprocessing.context.ForkContext"
 Inbox: TypeAlias = "queue.SimpleQueue[tuple[_Worker, bytes | None]]"  # what workers send back (None: it ended)
@@ -43,15 +40,6 @@ def available_cpus() -> int:
         return len(os.sched_getaffinity(0))
     except (AttributeError, OSError):
         return os.cpu_count() or 1
-
-
-def chunk_deadline(root: str, paths: Sequence[str], max_bytes: int) -> float:
-    """Seconds a worker may take over ``paths``: :data:`DEADLINE_S`, plus time in proportion to the bytes read."""
-    size = 0
-    for path in paths:
-        with contextlib.suppress(OSError):
-            size += min(os.stat(os.path.join(root, path)).st_size, max_bytes)
-    return DEADLINE_S + size / DEADLINE_BYTES_PER_S
 
 
 def _killed_with_parent(parent: int) -> None:
@@ -184,12 +172,13 @@ def in_workers(
     max_bytes: int,
     count: int,
     work: Work,
+    deadline: Deadline,
     content: bool = False,
 ) -> Iterator[bytes]:
     """Do ``work`` on the chunks in ``left`` in ``count`` worker processes: yield each chunk's
     answer, and take the chunk out of ``left``. What they do not answer stays in ``left``.
 
-    A worker that misses its chunk's deadline (:func:`chunk_deadline`) is killed, and one
+    A worker that misses its chunk's ``deadline`` (given its paths) is killed, and one
     line on stderr says so. Every worker has ended when this returns or is closed; when
     it is interrupted (Ctrl-C), at once: workers at work are killed, not waited for.
     """
@@ -203,7 +192,7 @@ def in_workers(
     def give(worker: _Worker) -> None:
         for start, chunk in todo:
             try:
-                worker.give(start, (root, chunk, max_bytes, content), chunk_deadline(root, chunk, max_bytes))
+                worker.give(start, (root, chunk, max_bytes, content), deadline(chunk))
             except OSError:  # it died: this chunk is left to the caller
                 worker.stop(kill=True)
                 busy.remove(worker)
