@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from functools import lru_cache
 from sys import intern
+from typing import NamedTuple
 
 from vaulttool.model.masking import DisplayMath, LineMask, mask_line, opens_fence
 from vaulttool.model.values import Heading, Link
@@ -25,8 +26,7 @@ _LIST_RE = re.compile(r"[ \t]*(?:[-+*]|\d{1,9}[.)])(?:[ \t]|$)")
 _BLOCK_ID_RE = re.compile(r"(?:^|(?<=\s)|(?<=\]\]))\^([A-Za-z0-9\-]+)[ \t]*$")
 
 
-@dataclass(frozen=True, slots=True)
-class BodyScan:
+class BodyScan(NamedTuple):
     """What the scanner found in a body: links, headings, block ids, code lines."""
 
     links: tuple[Link, ...]
@@ -51,6 +51,19 @@ def _atx_text(rest: str) -> str:
 def _heading(level: int, text: str, line: int) -> Heading:
     # templates repeat the same headings in every note: one string each
     return tuple.__new__(Heading, (level, intern(text), intern(anchor_form(text)), line))
+
+
+@lru_cache(maxsize=1 << 12)
+def _atx_heading(line: str) -> tuple[int, str, str] | None:
+    """The level, text and anchor form of the ATX heading on ``line``, or None when it holds none.
+
+    Remembered by line: templates write the same heading lines in every note.
+    """
+    hm = _ATX_OPEN_RE.match(line)
+    if hm is None:
+        return None
+    text = _atx_text(line[hm.end() :])
+    return len(hm.group(1)), intern(text), intern(anchor_form(text))
 
 
 def _quote_prefix(line: str) -> tuple[int, str]:
@@ -155,10 +168,9 @@ def scan_body(lines: Sequence[str], first_line: int, joined: str | None = None) 
                 prev_blank, prev_para = False, False
                 continue
             if head == "#":
-                hm = _ATX_OPEN_RE.match(line)
-                if hm:
-                    text = _atx_text(line[hm.end() :])
-                    headings.append(_heading(len(hm.group(1)), text, first_line + idx))
+                atx = _atx_heading(line)
+                if atx is not None:
+                    headings.append(tuple.__new__(Heading, (*atx, first_line + idx)))
                     prev_blank, prev_para, in_list = False, False, False
                     if maskable and (heading_mask := mask_line(line, None, open_display=False)[0]).starts:
                         masks[idx] = heading_mask
