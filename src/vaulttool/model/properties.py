@@ -64,8 +64,11 @@ def holds_unquoted_link(value: Any) -> bool:
 
 
 def _insides(value: Any) -> set[str]:
-    """What stands inside the ``[[...]]`` of the strings of a property value."""
-    return {m.group(1) for s in iter_strings(value) for m in WIKI_SCAN_RE.finditer(s)}
+    """What stands inside the ``[[...]]`` of the strings of a property value.
+
+    The strings are searched as one text, a line end between them: no ``[[...]]`` spans a line end.
+    """
+    return set(WIKI_SCAN_RE.findall("\n".join(iter_strings(value))))
 
 
 def _owned_links(
