@@ -20,15 +20,29 @@ from vaulttool.model.wikilinks import WIKI_SCAN_RE, link_from_fields, split_wiki
 _KEY_RE = re.compile(r"""(?:"([^"\n]*)"[ \t]*|'([^'\n]*)'[ \t]*|([^\s#'"\-?:][^:\n]*|-[^\s:][^:\n]*)):(?:[ \t]|$)""")
 
 
+# the key of each short line at column 0 met so far (None: no key): a vault writes the same
+# property lines (status, type, a list's key) in note after note
+_KEY_OF_LINE: dict[str, str | None] = {}
+_KEY_OF_LINE_MAX = 1 << 14
+_SHORT_LINE = 80
+
+
 def find_key_lines(fm_lines: list[str], first_line: int) -> dict[str, int]:
     """File line of each top-level key (they sit at column 0)."""
     found: dict[str, int] = {}
+    known = _KEY_OF_LINE
     for i, line in enumerate(fm_lines):
         if not line or line[0] in " \t#-":
             continue
-        m = _KEY_RE.match(line)
-        if m:  # one of the three forms matched: the last group that did
-            found.setdefault(intern(m.group(m.lastindex or 0).strip()), first_line + i)
+        if line in known:
+            key = known[line]
+        else:
+            m = _KEY_RE.match(line)  # one of the three forms matched: the last group that did
+            key = intern(m.group(m.lastindex or 0).strip()) if m else None
+            if len(line) <= _SHORT_LINE and len(known) < _KEY_OF_LINE_MAX:
+                known[line] = key
+        if key is not None:
+            found.setdefault(key, first_line + i)
     return found
 
 
