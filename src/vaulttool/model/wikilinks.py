@@ -88,9 +88,8 @@ def _unquote(text: str) -> str:
     """``urllib.parse.unquote``, with the common case (only ``%20``) done without it."""
     if "%" not in text:
         return text
-    if text.count("%") == text.count("%20"):
-        return text.replace("%20", " ")
-    return unquote(text)
+    spaced = text.replace("%20", " ")
+    return spaced if "%" not in spaced else unquote(text)
 
 
 # One int object per column number, shared by every link (a vault has a million link
