@@ -105,9 +105,9 @@ class _Walker:
                 continue
             for entry in entries:
                 rel = prefix + entry.name
-                if entry.name.startswith(".") or any(fnmatchcase(rel, p) for p in self.ignore):
+                if entry.name.startswith(".") or (self.ignore and any(fnmatchcase(rel, p) for p in self.ignore)):
                     continue
-                if not _decodable(entry.name):
+                if not entry.name.isascii() and not _decodable(entry.name):
                     self.problems.append(_problem(rel, "name is not valid UTF-8: Obsidian cannot open it; rename it"))
                 try:
                     self._entry(entry, rel, stack)
@@ -123,13 +123,13 @@ class _Walker:
         (self.notes if _is_note_name(rel) else self.attachments).append(rel)
 
     def _entry(self, entry: os.DirEntry[str], rel: str, stack: list[tuple[str, str]]) -> None:
-        if entry.is_symlink():
+        if entry.is_file(follow_symlinks=False):  # most entries (a symlink is not one here)
+            self._add(rel)
+        elif entry.is_symlink():
             self._symlink(entry.path, rel)
         elif entry.is_dir(follow_symlinks=False):
             if entry.name not in _SKIPPED_FOLDERS and not _is_junction(entry):
                 stack.append((entry.path, rel + "/"))
-        elif entry.is_file(follow_symlinks=False):
-            self._add(rel)
         elif _is_note_name(rel):
             kind = _kind(entry.stat(follow_symlinks=False).st_mode)
             self.problems.append(_problem(rel, f"not a regular file ({kind}); not read"))
