@@ -5,7 +5,17 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from vaulttool.model.markdown import Section, section_at, sections, split_cells, tables, word_set, words
+from vaulttool.model.markdown import (
+    _MOJIBAKE_HINT_RE,
+    Section,
+    looks_mojibake,
+    section_at,
+    sections,
+    split_cells,
+    tables,
+    word_set,
+    words,
+)
 from vaulttool.model.values import Heading, Note
 from vaulttool.model.wikilinks import WIKI_RE
 
@@ -46,6 +56,12 @@ def _reference_cells(row: str) -> tuple[str, ...]:
 @given(st.lists(_TEXT, max_size=5))
 def test_word_set_is_the_set_of_words(lines: list[str]) -> None:
     assert word_set(lines) == set(words("\n".join(lines)))
+
+
+@settings(max_examples=500)
+@given(_TEXT)
+def test_looks_mojibake_is_its_pattern_found(text: str) -> None:
+    assert looks_mojibake(text) == (_MOJIBAKE_HINT_RE.search(text) is not None)
 
 
 @settings(max_examples=500)

@@ -7,7 +7,7 @@ scanner); nothing here re-reads a file.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache, partial
 from itertools import filterfalse
@@ -60,6 +60,10 @@ class Table:
 
 def looks_mojibake(text: str) -> bool:
     """Cheap first test for double-encoded UTF-8 (a cp1252 lead character and a continuation)."""
+    # the lead characters (U+00C2 to U+00F4) are all written C3 xx in UTF-8: a quick look in C for that byte
+    # tells most texts apart before the regex walks them a character at a time
+    if text.isascii() or b"\xc3" not in text.encode("utf-8", "surrogatepass"):
+        return False
     return _MOJIBAKE_HINT_RE.search(text) is not None
 
 
@@ -77,18 +81,24 @@ def words(text: str) -> list[str]:
     return _WORD_RE.findall(text.casefold())
 
 
-def word_set(lines: Iterable[str]) -> set[str]:
+def word_set(lines: Sequence[str]) -> set[str]:
     """The distinct :func:`words` of ``lines``.
 
     Cut with a byte table and ``split`` (casefolding ASCII is lowercasing, and every other
-    ASCII character ends a word); only the few pieces holding other characters meet the regex.
+    ASCII character ends a word). The ASCII lines, most of a note, are cut on their own
+    (held one byte a character, as the others are not when a line holds an emoji), and
+    every piece of them is a word; of the other lines' pieces, only the few holding
+    characters beyond ASCII meet the regex.
     """
-    data = "\n".join(lines).encode("utf-8", "surrogatepass").translate(_WORD_BYTES)
-    found = set(data.decode("utf-8", "surrogatepass").split())
-    mixed = set(filterfalse(str.isascii, found))
-    found -= mixed
-    for piece in mixed:
-        found.update(_piece_words(piece))
+    found = set("\n".join(filter(str.isascii, lines)).encode().translate(_WORD_BYTES).decode().split())
+    other = "\n".join(filterfalse(str.isascii, lines))
+    if other:
+        pieces = other.encode("utf-8", "surrogatepass").translate(_WORD_BYTES).decode("utf-8", "surrogatepass").split()
+        mixed = set(filterfalse(str.isascii, pieces))
+        found.update(pieces)
+        found -= mixed  # none of them is in the ASCII lines' words
+        for piece in mixed:
+            found.update(_piece_words(piece))
     return found
 
 

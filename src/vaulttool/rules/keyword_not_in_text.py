@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from functools import lru_cache
-from itertools import chain
 from typing import TYPE_CHECKING, Any
 
 from vaulttool.model.markdown import word_set, words
@@ -80,7 +79,7 @@ def _text_words(note: Note, keyword_line: int, language: str) -> set[str]:
     end = first + 1
     while end < len(lines) and lines[end].strip():
         end += 1
-    found = word_set(chain(lines[:first], lines[end:], iter_strings(note.frontmatter or {})))
+    found = word_set([*lines[:first], *lines[end:], *iter_strings(note.frontmatter or {})])
     _learn(language, found)
     return found
 

@@ -30,10 +30,10 @@ def check_note(nc: NoteContext) -> Iterator[Diagnostic]:
         return
     found = [(want.heading, nc.section(want.heading)) for want in spec.sections]
     present = [(name, s.heading.line) for name, s in found if s is not None]
-    wanted = ", ".join(name for name, _ in found)
     for i, (name, line) in enumerate(present):
         earlier = [other for other, other_line in present[:i] if other_line > line]
         if earlier:
+            wanted = ", ".join(heading for heading, _ in found)
             yield note_diagnostic(
                 path,
                 line,
