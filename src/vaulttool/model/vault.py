@@ -22,6 +22,7 @@ from vaulttool.model.values import Diagnostic, Severity
 
 UNREADABLE = "unreadable-file"
 _SKIPPED_FOLDERS = frozenset({"node_modules"})
+_KINDS = {stat.S_IFIFO: "FIFO", stat.S_IFSOCK: "socket", stat.S_IFCHR: "character device", stat.S_IFBLK: "block device"}
 _NOTE_SUFFIX = ".md"
 _Rank = tuple[int, int, str]
 _UNKNOWN = "\0unknown"  # no vault path contains NUL
@@ -45,15 +46,7 @@ def _problem(path: str, message: str) -> Diagnostic:
 
 
 def _kind(mode: int) -> str:
-    if stat.S_ISFIFO(mode):
-        return "FIFO"
-    if stat.S_ISSOCK(mode):
-        return "socket"
-    if stat.S_ISCHR(mode):
-        return "character device"
-    if stat.S_ISBLK(mode):
-        return "block device"
-    return "special file"
+    return _KINDS.get(stat.S_IFMT(mode), "special file")
 
 
 def _is_junction(entry: os.DirEntry[str]) -> bool:
@@ -269,6 +262,10 @@ class VaultIndex:
             found = anywhere.get(target, _UNKNOWN)
             if found is not _UNKNOWN:
                 return found
+            if "/" not in target:  # a name alone (most targets): a file of that name, else of that name with .md
+                named = self._by_name.get(name := link_key(target)) or self._by_name.get(name + _NOTE_SUFFIX)
+                if named is None or len(named) < 2:
+                    return anywhere.setdefault(target, named[0] if named else None)
             key = (target, source.rpartition("/")[0])
             found = from_folder.get(key, _UNKNOWN)
             if found is not _UNKNOWN:
