@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -9,9 +10,11 @@ import pytest
 from vaulttool.engine.load import load
 from vaulttool.engine.options import enabled_rules, options_for
 from vaulttool.files.stamps import Stamp
-from vaulttool.incremental import pool, records, workers
+from vaulttool.incremental import cache as cache_module
+from vaulttool.incremental import packs, pool, records, workers
 from vaulttool.incremental.cache import VaultCache
 from vaulttool.incremental.check import check, load_resolved
+from vaulttool.incremental.packfiles import PackWriter, stored_notes
 from vaulttool.incremental.source import PoolSource
 from vaulttool.model.graph import LinkParts, Targets
 from vaulttool.model.vault import walk_vault
@@ -238,3 +241,44 @@ def test_workers_that_are_not_forked_hand_back_whole_notes(
     monkeypatch.setattr(workers, "_context", lambda: multiprocessing.get_context("spawn"))
     assert format_json(check(link_forms, jobs=2, keep_context=False)) == expected
     assert taken == []
+
+
+@pytest.mark.parametrize(
+    ("workers_are", "own_pack"),
+    [("forked", 16), ("forked", packs.SMALL_PACK), ("spawned", 16), ("unable to write", 16)],
+)
+def test_workers_store_the_notes_they_parse_in_the_cache(
+    generated_vault: Path,
+    tmp_path: Path,
+    low_threshold: None,
+    monkeypatch: pytest.MonkeyPatch,
+    workers_are: str,
+    own_pack: int,
+) -> None:
+    """Chunks of about 30 notes: each a pack of its own (renamed as the worker wrote it), or
+    (the default) too few for one, stored by the main process at the end."""
+    import multiprocessing
+
+    vault = generated_vault
+    expected = format_json(check(vault, jobs=1, keep_context=False))
+    monkeypatch.setattr(cache_module, "RACY_NS", 0)  # notes just written are cached all the same
+    monkeypatch.setattr(packs, "SMALL_PACK", own_pack)
+    if workers_are == "spawned":
+        monkeypatch.setattr(workers, "_context", lambda: multiprocessing.get_context("spawn"))
+    if workers_are == "unable to write":  # the main process stores their notes from the bytes they hand back
+        monkeypatch.setattr(PackWriter, "write", lambda self, stored: None)
+    cache = VaultCache(tmp_path / "cache", vault)
+    assert format_json(check(vault, cache=cache, jobs=2, keep_context=False)) == expected
+    folder = cache.folder
+    assert sorted(path for path, _ in stored_notes(folder)) == sorted(walk_vault(vault).notes)  # each once
+    assert [name for name in os.listdir(folder) if name.endswith(".tmp")] == []
+    for name in ("state.bin", "delta.bin", "output.bin"):  # the next check must build every note from the packs
+        (folder / name).unlink(missing_ok=True)
+
+    def not_parsed(*args: object) -> None:
+        raise AssertionError("a note was parsed again")
+
+    monkeypatch.setattr(pool, "parse_entries", not_parsed)
+    assert (
+        format_json(check(vault, cache=VaultCache(tmp_path / "cache", vault), jobs=1, keep_context=False)) == expected
+    )
