@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from vaulttool.model.markdown import (
     _MOJIBAKE_HINT_RE,
     Section,
+    first_paragraph,
     looks_mojibake,
     section_at,
     sections,
@@ -85,6 +88,34 @@ def _note(lines: list[str], headings: list[tuple[int, int]]) -> Note:
         block_ids=frozenset(),
         links=(),
     )
+
+
+def _reference_first_paragraph(note: Note, start: int, end: int) -> tuple[int, str] | None:
+    """The first run of body lines from ``start`` to ``end`` that are neither blank, code nor a
+    heading: its first line and its lines stripped and joined with spaces."""
+    heads = {h.line for h in note.headings}
+    run: list[tuple[int, str]] = []
+    for line in range(start, end + 1):
+        index = line - note.body_line
+        text = note.lines[index].strip() if 0 <= index < len(note.lines) else ""
+        if text and line not in note.code_lines and line not in heads:
+            run.append((line, text))
+        elif run:
+            break
+    return (run[0][0], " ".join(text for _, text in run)) if run else None
+
+
+@settings(max_examples=500)
+@given(
+    st.lists(st.sampled_from(["", " ", "text", " more\t", "# head"]), max_size=8),
+    st.sets(st.integers(1, 8)),
+    st.integers(1, 9),
+    st.integers(0, 9),
+)
+def test_first_paragraph_is_the_first_run_of_text(lines: list[str], code: set[int], start: int, end: int) -> None:
+    heads = [(i, 1) for i, text in enumerate(lines, 1) if text.startswith("#")]
+    note = dataclasses.replace(_note(lines, heads), code_lines=frozenset(code))
+    assert first_paragraph(note, start, end) == _reference_first_paragraph(note, start, end)
 
 
 def test_section_at_matches_sections() -> None:

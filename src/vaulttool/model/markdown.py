@@ -38,6 +38,10 @@ class Section(NamedTuple):
     end: int  # last file line of the section (inclusive)
 
 
+# Section(*fields) without the Python-level __new__ of a named tuple (every heading of every note)
+_section = cast("Callable[[tuple[Heading, int, int]], Section]", partial(tuple.__new__, Section))
+
+
 class TableRow(NamedTuple):
     """One body row of a Markdown table: its file line and cell texts (``\\|`` kept escaped)."""
 
@@ -130,7 +134,7 @@ def section_ends(headings: Sequence[Heading], last: int) -> list[int]:
 def sections(note: Note) -> list[Section]:
     """Every heading with the span of lines it governs."""
     ends = section_ends(note.headings, note.body_line + len(note.lines) - 1)
-    return [Section(head, head.line + 1, end) for head, end in zip(note.headings, ends, strict=True)]
+    return [_section((head, head.line + 1, end)) for head, end in zip(note.headings, ends, strict=True)]
 
 
 def section_at(note: Note, index: int) -> Section:
@@ -140,26 +144,26 @@ def section_at(note: Note, index: int) -> Section:
     return Section(head, head.line + 1, next(later, note.body_line + len(note.lines) - 1))
 
 
-def paragraphs(note: Note, start: int, end: int) -> Iterator[tuple[int, str]]:
-    """(first line, text) of each paragraph between file lines ``start`` and ``end``, code skipped.
-
-    Paragraphs stop at blank lines and headings; their lines are joined with spaces.
-    """
-    current: list[str] = []
-    first = 0
-    heading_lines = {h.line for h in note.headings}
-    span = note.lines[start - note.body_line : end - note.body_line + 1]
-    for line, text in enumerate(span, start):
-        if not text.strip() or line in note.code_lines or line in heading_lines:
-            if current:
-                yield first, " ".join(current)
-                current = []
-            continue
-        if not current:
-            first = line
-        current.append(text.strip())
-    if current:
-        yield first, " ".join(current)
+def first_paragraph(note: Note, start: int, end: int) -> tuple[int, str] | None:
+    """(first line, text) of the first paragraph between file lines ``start`` and ``end``, code
+    skipped (None for none). A paragraph stops at a blank line or a heading; its lines are
+    joined with spaces."""
+    lines, base, code = note.lines, note.body_line, note.code_lines
+    heads = {h.line for h in note.headings}
+    end = min(end, base + len(lines) - 1)
+    line = start
+    while line <= end and (not lines[line - base].strip() or line in code or line in heads):
+        line += 1
+    if line > end:
+        return None
+    first, found = line, []
+    while line <= end:
+        text = lines[line - base].strip()
+        if not text or line in code or line in heads:
+            break
+        found.append(text)
+        line += 1
+    return first, " ".join(found)
 
 
 def split_cells(row: str) -> tuple[str, ...]:

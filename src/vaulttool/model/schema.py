@@ -179,7 +179,7 @@ class Schema:
     def validate(self, frontmatter: dict[str, Any]) -> list[FieldProblem]:
         """Validate frontmatter with the compiled model; one problem per offending field or item."""
         try:
-            self.model.model_validate(frontmatter)
+            self.model.__pydantic_validator__.validate_python(frontmatter)  # model_validate without its Python frame
         except ValidationError as exc:
             return self._problems(exc, frontmatter)
         return []

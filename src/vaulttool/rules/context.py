@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
 from vaulttool.model.config import DEFAULT_MOC_FIELDS
 from vaulttool.model.graph import ResolvedLink, Targets, resolved_links
-from vaulttool.model.markdown import Section, Table, heading_words, paragraphs, sections
+from vaulttool.model.markdown import Section, Table, first_paragraph, heading_words, sections
 from vaulttool.model.schema import FieldProblem, Schema, schema_for
 from vaulttool.model.template import TopicRow, first_table, frontmatter_list, table_topic_rows, topic_rows
 from vaulttool.model.values import Diagnostic, Link, Note
@@ -80,7 +80,7 @@ class NoteContext:
         """(first line, text) of the first paragraph of ``section`` (None for none), found once."""
         found = self._first_paragraphs
         if section.start not in found:
-            found[section.start] = next(paragraphs(self.note, section.start, section.end), None)
+            found[section.start] = first_paragraph(self.note, section.start, section.end)
         return found[section.start]
 
     @_once
