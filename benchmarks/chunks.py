@@ -4,8 +4,9 @@
 Usage:
     python benchmarks/chunks.py VAULT OLD_SRC [--new NEW_SRC] [--runs 7] [--parts]
 
-OLD_SRC is the ``src`` folder of the code before (``git archive REV src | tar -x -C DIR``
-makes one); NEW_SRC defaults to this tree's. Each round runs one child process per tree, in
+OLD_SRC is the ``src`` folder of the code before (``git archive REV src schemas | tar -x -C DIR``
+makes one: the built-in schemas are found beside ``src``, and without them no template rule
+runs); NEW_SRC defaults to this tree's. Each round runs one child process per tree, in
 alternating order: a cold ``check`` of VAULT with a fresh cache folder, its chunks cut and
 handed out as to two workers, but each done in the child itself, one after another, with
 the checker, linker and pack writer the workers would get. Only that work is timed
@@ -20,7 +21,6 @@ so these runs are not among the paired ones.
 
 from __future__ import annotations
 
-import argparse
 import gc
 import os
 import statistics
@@ -33,7 +33,8 @@ from functools import wraps
 from pathlib import Path
 from typing import Any
 
-from run import SRC, child_env
+from paired import paired, tree_parser
+from run import child_env
 
 _PARTS = {  # the parts timed with --parts: attributes of vaulttool.incremental.pool
     "read_note_stamped": "reading, stamping and parsing",
@@ -114,31 +115,20 @@ def _child(vault: Path, tree: Path, parts: bool) -> dict[str, float]:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the rounds and print the medians and ratios."""
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("vault", type=Path)
-    parser.add_argument("old", type=Path, help="the src folder of the code before")
-    parser.add_argument("--new", type=Path, default=SRC, help="the src folder of the code after (default: this tree's)")
-    parser.add_argument("--runs", type=int, default=7)
+    parser = tree_parser(__doc__.split("\n\n")[0])
     parser.add_argument("--parts", action="store_true", help="the µs a note of each part, for the new tree")
-    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
         for name, micros in measure(args.vault, args.parts).items():
             print(f"{name}\t{micros:.2f}")
         return 0
-    trees = {"old": args.old.resolve(), "new": args.new.resolve()}
-    figures: dict[str, list[float]] = {"old": [], "new": []}
+    old, new, ratio = paired(args, lambda tree: _child(args.vault, tree, False)["total"])
     split: dict[str, list[float]] = {}
-    for round_ in range(args.runs):
-        for name in ("old", "new") if round_ % 2 == 0 else ("new", "old"):
-            figures[name].append(_child(args.vault, trees[name], False)["total"])
     for _ in range(3 if args.parts else 0):
-        for part, micros in _child(args.vault, trees["new"], True).items():
+        for part, micros in _child(args.vault, args.new.resolve(), True).items():
             split.setdefault(part, []).append(micros)
-    old, new = statistics.median(figures["old"]), statistics.median(figures["new"])
-    paired = statistics.median(n / o for o, n in zip(figures["old"], figures["new"], strict=True))
     print(f"work of the chunks, µs a note, median of {args.runs} paired runs: old {old:.1f}, new {new:.1f}")
-    print(f"ratio {new / old:.3f} (median of the per-round ratios {paired:.3f})")
+    print(f"ratio {new / old:.3f} (median of the per-round ratios {ratio:.3f})")
     for part, runs in sorted(split.items(), key=lambda item: -statistics.median(item[1])):
         print(f"  {_PARTS.get(part, part)}: {statistics.median(runs):.1f} µs a note (new, parts timed)")
     return 0

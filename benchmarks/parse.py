@@ -4,8 +4,9 @@
 Usage:
     python benchmarks/parse.py VAULT OLD_SRC [--new NEW_SRC] [--runs 7]
 
-OLD_SRC is the ``src`` folder of the code before (``git archive REV src | tar -x -C DIR``
-makes one); NEW_SRC defaults to this tree's. Each round runs one child process per tree, in
+OLD_SRC is the ``src`` folder of the code before (``git archive REV src schemas | tar -x -C DIR``
+makes one: the built-in schemas are found beside ``src``, and without them no template rule
+runs); NEW_SRC defaults to this tree's. Each round runs one child process per tree, in
 alternating order: it reads every note's bytes, then times ``parse_note`` over them once
 (``time.process_time``, cycle collector paused), so its memos start empty, as in a worker
 of a cold check, and every note is met once. Prints the median µs a note of each, the
@@ -14,15 +15,14 @@ ratio of the medians and the median of the per-round ratios.
 
 from __future__ import annotations
 
-import argparse
 import gc
-import statistics
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-from run import SRC, child_env
+from paired import paired, tree_parser
+from run import child_env
 
 
 def measure(vault: Path) -> float:
@@ -39,27 +39,18 @@ def measure(vault: Path) -> float:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the rounds and print the medians and ratios."""
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("vault", type=Path)
-    parser.add_argument("old", type=Path, help="the src folder of the code before")
-    parser.add_argument("--new", type=Path, default=SRC, help="the src folder of the code after (default: this tree's)")
-    parser.add_argument("--runs", type=int, default=7)
-    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
-    args = parser.parse_args(argv)
+    args = tree_parser(__doc__.split("\n\n")[0]).parse_args(argv)
     if args.child:
         print(f"{measure(args.vault):.2f}")
         return 0
-    trees = {"old": args.old.resolve(), "new": args.new.resolve()}
-    figures: dict[str, list[float]] = {"old": [], "new": []}
-    for round_ in range(args.runs):
-        for name in ("old", "new") if round_ % 2 == 0 else ("new", "old"):
-            cmd = [sys.executable, __file__, str(args.vault), str(trees["old"]), "--child"]
-            out = subprocess.run(cmd, env=child_env(trees[name]), capture_output=True, text=True, check=True)
-            figures[name].append(float(out.stdout))
-    old, new = statistics.median(figures["old"]), statistics.median(figures["new"])
-    paired = statistics.median(n / o for o, n in zip(figures["old"], figures["new"], strict=True))
+
+    def one(tree: Path) -> float:
+        cmd = [sys.executable, __file__, str(args.vault), str(args.old), "--child"]
+        return float(subprocess.run(cmd, env=child_env(tree), capture_output=True, text=True, check=True).stdout)
+
+    old, new, ratio = paired(args, one)
     print(f"parse_note, µs a note, median of {args.runs} paired runs: old {old:.1f}, new {new:.1f}")
-    print(f"ratio {new / old:.3f} (median of the per-round ratios {paired:.3f})")
+    print(f"ratio {new / old:.3f} (median of the per-round ratios {ratio:.3f})")
     return 0
 
 
