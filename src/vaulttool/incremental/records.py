@@ -16,15 +16,15 @@ import contextlib
 import marshal
 import os
 import sys
-from collections.abc import Callable, Iterator, Sequence
-from functools import cached_property, lru_cache, partial
-from typing import TYPE_CHECKING, Any, cast, overload
+from collections.abc import Iterator, Sequence
+from functools import cached_property, lru_cache
+from typing import TYPE_CHECKING, Any, overload
 
 from vaulttool.files.stamps import Stamp, content_stamp, stat_stamp
 from vaulttool.model.edits import Edit
 from vaulttool.model.graph import LinkParts, LinkResolver, Targets, link_parts
 from vaulttool.model.notes import DEFAULT_MAX_BYTES, decode, read_with_status, split_lines
-from vaulttool.model.values import Diagnostic, Fix, Heading, Note, Severity
+from vaulttool.model.values import Diagnostic, Fix, Heading, Note, Severity, diagnostic_from_fields, from_fields
 from vaulttool.model.wikilinks import link_from_fields
 
 if TYPE_CHECKING:
@@ -39,9 +39,8 @@ Layouts = dict[tuple[tuple[str, int], ...], dict[str, int]]  # the line of each 
 # link's target (-1: nothing), and the place and the fields of each link that resolves to
 # nothing or carries an anchor
 LinksRecord = tuple[tuple[int, ...], tuple[int, ...], tuple[tuple[Any, ...], ...]]
-_heading_from_fields = cast("Callable[[tuple[Any, ...]], Heading]", partial(tuple.__new__, Heading))
-_edit_from_fields = cast("Callable[[tuple[Any, ...]], Edit]", partial(tuple.__new__, Edit))
-_new_diagnostic = cast("Callable[[tuple[Any, ...]], Diagnostic]", partial(tuple.__new__, Diagnostic))
+_heading_from_fields = from_fields(Heading)
+_edit_from_fields = from_fields(Edit)
 
 
 def diagnostic_record(d: Diagnostic) -> tuple[Any, ...]:
@@ -67,7 +66,7 @@ def diagnostic_from_record(r: tuple[Any, ...], shared: dict[str, str] | None = N
         message = shared.setdefault(message, message)
         target = target if target is None else shared.setdefault(target, target)
     fix = None if r[10] is None else Fix(tuple(map(_edit_from_fields, r[10][0])), r[10][1], r[10][2])
-    return _new_diagnostic((r[0], r[1], r[2], r[3], _SEVERITIES[r[4]], message, r[6], r[7], target, r[9], fix))
+    return diagnostic_from_fields((r[0], r[1], r[2], r[3], _SEVERITIES[r[4]], message, r[6], r[7], target, r[9], fix))
 
 
 def findings_record(found: NoteFindings) -> Findings:

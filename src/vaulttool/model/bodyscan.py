@@ -16,7 +16,7 @@ from sys import intern
 from typing import NamedTuple
 
 from vaulttool.model.masking import DisplayMath, LineMask, mask_line, opens_fence
-from vaulttool.model.values import Heading, Link
+from vaulttool.model.values import Heading, Link, from_fields
 from vaulttool.model.wikilinks import anchor_form, collect_links
 
 _FENCE_RE = re.compile(r" {0,3}(`{3,}|~{3,})(.*)")
@@ -24,6 +24,7 @@ _ATX_OPEN_RE = re.compile(r" {0,3}(#{1,6})(?=[ \t]|$)")
 _SETEXT_RE = re.compile(r" {0,3}(=+|-+)[ \t]*$")
 _LIST_RE = re.compile(r"[ \t]*(?:[-+*]|\d{1,9}[.)])(?:[ \t]|$)")
 _BLOCK_ID_RE = re.compile(r"(?:^|(?<=\s)|(?<=\]\]))\^([A-Za-z0-9\-]+)[ \t]*$")
+_new_heading = from_fields(Heading)
 
 
 class BodyScan(NamedTuple):
@@ -50,7 +51,7 @@ def _atx_text(rest: str) -> str:
 
 def _heading(level: int, text: str, line: int) -> Heading:
     # templates repeat the same headings in every note: one string each
-    return tuple.__new__(Heading, (level, intern(text), intern(anchor_form(text)), line))
+    return _new_heading((level, intern(text), intern(anchor_form(text)), line))
 
 
 @lru_cache(maxsize=1 << 12)
@@ -170,7 +171,7 @@ def scan_body(lines: Sequence[str], first_line: int, joined: str | None = None) 
             if head == "#":
                 atx = _atx_heading(line)
                 if atx is not None:
-                    headings.append(tuple.__new__(Heading, (*atx, first_line + idx)))
+                    headings.append(_new_heading((*atx, first_line + idx)))
                     prev_blank, prev_para, in_list = False, False, False
                     if maskable and (heading_mask := mask_line(line, None, open_display=False)[0]).starts:
                         masks[idx] = heading_mask

@@ -16,9 +16,9 @@ from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from functools import partial
 from itertools import compress, repeat
 from operator import attrgetter, is_, itemgetter
-from typing import TYPE_CHECKING, NamedTuple, cast
+from typing import TYPE_CHECKING, NamedTuple
 
-from vaulttool.model.values import Link, Note
+from vaulttool.model.values import Link, Note, from_fields
 from vaulttool.model.vault import VaultIndex, link_key
 
 if TYPE_CHECKING:
@@ -39,7 +39,7 @@ class ResolvedLink(NamedTuple):
     resolved: str | None
 
 
-_new_resolved = cast("Callable[[tuple[str, Link, str | None]], ResolvedLink]", partial(tuple.__new__, ResolvedLink))
+_new_resolved = from_fields(ResolvedLink)
 _RESOLVED, _LINK_SUBPATH = itemgetter(2), attrgetter("subpath")
 
 

@@ -7,13 +7,13 @@ scanner); nothing here re-reads a file.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from functools import lru_cache, partial
+from functools import lru_cache
 from itertools import filterfalse
-from typing import NamedTuple, cast
+from typing import NamedTuple
 
-from vaulttool.model.values import Heading, Note
+from vaulttool.model.values import Heading, Note, from_fields
 from vaulttool.model.wikilinks import WIKI_RE, split_wiki
 
 _WORD_RE = re.compile(r"[^\W_]+")
@@ -38,8 +38,7 @@ class Section(NamedTuple):
     end: int  # last file line of the section (inclusive)
 
 
-# Section(*fields) without the Python-level __new__ of a named tuple (every heading of every note)
-_section = cast("Callable[[tuple[Heading, int, int]], Section]", partial(tuple.__new__, Section))
+_section = from_fields(Section)
 
 
 class TableRow(NamedTuple):
@@ -49,8 +48,7 @@ class TableRow(NamedTuple):
     cells: tuple[str, ...]
 
 
-# TableRow(*fields) without the Python-level __new__ of a named tuple (a row of every table of every note)
-_table_row = cast("Callable[[tuple[int, tuple[str, ...]]], TableRow]", partial(tuple.__new__, TableRow))
+_table_row = from_fields(TableRow)
 
 
 @dataclass(frozen=True, slots=True)

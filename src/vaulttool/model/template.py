@@ -6,9 +6,8 @@ section, a topics table or a keyword list is found one way everywhere.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from functools import partial
-from typing import NamedTuple, cast
+from collections.abc import Sequence
+from typing import NamedTuple
 
 from vaulttool.model.markdown import (
     Section,
@@ -19,7 +18,7 @@ from vaulttool.model.markdown import (
     tables,
 )
 from vaulttool.model.schema_format import KeywordsSpec, SchemaFile, TableSpec
-from vaulttool.model.values import Note
+from vaulttool.model.values import Note, from_fields
 
 
 class TopicRow(NamedTuple):
@@ -31,8 +30,7 @@ class TopicRow(NamedTuple):
     description: str
 
 
-# TopicRow(*fields) without the Python-level __new__ of a named tuple (a row of every topics table)
-_topic_row = cast("Callable[[tuple[int, str | None, str, str]], TopicRow]", partial(tuple.__new__, TopicRow))
+_topic_row = from_fields(TopicRow)
 
 
 def find_section(note: Note, heading: str) -> Section | None:

@@ -6,14 +6,22 @@ line in the file as written, frontmatter lines included.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any, Literal, NamedTuple, Protocol
+from functools import partial
+from typing import Any, Literal, NamedTuple, Protocol, TypeVar, cast
 
 from vaulttool.model.edits import Edit
 
 LinkKind = Literal["wiki", "embed", "markdown", "frontmatter"]
+_Tuple = TypeVar("_Tuple", bound=tuple[Any, ...])
+
+
+def from_fields(cls: type[_Tuple]) -> Callable[[tuple[Any, ...]], _Tuple]:
+    """``cls(*fields)`` for the named tuple class ``cls``, given its fields as one tuple: a C call, without
+    the Python-level ``__new__`` of a named tuple (for values made by the thousand, such as links)."""
+    return cast("Callable[[tuple[Any, ...]], _Tuple]", partial(tuple.__new__, cls))
 
 
 class Severity(str, Enum):
@@ -105,6 +113,9 @@ class Diagnostic(NamedTuple):
     def sort_key(self) -> tuple[str, int, int, str, str]:
         """Deterministic order: path, line, column, rule, message."""
         return (self.path, self.line, self.column, self.rule, self.message)
+
+
+diagnostic_from_fields = from_fields(Diagnostic)
 
 
 class StoredFrontmatter(Protocol):

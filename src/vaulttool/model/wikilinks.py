@@ -9,16 +9,15 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from collections.abc import Callable, Sequence
-from functools import lru_cache, partial
+from collections.abc import Sequence
+from functools import lru_cache
 from itertools import accumulate
 from operator import add, itemgetter
 from sys import intern
-from typing import Any, cast
 from urllib.parse import unquote
 
 from vaulttool.model.masking import LineMask
-from vaulttool.model.values import Link
+from vaulttool.model.values import Link, from_fields
 
 _WIKI = r"\[\[([^\[\]\n]*)\]\]"
 # a markdown link: a label, then from its closing "](" a destination (angled or bare) and an optional title
@@ -96,8 +95,7 @@ def _unquote(text: str) -> str:
 # ends, most of them past the 256 small ints Python shares itself).
 _COLUMNS = tuple(range(4097))
 _LINE = itemgetter(5)  # a Link's line
-# Link(*fields) without the Python-level __new__ of a named tuple: it runs once per link
-link_from_fields = cast("Callable[[tuple[Any, ...]], Link]", partial(tuple.__new__, Link))
+link_from_fields = from_fields(Link)
 
 
 def collect_links(

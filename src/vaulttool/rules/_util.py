@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import partial
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING
 
-from vaulttool.model.values import Diagnostic, Link, Note, Severity
+from vaulttool.model.values import Diagnostic, Link, Note, Severity, diagnostic_from_fields
 
 if TYPE_CHECKING:
     from vaulttool.rules.context import RuleContext
-
-# Diagnostic(*fields) without the Python-level __new__ of a named tuple: a vault can have tens of thousands
-_diagnostic_from_fields = cast("Callable[[tuple[Any, ...]], Diagnostic]", partial(tuple.__new__, Diagnostic))
 
 
 def link_text(link: Link) -> str:
@@ -51,7 +46,7 @@ def note_diagnostic(
     column: int = 1,
 ) -> Diagnostic:
     """A diagnostic on one line of a note (at ``column``, 1 when the offending text has no place)."""
-    return _diagnostic_from_fields((path, line, column, rule, severity, message, None, None, target, field, None))
+    return diagnostic_from_fields((path, line, column, rule, severity, message, None, None, target, field, None))
 
 
 def file_line(note: Note, line: int) -> str:
