@@ -243,6 +243,32 @@ def test_workers_that_are_not_forked_hand_back_whole_notes(
     assert taken == []
 
 
+@pytest.mark.parametrize("cached", [False, True])
+@pytest.mark.parametrize("keep_context", [False, True])
+def test_notes_marshal_cannot_hand_back_come_back_whole(
+    link_forms: Path,
+    tmp_path: Path,
+    low_threshold: None,
+    monkeypatch: pytest.MonkeyPatch,
+    cached: bool,
+    keep_context: bool,
+) -> None:
+    """A note holding a value marshal cannot store (a YAML-tagged date) travels from its worker pickled,
+    with its links, whether or not the notes are stored: the report is the one-process one."""
+    for at in range(3):
+        (link_forms / f"Dated {at}.md").write_text(
+            f"---\ncreated: !!timestamp 2024-01-1{at}\n---\n# Dated\n[[Forms#Here]] [[Nowhere {at}]]\n",
+            encoding="utf-8",
+        )
+    expected = format_json(check(link_forms, jobs=1, keep_context=keep_context))
+    assert "Nowhere 2" in expected
+    taken = lean_parts(monkeypatch)
+    cache = VaultCache(tmp_path / "cache", link_forms) if cached else None
+    assert format_json(check(link_forms, cache=cache, jobs=2, keep_context=keep_context)) == expected
+    assert not any(path.startswith("Dated") for path in taken)  # each came whole, its links resolved here
+    assert len(taken) == (0 if keep_context else len(walk_vault(link_forms).notes) - 3)
+
+
 @pytest.mark.parametrize(
     ("workers_are", "own_pack"),
     [("forked", 16), ("forked", packs.SMALL_PACK), ("spawned", 16), ("unable to write", 16)],

@@ -186,24 +186,41 @@ def _answer(checker: NoteChecker | None, linker: Linker | None, writer: PackWrit
     of them; the marshal bytes of the others as the parent builds its notes from them
     (:func:`~vaulttool.incremental.records.handed`), in their order, with a ``linker`` as lean
     entries, without their links but with what it makes of them; and whether they are lean
-    (a linker that is not forked arrives as None)."""
+    (a linker that is not forked arrives as None). Without a ``writer`` no pack entry is made:
+    an entry is left out when marshal cannot store it as handed on."""
     parsed = list(_parsed(*task[:3], checker, task[3]))
-    stored_, left_out = packed([entry for _, entry in parsed])
     written = blob = None
+    left_out: list[Entry] = []
     if writer is not None:
+        stored_, left_out = packed([entry for _, entry in parsed])
         written = writer.write(stored_)
         blob = None if written is not None else marshal.dumps(stored_)
-    out = {entry[0] for entry in left_out}
-    kept = [(note, entry) for note, entry in parsed if entry[0] not in out]
+        out = {entry[0] for entry in left_out}
+        parsed = [item for item in parsed if item[1][0] not in out]
     given: list[Entry] | list[LeanEntry]
     if linker is None:
-        given = [(path, stamp, handed(record, stamp), found) for _, (path, stamp, record, found) in kept]
+        given = [(path, stamp, handed(record, stamp), found) for _, (path, stamp, record, found) in parsed]
     else:
         given = [
             (path, stamp, handed(record, stamp, links=False), found, linker.record(path, note))
-            for note, (path, stamp, record, found) in kept
+            for note, (path, stamp, record, found) in parsed
         ]
-    return pickle.dumps((written, blob, left_out, marshal.dumps(given), linker is not None), pickle.HIGHEST_PROTOCOL)
+    try:
+        data = marshal.dumps(given)
+    except ValueError:  # an entry holds a value marshal cannot store (a YAML-tagged date): it travels whole
+        fits = list(map(_marshals, given))
+        left_out += [entry for (_, entry), fit in zip(parsed, fits, strict=True) if not fit]
+        data = marshal.dumps([one for one, fit in zip(given, fits, strict=True) if fit])
+    return pickle.dumps((written, blob, left_out, data, linker is not None), pickle.HIGHEST_PROTOCOL)
+
+
+def _marshals(value: Entry | LeanEntry) -> bool:
+    """Whether marshal can store ``value``."""
+    try:
+        marshal.dumps(value)
+    except ValueError:
+        return False
+    return True
 
 
 def parse_chunks(
