@@ -18,11 +18,12 @@ import os
 import sys
 from collections.abc import Iterator, Sequence
 from functools import cached_property, lru_cache
+from operator import attrgetter
 from typing import TYPE_CHECKING, Any, overload
 
 from vaulttool.files.stamps import Stamp, content_stamp, stat_stamp
 from vaulttool.model.edits import Edit
-from vaulttool.model.graph import LinkParts, LinkResolver, Targets, link_parts
+from vaulttool.model.graph import LinkParts, LinkResolver, ResolvedLink, Targets
 from vaulttool.model.notes import DEFAULT_MAX_BYTES, decode, read_with_status, split_lines
 from vaulttool.model.values import Diagnostic, Fix, Heading, Note, Severity, diagnostic_from_fields, from_fields
 from vaulttool.model.wikilinks import link_from_fields
@@ -36,11 +37,13 @@ NoteRecord = tuple[Any, ...]
 Findings = tuple[tuple[tuple[Any, ...], ...], tuple[str, ...], tuple[tuple[str, int, int], ...], tuple[str, ...]]
 Layouts = dict[tuple[tuple[str, int], ...], dict[str, int]]  # the line of each property, by the lines of all
 # What the links of a note resolve to, as plain data (see :class:`Linker`): the number of each
-# link's target (-1: nothing), and the place and the fields of each link that resolves to
-# nothing or carries an anchor
-LinksRecord = tuple[tuple[int, ...], tuple[int, ...], tuple[tuple[Any, ...], ...]]
+# link's target (-1: nothing), the fields of each link that resolves to nothing, and those of
+# each link that resolves and carries an anchor, each with its target's number
+LinksRecord = tuple[tuple[int, ...], tuple[tuple[Any, ...], ...], tuple[tuple[tuple[Any, ...], int], ...]]
 _heading_from_fields = from_fields(Heading)
 _edit_from_fields = from_fields(Edit)
+_new_resolved = from_fields(ResolvedLink)
+_SUBPATH = attrgetter("subpath")
 
 
 def diagnostic_record(d: Diagnostic) -> tuple[Any, ...]:
@@ -178,17 +181,29 @@ class Linker:
     def record(self, path: str, note: Note) -> LinksRecord:
         """What the links of ``note`` (at ``path``) resolve to, and the links checks read, as plain data."""
         targets = self._resolver.targets(path, note)
+        numbers = tuple(map(self._numbers.__getitem__, targets))
         links = note.links
-        kept = tuple([at for at, target in enumerate(targets) if target is None or links[at].subpath])
-        return tuple(map(self._numbers.__getitem__, targets)), kept, tuple([tuple(links[at]) for at in kept])
+        if None not in targets and (not targets or not any(map(_SUBPATH, links))):  # (): a template's
+            return numbers, (), ()
+        unresolved = tuple([tuple(link) for link, target in zip(links, targets, strict=True) if target is None])
+        anchored = tuple(
+            [(tuple(link), number) for link, number in zip(links, numbers, strict=True) if number >= 0 and link.subpath]
+        )
+        return numbers, unresolved, anchored
 
     def parts(self, path: str, found: LinksRecord) -> tuple[Targets, LinkParts]:
         """What the links of the note at ``path`` resolve to, and its links that resolve to nothing
         and that resolve and carry an anchor (its :func:`~vaulttool.model.graph.link_parts`), from
         what :meth:`record` made of them (``found``)."""
-        numbers, kept, fields = found
-        targets = tuple(map(self._files.__getitem__, numbers))
-        return targets, link_parts(path, list(map(link_from_fields, fields)), tuple(map(targets.__getitem__, kept)))
+        numbers, unresolved, anchored = found
+        files = self._files
+        targets = tuple(map(files.__getitem__, numbers))
+        if not unresolved and not anchored:
+            return targets, ((), ())
+        return targets, (
+            [_new_resolved((path, link_from_fields(fields), None)) for fields in unresolved],
+            [_new_resolved((path, link_from_fields(fields), files[number])) for fields, number in anchored],
+        )
 
 
 class StoredLines(Sequence[str]):
