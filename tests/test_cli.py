@@ -163,6 +163,22 @@ def test_force_color_and_no_color(seed_vault: Path) -> None:
     assert "\x1b[" not in plain.output
 
 
+def test_coloured_text_puts_the_place_in_bold_and_each_severity_in_its_colour(seed_vault: Path) -> None:
+    from vaulttool.incremental.check import check
+    from vaulttool.output.formatters import applicable, format_text
+
+    report = check(seed_vault)
+    colours = {"error": "red", "warning": "yellow", "info": "blue"}
+    lines = format_text(report, color=True).splitlines()
+    assert len({d.severity for d in report.diagnostics}) > 1
+    for d, line in zip(report.diagnostics, lines, strict=False):
+        place = click.style(f"{d.path}:{d.line}:{d.column}:", bold=True)
+        severity = click.style(d.severity.value, fg=colours[d.severity.value], bold=d.severity.value == "error" or None)
+        mark = " [*]" if applicable(d, False) else ""
+        assert line == f"{place} {severity} {d.rule}{mark} {d.message}"
+    assert lines[len(report.diagnostics) :] == format_text(report).splitlines()[len(report.diagnostics) :]
+
+
 def test_output_file_and_env_format(seed_vault: Path, tmp_path: Path) -> None:
     out = tmp_path / "report.json"
     result = CliRunner().invoke(
@@ -241,12 +257,16 @@ def test_python_dash_m_and_version() -> None:
 def test_json_report_is_what_the_json_module_writes(seed_vault: Path) -> None:
     from vaulttool.engine.lint import Report
     from vaulttool.incremental.check import check
-    from vaulttool.model.values import Diagnostic, Severity
+    from vaulttool.model.edits import Edit
+    from vaulttool.model.values import Diagnostic, Fix, Severity
     from vaulttool.output.formatters import format_json
 
     report = check(seed_vault)
     odd = Diagnostic('a\u202e/"q"\\.md', 2, 3, "broken-link", Severity.INFO, "##[x] \x1b é", 2, 9, "t", "f")
-    report = Report(report.vault, report.notes, report.links, (*report.diagnostics, odd))
+    # "##[" (a runner's command) in every text a diagnostic prints: each is written #\u0023[
+    fix = Fix((Edit(1, 1, 1, 4, "##[y"),), True, "Write ##[z")
+    marked = Diagnostic("##[p].md", 1, 1, "broken-link", Severity.ERROR, "m", None, 7, "##[t", "##[f", fix)
+    report = Report(report.vault, report.notes, report.links, (*report.diagnostics, odd, marked))
     keys = ("path", "line", "column", "end_line", "end_column", "rule", "severity", "message", "target", "field")
     items = [{k: getattr(d, k) for k in keys if getattr(d, k) is not None} for d in report.diagnostics]
     for item, d in zip(items, report.diagnostics, strict=True):

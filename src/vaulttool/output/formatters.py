@@ -7,13 +7,13 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from functools import partial
+from functools import cache, partial
 from itertools import groupby
 from operator import attrgetter
 from typing import Any
 
 from vaulttool.engine.lint import Report
-from vaulttool.model.values import Diagnostic, Severity
+from vaulttool.model.values import Diagnostic, Fix, Severity
 from vaulttool.version import __version__
 
 # C0 and C1 controls, DEL, bidi overrides and isolates, lone surrogates (undecodable names)
@@ -22,6 +22,7 @@ _COLORS = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: "bl
 _SEVERITY_TEXT = {severity: severity.value for severity in Severity}  # a dict lookup: Enum properties are slow
 _json_str: Callable[[str], str] = json.encoder.encode_basestring_ascii
 _PATH = attrgetter("path")
+_FIX = attrgetter("fix")
 _JSON_SEVERITY = {severity: f'      "severity": "{severity.value}",\n' for severity in Severity}
 _json_rules: dict[str, str] = {}  # the "rule" line of each rule id seen
 # parts joined per write: tens of kilobytes of diagnostics (256 reused files' texts: a few hundred), small
@@ -83,29 +84,31 @@ def print_report(
     """``report`` in format ``fmt`` (``json`` or ``text``); ``reuse`` gives for a file the text printed
     for its diagnostics last time, when that still holds (see :mod:`vaulttool.incremental.replay`).
 
-    Each diagnostic's text is a part of its own, not joined with the others of its file: parts
-    that small take the memory the vault's notes leave free, where a file's joined text (a
-    large vault's report is about 100 MB) would take memory of its own.
+    Each diagnostic's text, its separator included, is a part of its own, not joined with the
+    others of its file: parts that small take the memory the vault's notes leave free, where
+    a file's joined text (a large vault's report is about 100 MB) would take memory of its own.
     """
-    write = _json_items if fmt == "json" else partial(_text_lines, color=color, unsafe=report.unsafe_fixes, shown={})
+    if fmt == "json":
+        write = partial(_json_items, texts={})
+    else:
+        write = partial(_text_lines, color=color, unsafe=report.unsafe_fixes, shown={})
     head, sep, tail = _json_frame(report) if fmt == "json" else ("", "\n", _text_summary(report))
     parts = [head]
     spans: dict[str, tuple[int, int]] = {}
-    pos = len(head)
+    pos, gap = len(head), len(sep)
     for path, group in groupby(report.diagnostics, key=_PATH):
         piece = reuse(path) if reuse is not None else None
         if piece is None:
-            items = write(group)
-            size = sum(map(len, items)) + len(sep) * (len(items) - 1)
-            for item in items:
-                parts += (item, sep)
+            items = write(group)  # each ends with the separator
+            size = sum(map(len, items)) - gap
+            parts += items
         else:
             size = len(piece)
             parts += (piece, sep)
         spans[path] = (pos, pos + size)
-        pos += size + len(sep)
-    if fmt == "json":
-        parts[-1:] = [tail] if spans else [f"{head[:-1]}]\n}}\n"]  # the last separator, or the head
+        pos += size + gap
+    if fmt == "json":  # the last separator, or the head, ends with the tail
+        parts[-1] = f"{parts[-1][:-gap]}{tail}" if spans else f"{head[:-1]}]\n}}\n"
     else:
         parts.append(tail)
     return Printed(parts, spans)
@@ -118,37 +121,48 @@ def _json_frame(report: Report) -> tuple[str, str, str]:
     return f'{text[:-2]},\n  "diagnostics": [\n'.replace("##[", "#\\u0023["), ",\n", "\n  ]\n}\n"
 
 
-def _json_items(diagnostics: Iterable[Diagnostic]) -> list[str]:
-    """Each diagnostic as ``format_json`` writes it: its fields in the documented order, None left out.
+def _json_items(diagnostics: Iterable[Diagnostic], texts: dict[str, str] | None = None) -> list[str]:
+    """Each diagnostic as ``format_json`` writes it, with the separator after it: its fields in the
+    documented order, None left out; ``texts``: each message's JSON so far, kept by the caller across
+    calls (a vault's messages repeat: written once each).
 
     The text that repeats (a run of diagnostics of one file, a rule, a severity) is made once.
     """
-    s, severities, rules = _json_str, _JSON_SEVERITY, _json_rules
-    path: str | None = None
+    texts = {} if texts is None else texts
+    severities, rules = _JSON_SEVERITY, _json_rules
+    last: str | None = None
     items = []
-    for d in diagnostics:
-        if d.path != path:
-            path = d.path
-            head = f'    {{\n      "path": {s(path)},\n      "line": '
-        rule = rules.get(d.rule)
-        if rule is None:
-            rule = rules[d.rule] = f'      "rule": {s(d.rule)},\n'
-        ends = "" if d.end_line is None else f'      "end_line": {d.end_line},\n'
-        if d.end_column is not None:
-            ends += f'      "end_column": {d.end_column},\n'
-        tail = "" if d.target is None else f',\n      "target": {s(d.target)}'
-        if d.field is not None:
-            tail += f',\n      "field": {s(d.field)}'
-        if d.fix is not None:
-            tail += f',\n      "fix": {_json_fix(d)}'
-        item = (
-            f'{head}{d.line},\n      "column": {d.column},\n{ends}{rule}{severities[d.severity]}'
-            f'      "message": {s(d.message)}{tail}\n    }}'
+    for path, line, column, rule, severity, message, end_line, end_column, target, field, fix in diagnostics:
+        if path != last:
+            last = path
+            head = f'    {{\n      "path": {_json_value(path)},\n      "line": '
+        start = rules.get(rule)
+        if start is None:
+            start = rules[rule] = f'      "rule": {_json_value(rule)},\n'
+        text = texts.get(message)
+        if text is None:
+            text = texts[message] = _json_value(message)
+        ends = "" if end_line is None else f'      "end_line": {end_line},\n'
+        if end_column is not None:
+            ends += f'      "end_column": {end_column},\n'
+        tail = "" if target is None else f',\n      "target": {_json_value(target)}'
+        if field is not None:
+            tail += f',\n      "field": {_json_value(field)}'
+        if fix is not None:
+            tail += f',\n      "fix": {_json_fix(fix)}'
+        items.append(
+            f'{head}{line},\n      "column": {column},\n{ends}{start}{severities[severity]}'
+            f'      "message": {text}{tail}\n    }},\n'
         )
-        # "##[" only occurs inside strings, where "\u0023" is the same "#" to a JSON reader but
-        # not a command to a GitHub runner (a JSON line never starts with "::")
-        items.append(item.replace("##[", "#\\u0023[") if "##[" in item else item)
     return items
+
+
+def _json_value(text: str) -> str:
+    """``text`` as a JSON string (ASCII), ``##[`` written ``#\\u0023[``: the same ``#`` to a JSON reader,
+    but not a command to a GitHub runner (a JSON line never starts with ``::``, and ``##[`` only
+    occurs inside strings)."""
+    value = _json_str(text)
+    return value.replace("##[", "#\\u0023[") if "##[" in value else value
 
 
 def format_json(report: Report, color: bool = False) -> str:
@@ -163,15 +177,14 @@ def format_json(report: Report, color: bool = False) -> str:
 
 def diagnostic_json(d: Diagnostic) -> dict[str, Any]:
     """One diagnostic as the JSON document holds it (the same fields, names and values)."""
-    item: dict[str, Any] = json.loads(_json_items([d])[0])
+    item: dict[str, Any] = json.loads(_json_items([d])[0][:-2])  # without the separator
     return item
 
 
-def _json_fix(d: Diagnostic) -> str:
+def _json_fix(fix: Fix) -> str:
     """A diagnostic's fix in JSON, indented in place: applicability, what it does, its edits (the text
     ``json.dumps`` writes with ``ensure_ascii`` and ``indent=2``, six spaces further in)."""
-    assert d.fix is not None
-    s, fix = _json_str, d.fix
+    s = _json_str
     edits = ",\n".join(
         f'          {{\n            "line": {e.line},\n            "column": {e.column},\n'
         f'            "end_line": {e.end_line},\n            "end_column": {e.end_column},\n'
@@ -180,10 +193,11 @@ def _json_fix(d: Diagnostic) -> str:
     )
     listed = f"[\n{edits}\n        ]" if edits else "[]"
     applicability = "safe" if fix.safe else "unsafe"
-    return (
+    text = (
         f'{{\n        "applicability": "{applicability}",\n        "message": {s(fix.message)},\n'
         f'        "edits": {listed}\n      }}'
     )
+    return text.replace("##[", "#\\u0023[") if "##[" in text else text
 
 
 def applicable(d: Diagnostic, unsafe: bool) -> bool:
@@ -199,31 +213,32 @@ def plural(n: int, word: str) -> str:
 def _text_lines(
     diagnostics: Iterable[Diagnostic], color: bool, unsafe: bool = False, shown: dict[str, str] | None = None
 ) -> list[str]:
-    """``path:line:col: severity rule message`` for each diagnostic; ``shown``: each message as printed
-    so far, kept by the caller across calls (a vault's messages repeat: escaped once each)."""
+    """``path:line:col: severity rule message`` and a line end for each diagnostic; ``shown``: each message
+    as printed so far, kept by the caller across calls (a vault's messages repeat: escaped once each)."""
+    severities, bold, plain = _colored() if color else (_SEVERITY_TEXT, "", "")
+    shown = {} if shown is None else shown
+    last: str | None = None
+    lines = []
+    for path, line, column, rule, severity, text, _, _, _, _, fix in diagnostics:
+        if path != last:
+            # what inert_line changes lies in the path and the ":" after it (then come digits and colons)
+            last, where = path, inert_line(f"{escape_text(path)}:")
+        message = shown.get(text)
+        if message is None:
+            message = shown[text] = inert_line(escape_text(text))
+        mark = " [*]" if fix is not None and (fix.safe or unsafe) else ""
+        lines.append(f"{bold}{where}{line}:{column}:{plain} {severities[severity]} {rule}{mark} {message}\n")
+    return lines
+
+
+@cache
+def _colored() -> tuple[dict[Severity, str], str, str]:
+    """Each severity in its colour (errors in bold too), and what goes before and after a text in bold."""
     import click
 
-    severities = _SEVERITY_TEXT
-    if color:  # the severity in its colour, errors in bold too
-        severities = {
-            sev: click.style(sev.value, fg=_COLORS[sev], bold=sev is Severity.ERROR or None) for sev in Severity
-        }
-    shown = {} if shown is None else shown
-    path: str | None = None
-    lines = []
-    for d in diagnostics:
-        if d.path != path:
-            # what inert_line changes lies in the path and the ":" after it (then come digits and colons)
-            path, where = d.path, inert_line(f"{escape_text(d.path)}:")
-        message = shown.get(d.message)
-        if message is None:
-            message = shown[d.message] = inert_line(escape_text(d.message))
-        place = f"{where}{d.line}:{d.column}:"
-        if color:
-            place = click.style(place, bold=True)
-        mark = " [*]" if d.fix is not None and (d.fix.safe or unsafe) else ""
-        lines.append(f"{place} {severities[d.severity]} {d.rule}{mark} {message}")
-    return lines
+    severities = {sev: click.style(sev.value, fg=_COLORS[sev], bold=sev is Severity.ERROR or None) for sev in Severity}
+    bold, plain = click.style("\0", bold=True).split("\0")
+    return severities, bold, plain
 
 
 def _text_summary(report: Report) -> str:
@@ -232,7 +247,8 @@ def _text_summary(report: Report) -> str:
         plural(report.count(Severity.WARNING), "warning"),
         f"{report.count(Severity.INFO)} info",
     ]
-    fixable = sum(applicable(d, report.unsafe_fixes) for d in report.diagnostics)
+    unsafe = report.unsafe_fixes
+    fixable = sum(1 for fix in map(_FIX, report.diagnostics) if fix is not None and (fix.safe or unsafe))
     hint = ""
     if fixable:
         flags = "--fix --unsafe-fixes" if report.unsafe_fixes else "--fix"
