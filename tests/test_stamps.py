@@ -244,6 +244,21 @@ def test_stamps_taken_by_a_child_process_are_those_taken_here(vault: Path, tmp_p
     assert taken.stamps(notes) == here
     assert len(forks) == 1 and gone(forks[0])
     assert not VaultCache(tmp_path / "cache", vault).stamp_apart(notes)  # file times: a stat is cheaper
+    times = VaultCache(tmp_path / "cache", vault)  # unless the run has its options to build meanwhile
+    assert times.stamp_apart(notes, times=True)
+    assert times.stamps(notes) == VaultCache(tmp_path / "cache", vault).stamps(notes)
+    assert len(forks) == 2 and gone(forks[1])
+
+
+def test_a_first_run_takes_the_file_time_stamps_apart_and_a_run_with_a_printed_report_does_not(
+    tmp_path: Path, forks: list[int]
+) -> None:
+    vault = make_vault(tmp_path / "vault")
+    first = cli_check(vault, tmp_path / "cache", "--stamp", "mtime")
+    assert len(forks) == 1 and gone(forks[0])  # nothing to answer from: stamped while the options were built
+    assert cli_check(vault, tmp_path / "cache", "--stamp", "mtime") == first  # its stamps decide: taken here
+    assert len(forks) == 1
+    assert cli_check(vault, tmp_path / "cache", "--no-cache") == first
 
 
 def test_stamps_are_taken_here_when_the_child_process_fails(

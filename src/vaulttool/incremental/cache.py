@@ -97,9 +97,8 @@ class VaultCache:
         """
         self.root = os.fspath(root)
         self.content = content
-        real = os.path.realpath(root)
+        self.real = real = os.path.realpath(root)
         self.base = Path(base)
-        self.real = real
         where = b"content\0" + os.fsencode(portable_location(real)) if content else os.fsencode(real)
         self.folder = self.base / hashlib.sha256(where).hexdigest()[:32]
         self._written = False  # whether this run wrote to the cache yet (the first write prunes)
@@ -107,7 +106,7 @@ class VaultCache:
         self._moved = False  # content stamps: a note read for parsing differed from its stamp
         self._stamps: dict[str, Stamp] | None = None
         self._stamped: tuple[str, ...] = ()
-        self._apart: StampsApart | None = None  # content stamps a child process is taking
+        self._apart: StampsApart | None = None  # stamps a child process is taking
         self._files: tuple[WalkResult, str] | None = None
         self._packs = Packs(self.folder, self._write_parts, self._ready)
         self._state: StateRead | None = None  # the state read last (its id alone), with what its delta changed
@@ -136,15 +135,17 @@ class VaultCache:
         self.close()
         self._stamps, self._stamped, self._moved = None, (), False
 
-    def stamp_apart(self, notes: tuple[str, ...]) -> bool:
-        """Start taking the content stamps of ``notes`` in a child process for :meth:`stamps` to collect,
-        so that the run goes on meanwhile (see :mod:`vaulttool.incremental.stamping`); whether it started.
+    def stamp_apart(self, notes: tuple[str, ...], times: bool = False) -> bool:
+        """Start taking the stamps of ``notes`` in a child process for :meth:`stamps` to collect, so that
+        the run goes on meanwhile (see :mod:`vaulttool.incremental.stamping`); whether it started.
 
-        Only content stamps are worth it (reading and hashing every note costs far more than
-        a ``stat``). The caller must :meth:`close` the cache in the end.
+        Content stamps are always worth it (reading and hashing every note costs far more than
+        a ``stat``); file-time stamps only with ``times``: for a run that builds its options
+        before it needs them (tens of milliseconds of ``stat`` on a large vault, the options
+        several times that). The caller must :meth:`close` the cache in the end.
         """
-        if self.content and self._apart is None and self._stamps is None:
-            self._apart = stamps_apart(self.root, notes)
+        if (self.content or times) and self._apart is None and self._stamps is None:
+            self._apart = stamps_apart(self.root, notes, self.content)
         return self._apart is not None
 
     def close(self) -> None:

@@ -57,16 +57,16 @@ class Replay:
         walked: WalkResult,
         exclude: tuple[str, ...],
         stamping: bool = False,
+        header: Output | None = None,
     ) -> None:
-        """Prefer :meth:`open`."""
+        """Prefer :meth:`open` (``header``: what the cache keeps with its printed report, read there)."""
         self.cache = cache
         self.vault = vault
         self.settings = settings  # the settings alone: a report printed under them has the same text for each file
         self.walked = walked
         self.exclude = exclude
         self.stamping = stamping  # a child process takes the stamps of the notes until the key needs them
-        header = cache.output_header()  # the text is read only when it is used
-        self.header = None if header is None else header._replace(spans={})  # not held while checking
+        self.header = None if header is None else header._replace(spans={})  # its text read when used; no spans held
         self.worked: Worked | None = None
 
     @classmethod
@@ -85,8 +85,11 @@ class Replay:
             return None
         digest, exclude = found
         walked = walk_vault(vault, exclude)
-        stamping = cache.stamp_apart(walked.notes)  # the key is made when it is needed: the run goes on meanwhile
-        return cls(cache, vault, fingerprint(b"output", digest.encode()), walked, exclude, stamping)
+        header = cache.output_header()
+        # the key is made when it is needed, the run goes on meanwhile; with no printed report to answer
+        # from (a first run), file-time stamps are not needed before the options are built either
+        stamping = cache.stamp_apart(walked.notes, times=header is None)
+        return cls(cache, vault, fingerprint(b"output", digest.encode()), walked, exclude, stamping, header)
 
     @cached_property
     def key(self) -> str:

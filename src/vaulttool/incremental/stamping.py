@@ -5,7 +5,9 @@ Content stamps read and hash every note: on a large vault that is a good part of
 after a fresh checkout. Threads cannot overlap it with the rest of the start of a run
 (importing pydantic and building the schemas hold the GIL almost throughout), so a child
 process takes them (:func:`stamps_apart`, on Linux with two CPUs or more) and the run
-collects them when it needs them.
+collects them when it needs them. File-time stamps (a ``stat`` of each note) are taken
+the same way by a run that has no use for them before its options are built: one with
+no printed report to answer from (:mod:`vaulttool.incremental.replay`).
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ def stamp_files(root: str, paths: Sequence[str], content: bool = False) -> dict[
 
 
 class StampsApart:
-    """The content stamps of ``notes`` being taken by a child process (see :func:`stamps_apart`)."""
+    """The stamps of ``notes`` being taken by a child process (see :func:`stamps_apart`)."""
 
     def __init__(self, notes: tuple[str, ...], child: Apart) -> None:
         """Prefer :func:`stamps_apart`."""
@@ -61,13 +63,13 @@ class StampsApart:
         self._child.close()
 
 
-def stamps_apart(root: str, notes: tuple[str, ...]) -> StampsApart | None:
-    """Start taking the content stamps of ``notes`` (relative to ``root``) in a child process; None when
-    there are fewer than :data:`APART_MIN_NOTES` or no child process can be started (see
-    :func:`~vaulttool.incremental.workers.apart`): they are then taken when needed."""
+def stamps_apart(root: str, notes: tuple[str, ...], content: bool = True) -> StampsApart | None:
+    """Start taking the content stamps (else the file-time stamps) of ``notes`` (relative to ``root``) in
+    a child process; None when there are fewer than :data:`APART_MIN_NOTES` or no child process can be
+    started (see :func:`~vaulttool.incremental.workers.apart`): they are then taken when needed."""
     if len(notes) < APART_MIN_NOTES:
         return None
-    child = apart(partial(_stamps_data, root, notes))
+    child = apart(partial(_stamps_data if content else _times_data, root, notes))
     return None if child is None else StampsApart(notes, child)
 
 
@@ -75,3 +77,8 @@ def _stamps_data(root: str, paths: Sequence[str]) -> bytes:
     """The content stamps of ``paths`` (see :func:`~vaulttool.files.stamps.read_stamps`), marshalled;
     read by one thread (the run goes on on the other CPU)."""
     return marshal.dumps(read_stamps(root, paths, most=1))
+
+
+def _times_data(root: str, paths: Sequence[str]) -> bytes:
+    """The file-time stamps of ``paths`` (see :func:`stamp_files`), marshalled."""
+    return marshal.dumps(stamp_files(root, paths))
