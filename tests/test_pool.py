@@ -214,7 +214,7 @@ def test_a_vault_loaded_from_workers_is_the_one_loaded_here(
     assert any(item.link.kind == "frontmatter" for item in theirs.anchored)
     assert any(item.link.kind == "embed" for item in theirs.unresolved)
     assert theirs.notes == mine.notes and theirs.aliases == mine.aliases
-    assert theirs.topic_targets == mine.topic_targets
+    assert theirs.facts == mine.facts
     assert theirs.targets["Templates/Template Note.md"] == ()  # a template's links make no edges
     assert "Forms.md" in theirs.targets["Forms.md"]  # [[#Here]]: the note itself
 

@@ -22,13 +22,13 @@ from vaulttool.model.schema import Schema, schema_for
 from vaulttool.model.suppress import Suppressions
 from vaulttool.model.values import Diagnostic, Note
 from vaulttool.rules import rule_scope
-from vaulttool.rules.context import NoteContext
+from vaulttool.rules.context import LinkKeys, NoteContext, NoteFacts, note_facts
 
 # What the per-note rules found in one note (default severities, suppressed ones left out),
-# the note's suppressions for the rules that run later, and the topics its topics table
-# links to (read where the note's text is in memory, for the vault-wide rules):
-# (diagnostics, rules silenced for the whole note, (rule, first line, last line) spans, topic targets).
-NoteFindings = tuple[tuple[Diagnostic, ...], tuple[str, ...], tuple[tuple[str, int, int], ...], tuple[str, ...]]
+# the note's suppressions for the rules that run later, and its schema and the topics it names
+# (worked out where the note's text is in memory, for the vault-wide rules):
+# (diagnostics, rules silenced for the whole note, (rule, first line, last line) spans, facts).
+NoteFindings = tuple[tuple[Diagnostic, ...], tuple[str, ...], tuple[tuple[str, int, int], ...], NoteFacts]
 
 
 def is_note_rule(rule: ModuleType) -> bool:
@@ -56,6 +56,11 @@ class NoteChecker:
 
         return tuple(rule for rule in ALL_RULES if rule.ID in self.rule_ids)
 
+    @cached_property
+    def _keys(self) -> LinkKeys:
+        """The link keys of the topics of the notes checked so far."""
+        return LinkKeys()
+
     def __getstate__(self) -> dict[str, Any]:
         """Pickled without the rule modules (found again by id)."""
         return {"schemas": self.schemas, "rule_ids": self.rule_ids, "root": self.root}
@@ -81,8 +86,10 @@ class NoteChecker:
 
     def __call__(self, note: Note) -> NoteFindings:
         """The findings of ``note``."""
-        nc = NoteContext(note.path, note, self.schema_of(note), self.root)
+        schema = self.schema_of(note)
+        nc = NoteContext(note.path, note, schema, self.root)
         suppressions = Suppressions.of(note)
         found = tuple(self._found(nc, suppressions))
-        topics = tuple(row.target for row in nc.topic_rows if row.target is not None)
-        return found, tuple(sorted(suppressions.whole_note)), suppressions.spans, topics
+        targets = [row.target for row in nc.topic_rows if row.target is not None]
+        facts = note_facts(self.schemas, schema, note, targets, self._keys.__getitem__)
+        return found, tuple(sorted(suppressions.whole_note)), suppressions.spans, facts

@@ -34,7 +34,9 @@ if TYPE_CHECKING:
 NoteRecord = tuple[Any, ...]
 # What the per-note rules found in one note (see :data:`~vaulttool.engine.notecheck.NoteFindings`)
 # as plain data: its diagnostics as records.
-Findings = tuple[tuple[tuple[Any, ...], ...], tuple[str, ...], tuple[tuple[str, int, int], ...], tuple[str, ...]]
+Findings = tuple[
+    tuple[tuple[Any, ...], ...], tuple[str, ...], tuple[tuple[str, int, int], ...], tuple[int, tuple[str, ...]]
+]
 Layouts = dict[tuple[tuple[str, int], ...], dict[str, int]]  # the line of each property, by the lines of all
 # What the links of a note resolve to, as plain data (see :class:`Linker`): the number of each
 # link's target (-1: nothing), the fields of each link that resolves to nothing, and those of

@@ -15,6 +15,7 @@ import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -204,24 +205,6 @@ def note_aliases(frontmatter: dict[str, Any] | None) -> tuple[str, ...]:
     return tuple(alias for alias in aliases if isinstance(alias, str))
 
 
-class AliasOwners(dict[str, str]):
-    """Which note each alias (by ``link_key``) belongs to; ``shared``: the aliases more than one note gives."""
-
-    shared: set[str]
-
-
-def alias_owners(aliases: Iterable[tuple[str, tuple[str, ...]]]) -> AliasOwners:
-    """Which note each alias (by ``link_key``) belongs to, from (path, aliases) in vault order: the first wins."""
-    found = AliasOwners()
-    found.shared = set()
-    for path, names in aliases:
-        for alias in names:
-            key = link_key(alias.strip())
-            if found.setdefault(key, path) != path:
-                found.shared.add(key)
-    return found
-
-
 class VaultIndex:
     """All files of a vault, indexed for Obsidian-style link resolution."""
 
@@ -280,6 +263,12 @@ class VaultIndex:
             return found
 
         return resolve
+
+    @cached_property
+    def name_keys(self) -> frozenset[str]:
+        """The link keys by which a target written as a name alone (no ``/``) finds a file from any note:
+        each file's name, and each note's without ``.md`` (as :meth:`resolve` looks)."""
+        return frozenset((*self._by_name, *(name[:-3] for name in self._by_name if name.endswith(_NOTE_SUFFIX))))
 
     def candidates(self, target: str, source: str) -> list[str]:
         """Every file ``target`` could mean from ``source``, the one Obsidian opens first."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from vaulttool.model.values import Diagnostic, Link, Note, Severity, diagnostic_from_fields
+from vaulttool.model.values import Diagnostic, Fix, Link, Note, Severity, diagnostic_from_fields
 
 if TYPE_CHECKING:
     from vaulttool.rules.context import RuleContext
@@ -18,19 +18,24 @@ def link_text(link: Link) -> str:
     return f"{prefix}[[{link.raw}]]"
 
 
-def link_diagnostic(path: str, link: Link, rule: str, severity: Severity, message: str) -> Diagnostic:
-    """A diagnostic spanning ``link`` in ``path``, carrying the link's target as written."""
-    return Diagnostic(
-        path=path,
-        line=link.line,
-        column=link.column,
-        end_line=link.end_line,
-        end_column=link.end_column,
-        rule=rule,
-        severity=severity,
-        message=message,
-        target=link.raw,
-        field=link.field,
+def link_diagnostic(
+    path: str, link: Link, rule: str, severity: Severity, message: str, fix: Fix | None = None
+) -> Diagnostic:
+    """A diagnostic spanning ``link`` in ``path``, carrying the link's target as written (and ``fix``)."""
+    return diagnostic_from_fields(
+        (
+            path,
+            link.line,
+            link.column,
+            rule,
+            severity,
+            message,
+            link.end_line,
+            link.end_column,
+            link.raw,
+            link.field,
+            fix,
+        )
     )
 
 

@@ -95,13 +95,9 @@ def check(ctx: RuleContext) -> Iterator[Diagnostic]:
         missing = index.missing(link.subpath)
         if missing is not None:
             where = "this note" if item.resolved == item.source else f"'{item.resolved}'"
-            yield link_diagnostic(
-                item.source,
-                link,
-                ID,
-                DEFAULT_SEVERITY,
-                f"{link_text(link)}: {missing} not found in {where}; fix the anchor or add it",
-            )._replace(fix=anchor_fix(ctx, item.source, link, notes[target]))
+            message = f"{link_text(link)}: {missing} not found in {where}; fix the anchor or add it"
+            fix = anchor_fix(ctx, item.source, link, notes[target])
+            yield link_diagnostic(item.source, link, ID, DEFAULT_SEVERITY, message, fix)
 
 
 def loose_form(text: str) -> str:

@@ -16,16 +16,16 @@ note showing the alias (``[[Alias]]`` becomes ``[[Real Note|Alias]]``; ``\\|`` i
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from typing import TYPE_CHECKING
 
 from vaulttool.model.edits import Edit
 from vaulttool.model.values import Diagnostic, Fix, Link, Severity, note_name
-from vaulttool.model.vault import AliasOwners, link_key
+from vaulttool.model.vault import link_key
 from vaulttool.rules._util import link_diagnostic, link_text, written_link
 
 if TYPE_CHECKING:
-    from vaulttool.rules.context import RuleContext
+    from vaulttool.rules.context import AliasOwners, RuleContext
 
 ID = "broken-link"
 DEFAULT_SEVERITY = Severity.ERROR
@@ -62,7 +62,7 @@ def check(ctx: RuleContext) -> Iterator[Diagnostic]:
     """Yield one diagnostic per unresolved link that does not name a map of content."""
     aliases: AliasOwners | None = None
     stems: dict[str, str] = {}
-    topics: tuple[str, frozenset[str]] = ("", frozenset())  # a note and the topics it names
+    topics: tuple[str, Collection[str]] = ("", ())  # a note and the topics it names
     for item in ctx.unresolved:
         link = item.link
         if ctx.is_moc_link(link):
@@ -83,7 +83,7 @@ def check(ctx: RuleContext) -> Iterator[Diagnostic]:
         fix = None
         if owner is not None and key not in aliases.shared:
             fix = alias_fix(ctx, item.source, link, owner)
-        yield link_diagnostic(item.source, link, ID, DEFAULT_SEVERITY, message)._replace(fix=fix)
+        yield link_diagnostic(item.source, link, ID, DEFAULT_SEVERITY, message, fix)
 
 
 def alias_fix(ctx: RuleContext, source: str, link: Link, owner: str) -> Fix | None:

@@ -9,7 +9,7 @@ out on first use.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -21,13 +21,70 @@ from vaulttool.model.markdown import Section, Table, first_paragraph, heading_wo
 from vaulttool.model.schema import FieldProblem, Schema, schema_for
 from vaulttool.model.template import TopicRow, first_table, frontmatter_list, table_topic_rows, topic_rows
 from vaulttool.model.values import Diagnostic, Link, Note
-from vaulttool.model.vault import AliasOwners, VaultIndex, alias_owners, link_key
+from vaulttool.model.vault import VaultIndex, link_key
 
 if TYPE_CHECKING:
     from vaulttool.model.graph import LinkGraph
 
 
 _T = TypeVar("_T")
+
+
+class LinkKeys(dict[str, str]):
+    """The :func:`link_key` of each text looked up, worked out once: a vault's notes name the same
+    topics again and again, and each key then is one string object."""
+
+    def __missing__(self, text: str) -> str:
+        """Work out the key of a text not looked up before."""
+        key = self[text] = link_key(text)
+        return key
+
+
+class AliasOwners(dict[str, str]):
+    """Which note each alias (by ``link_key``) belongs to; ``shared``: the aliases more than one note gives."""
+
+    shared: set[str]
+
+
+def alias_owners(aliases: Iterable[tuple[str, tuple[str, ...]]]) -> AliasOwners:
+    """Which note each alias (by ``link_key``) belongs to, from (path, aliases) in vault order: the first wins."""
+    found = AliasOwners()
+    found.shared = set()
+    for path, names in aliases:
+        for alias in names:
+            key = link_key(alias.strip())
+            if found.setdefault(key, path) != path:
+                found.shared.add(key)
+    return found
+
+
+# What the per-note check works out of one note for the vault-wide rules (see
+# :class:`~vaulttool.engine.notecheck.NoteChecker`), from the note and the schemas alone: the
+# place of the note's schema among the schemas (-1: none), and the link keys of the topics it
+# names (its frontmatter topic list and the links of its topics table), each once.
+NoteFacts = tuple[int, tuple[str, ...]]
+NO_FACTS: NoteFacts = (-1, ())
+
+
+def note_facts(
+    schemas: Sequence[Schema], schema: Schema | None, note: Note, targets: Iterable[str], key: Callable[[str], str]
+) -> NoteFacts:
+    """The :data:`NoteFacts` of ``note``, which follows ``schema`` (one of ``schemas``, or None) and whose
+    topics table links to ``targets``; ``key``: :func:`~vaulttool.model.vault.link_key`, or a memo of it."""
+    if schema is None:
+        return NO_FACTS
+    place = next(at for at, known in enumerate(schemas) if known is schema)
+    return place, topic_keys_of(note, schema, targets, key)
+
+
+def topic_keys_of(
+    note: Note, schema: Schema, targets: Iterable[str], key: Callable[[str], str] = link_key
+) -> tuple[str, ...]:
+    """The link keys (by ``key``) of the topics ``note``, which follows ``schema``, names: the items of
+    its frontmatter topic list and ``targets``, what its topics table links to; each once."""
+    listed = schema.spec.topics_field
+    topics = frontmatter_list(note, listed) if listed is not None else []
+    return tuple(dict.fromkeys(map(key, dict.fromkeys((*topics, *targets)))))
 
 
 class _once(Generic[_T]):
@@ -113,8 +170,9 @@ class RuleContext:
     a few notes changed, only those); ``unresolved`` and ``anchored`` are the links of the
     notes to report on that resolve to nothing, and that resolve and carry a ``#subpath``.
     ``targets`` (what the links of each note resolve to) and ``aliases`` (each note's
-    aliases, in vault order) are those of the whole vault, always. ``topic_targets``: the
-    topics the topics table of a note links to, where they were found as it was parsed.
+    aliases, in vault order) are those of the whole vault, always. ``facts``: the
+    :data:`NoteFacts` of notes, where they were worked out as the notes were parsed (a note
+    without them has them worked out here when asked for).
     """
 
     root: Path
@@ -128,7 +186,7 @@ class RuleContext:
     walk_problems: tuple[Diagnostic, ...] = ()
     schemas: tuple[Schema, ...] = ()
     moc_fields: tuple[str, ...] = DEFAULT_MOC_FIELDS
-    topic_targets: Mapping[str, Sequence[str]] = field(default_factory=dict)
+    facts: Mapping[str, NoteFacts] = field(default_factory=dict)
 
     @cached_property
     def _moc_fields(self) -> frozenset[str]:
@@ -165,9 +223,15 @@ class RuleContext:
     def schema_of(self) -> dict[str, Schema]:
         """The template schema of every note that follows one (notes without one are absent)."""
         found = {}
+        schemas, facts = self.schemas, self.facts
         for path, note in self.notes.items():
+            known = facts.get(path)
+            if known is not None:  # the schema's place, found where the note was parsed
+                if known[0] >= 0:
+                    found[path] = schemas[known[0]]
+                continue
             keys = note.fm_key_lines if note.frontmatter is None else ()
-            schema = schema_for(self.schemas, path, note.frontmatter, keys)
+            schema = schema_for(schemas, path, note.frontmatter, keys)
             if schema is not None:
                 found[path] = schema
         return found
@@ -181,25 +245,19 @@ class RuleContext:
             if schema.spec.table is not None
         }
 
-    def topic_keys(self, path: str) -> frozenset[str]:
+    def topic_keys(self, path: str) -> Collection[str]:
         """The topics note ``path`` names when it follows a template (frontmatter topic list and
-        topics table), by ``link_key``: worked out when asked, not kept for every note (a large
-        vault's would take tens of megabytes)."""
+        topics table), by ``link_key``: found where the note was parsed, or worked out when asked,
+        not kept for every note (a large vault's would take tens of megabytes)."""
+        known = self.facts.get(path)
+        if known is not None:
+            return known[1]
         schema = self.schema_of.get(path)
         if schema is None:
-            return frozenset()
-        listed = schema.spec.topics_field
-        topics = frontmatter_list(self.notes[path], listed) if listed is not None else []
-        return frozenset(link_key(topic) for topic in (*topics, *self._topic_targets(path, schema)))
-
-    def _topic_targets(self, path: str, schema: Schema) -> Sequence[str]:
-        """The topics the topics table of note ``path`` links to: found while it was parsed, or read now."""
-        found = self.topic_targets.get(path)
-        if found is not None:
-            return found
-        if schema.spec.table is None:
             return ()
-        return [row.target for row in topic_rows(self.notes[path], schema.spec.table) if row.target is not None]
+        note, table = self.notes[path], schema.spec.table
+        targets = [] if table is None else [row.target for row in topic_rows(note, table) if row.target is not None]
+        return topic_keys_of(note, schema, targets)
 
 
 @dataclass(frozen=True, eq=False)

@@ -40,4 +40,5 @@ def check_note(nc: NoteContext) -> Iterator[Diagnostic]:
             DEFAULT_SEVERITY,
             f"{written} in '{link.field}' is not quoted, so YAML reads a nested list and Obsidian no link; "
             f'write "{written}"',
-        )._replace(fix=quote_link_fix(nc.note, link))
+            quote_link_fix(nc.note, link),
+        )

@@ -8,11 +8,11 @@ missing notes. One cause gets one report: a topic that a link of the same note n
 
 from __future__ import annotations
 
-from collections.abc import Callable, Container, Iterator
+from collections.abc import Collection, Iterator
 from typing import TYPE_CHECKING
 
-from vaulttool.model.template import frontmatter_list, item_lines, unbracket
-from vaulttool.model.values import Diagnostic, Severity
+from vaulttool.model.template import frontmatter_list, item_lines
+from vaulttool.model.values import Diagnostic, Note, Severity
 from vaulttool.model.vault import link_key
 from vaulttool.rules._util import column_in, note_diagnostic
 
@@ -28,18 +28,19 @@ def check(ctx: RuleContext) -> Iterator[Diagnostic]:
     """Yield one diagnostic per listed topic without a note."""
     resolve = ctx.index.resolver()
     linked = {(item.source, link_key(item.link.target)) for item in ctx.unresolved}
-    seen: dict[str, str | None] = {}  # see _reported
+    named = ctx.index.name_keys  # a topic with one of these keys names a file from every note: most topics do
     for path, schema in ctx.schema_of.items():
         field = schema.spec.topics_field
         note = ctx.notes[path]
         if field is None or note.frontmatter is None:
             continue
-        if not _reported(note.frontmatter.get(field), path, seen, linked, resolve):
-            continue
+        keys = _listed_keys(ctx, path, note, field)
+        if named.issuperset(keys) or all((path, key) in linked for key in keys if key not in named):
+            continue  # each topic has a note, or is a broken link of the note too
         topics = frontmatter_list(note, field)
         unknown = [topic for topic in topics if resolve(topic, path) is None]
         if not unknown or all((path, link_key(topic)) in linked for topic in unknown):
-            continue  # each is a broken link of the note too: the file is not read for its lines
+            continue  # the file is not read for its lines
         fm_lines = (note.raw_frontmatter or "").split("\n")
         for topic, line in zip(topics, item_lines(note, field, topics), strict=True):
             if resolve(topic, path) is None and (path, link_key(topic)) not in linked:
@@ -55,31 +56,10 @@ def check(ctx: RuleContext) -> Iterator[Diagnostic]:
                 )
 
 
-def _reported(
-    listed: object,
-    path: str,
-    seen: dict[str, str | None],
-    linked: Container[tuple[str, str]],
-    resolve: Callable[[str, str], str | None],
-) -> bool:
-    """Whether a topic of note ``path`` among the items of its property value ``listed`` (a list, or one
-    text) may have to be reported: it has no note and no link of the note names it (``linked``), or it is
-    a ``./`` or ``../`` path.
-
-    ``seen`` holds, for each item as written seen before, the link key of its topic when that
-    names no file, else None: a topic that is not a ``./`` or ``../`` path names the same file
-    from any note, or none, and most notes name topics that other notes name too.
-    """
-    for item in [listed] if isinstance(listed, str) else listed if isinstance(listed, list) else ():
-        if not isinstance(item, str):
-            continue  # not a topic
-        if item in seen:
-            key = seen[item]
-        else:
-            topic = unbracket(item) if item.strip() else ""
-            if topic.startswith(("./", "../")):
-                return True
-            key = seen[item] = link_key(topic) if topic and resolve(topic, path) is None else None
-        if key is not None and (path, key) not in linked:
-            return True
-    return False
+def _listed_keys(ctx: RuleContext, path: str, note: Note, field: str) -> Collection[str]:
+    """The link keys of the topics note ``path`` lists in ``field``, or more of its topics (those it
+    names, when they were found as it was parsed)."""
+    known = ctx.facts.get(path)
+    if known is not None:
+        return known[1]
+    return [link_key(topic) for topic in frontmatter_list(note, field)]
