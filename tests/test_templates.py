@@ -84,6 +84,14 @@ MUTATIONS: dict[str, tuple[Callable[[str], str], dict[str, int]]] = {
         lambda t: t + "\nWould you like me to add a comparison table?\n",
         {"forbidden-content": 1},
     ),
+    "follow-up offer in the keywords": (
+        lambda t: t.replace("architecture alignment", "architecture alignment, let me know"),
+        {"forbidden-content": 1, "keyword-not-in-text": 1},
+    ),
+    "follow-up offer with a ligature": (
+        lambda t: t + "\nDelivered \ufb06rictly per template.\n",  # the ligature casefolds to "st"
+        {"forbidden-content": 1},
+    ),
     "importance 7/5": (lambda t: t.replace("importance: 5/5", "importance: 7/5"), {"frontmatter-type": 1}),
     "status publishd": (lambda t: t.replace("status: published", "status: publishd"), {"frontmatter-type": 1}),
     "title removed": (lambda t: re.sub(r"(?m)^title: .*\n", "", t, count=1), {"frontmatter-missing": 1}),

@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
 from vaulttool.model.config import DEFAULT_MOC_FIELDS
 from vaulttool.model.graph import ResolvedLink, Targets, resolved_links
-from vaulttool.model.markdown import Section, Table, first_paragraph, heading_words, sections
+from vaulttool.model.markdown import Section, Table, first_paragraph, heading_words, sections, word_set
+from vaulttool.model.properties import iter_strings
 from vaulttool.model.schema import FieldProblem, Schema, schema_for
 from vaulttool.model.template import TopicRow, first_table, frontmatter_list, table_topic_rows, topic_rows
 from vaulttool.model.values import Diagnostic, Link, Note
@@ -153,6 +154,33 @@ class NoteContext:
         if self.schema is None or self.schema.spec.table is None:
             return []
         return table_topic_rows(self.topics_table, self.schema.spec.table)
+
+    def words_besides(self, line: int) -> set[str]:
+        """The distinct words (see :func:`~vaulttool.model.markdown.words`) of the note's body and of the
+        strings of its frontmatter, but for the paragraph at file line ``line`` of the body (kept, for
+        :meth:`lacks_word`)."""
+        lines = self.note.lines
+        first = line - self.note.body_line
+        end = first + 1
+        while end < len(lines) and lines[end].strip():
+            end += 1
+        found = word_set([*lines[:first], *lines[end:], *iter_strings(self.note.frontmatter or {})])
+        self.__dict__["_besides"] = found, first, end
+        return found
+
+    def lacks_word(self, wanted: Sequence[str]) -> bool:
+        """Whether one of ``wanted`` is surely not a word of the note's body: known only once a rule has
+        worked out :meth:`words_besides` (False before, for a caller to look the slow way)."""
+        known: tuple[set[str], int, int] | None = self.__dict__.get("_besides")
+        if known is None:
+            return False
+        found, first, end = known
+        missing = [word for word in wanted if word not in found]
+        if not missing:
+            return False
+        if "_paragraph_words" not in self.__dict__:
+            self.__dict__["_paragraph_words"] = word_set(self.note.lines[first:end])
+        return not self.__dict__["_paragraph_words"].issuperset(missing)
 
     @_once
     def field_problems(self) -> list[FieldProblem]:

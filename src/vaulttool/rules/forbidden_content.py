@@ -13,7 +13,7 @@ before it. A phrase inside a list, table, quote, heading or code gets no fix.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from functools import lru_cache
 from itertools import filterfalse
 from typing import TYPE_CHECKING
@@ -53,7 +53,7 @@ def check_note(nc: NoteContext) -> Iterator[Diagnostic]:
                 DEFAULT_SEVERITY,
                 f"section '{heading.text}'; {schema.name} allows no {banned[heading_words(heading.text)]} section",
             )
-    for line, shown in phrase_lines(note, spec.phrases):
+    for line, shown in phrase_lines(note, spec.phrases, nc.lacks_word):
         yield note_diagnostic(
             path,
             line,
@@ -101,14 +101,30 @@ def _banned(sections: tuple[str, ...]) -> dict[tuple[str, ...], str]:
 
 
 @lru_cache(maxsize=64)
-def _folded(phrases: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
-    """Each phrase casefolded, with the phrase as written (a schema's, for every note)."""
-    return tuple((p.casefold(), p) for p in phrases)
+def _folded(phrases: tuple[str, ...]) -> tuple[tuple[str, str, tuple[str, ...]], ...]:
+    """Each phrase casefolded, with the phrase as written and its inner words (a schema's, for every note).
+
+    An inner word stands between two spaces of the casefolded phrase and is made of ASCII letters
+    and digits: wherever the phrase stands, that word is a whole word of the line (no character
+    casefolds to a space, and the characters that casefold to such a word are letters), so a note
+    without it as a word cannot hold the phrase.
+    """
+    folded = []
+    for phrase in phrases:
+        cut = phrase.casefold()
+        inner = tuple(word for word in cut.split(" ")[1:-1] if word.isascii() and word.isalnum())
+        folded.append((cut, phrase, inner))
+    return tuple(folded)
 
 
-def phrase_lines(note: Note, phrases: Sequence[str]) -> Iterator[tuple[int, str]]:
-    """(file line, phrase as written) for each phrase on each body line outside code, casefolded; in line order."""
-    folded = _folded(tuple(phrases))
+def phrase_lines(
+    note: Note, phrases: Sequence[str], lacks_word: Callable[[Sequence[str]], bool] = lambda words: False
+) -> Iterator[tuple[int, str]]:
+    """(file line, phrase as written) for each phrase on each body line outside code, casefolded; in line order.
+
+    ``lacks_word`` tells whether one of some words is surely not a word of the note's body (a
+    phrase with such an inner word is not looked for; see :func:`_folded`)."""
+    folded = [(phrase, shown) for phrase, shown, inner in _folded(tuple(phrases)) if not inner or not lacks_word(inner)]
     if not folded:
         return
     # one look at the whole note first: most notes hold none (casefolding ASCII text is quick)

@@ -14,11 +14,10 @@ from collections.abc import Iterator
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from vaulttool.model.markdown import word_set, words
-from vaulttool.model.properties import iter_strings
+from vaulttool.model.markdown import words
 from vaulttool.model.schema_format import KeywordsSpec
 from vaulttool.model.template import keyword_list
-from vaulttool.model.values import Diagnostic, Note, Severity
+from vaulttool.model.values import Diagnostic, Severity
 from vaulttool.rules._util import column_of, note_diagnostic
 
 if TYPE_CHECKING:
@@ -72,26 +71,15 @@ def _forms_of(language: str, stop_words: tuple[str, ...], keyword: str) -> tuple
     return forms
 
 
-def _text_words(note: Note, keyword_line: int, language: str) -> set[str]:
-    """Every word in the note except the keyword paragraph itself, each one stemmed (see :func:`_learn`)."""
-    lines = note.lines
-    first = keyword_line - note.body_line
-    end = first + 1
-    while end < len(lines) and lines[end].strip():
-        end += 1
-    found = word_set([*lines[:first], *lines[end:], *iter_strings(note.frontmatter or {})])
-    _learn(language, found)
-    return found
+def missing_keywords(text: set[str], keywords: list[str], spec: KeywordsSpec) -> list[str]:
+    """The keywords with a word whose stem is the stem of no word of ``text``, the words of the note
+    besides its keyword paragraph (the keywords left out).
 
-
-def missing_keywords(note: Note, keyword_line: int, keywords: list[str], spec: KeywordsSpec) -> list[str]:
-    """The keywords with a word whose stem is the stem of no word in the note's text (the keywords left out).
-
-    Each keyword stem is looked up among the few words known to share it rather than by
-    stemming the whole text.
+    The words of ``text`` are stemmed first (see :func:`_learn`); each keyword stem is then looked up
+    among the few words known to share it rather than by stemming the whole text.
     """
     language, stop = spec.language, tuple(spec.stop_words)
-    text = _text_words(note, keyword_line, language)
+    _learn(language, text)
     known = _keyword_forms(language, stop)
     missing = []
     for keyword in keywords:
@@ -124,7 +112,7 @@ def check_note(nc: NoteContext) -> Iterator[Diagnostic]:
         )
     if not spec.must_appear:
         return
-    for keyword in missing_keywords(note, line, keywords, spec):
+    for keyword in missing_keywords(nc.words_besides(line), keywords, spec):
         yield note_diagnostic(
             path,
             line,
