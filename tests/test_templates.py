@@ -99,6 +99,12 @@ MUTATIONS: dict[str, tuple[Callable[[str], str], dict[str, int]]] = {
         lambda t: t.replace("architecture alignment", "architecture alignment, quantum entanglement"),
         {"keyword-not-in-text": 1},
     ),
+    "keyword found nowhere, silenced": (
+        lambda t: t.replace(
+            "### 🔑 Keywords\n", "<!--\u00a0vaulttool-disable keyword-not-in-text -->\n\n### 🔑 Keywords\n"
+        ).replace("architecture alignment", "architecture alignment, quantum entanglement"),
+        {},
+    ),
     "emoji removed from a heading": (lambda t: t.replace("## 🧠 Overview", "## Overview"), {}),
     "double-encoded heading": (
         lambda t: t.replace("## 🧠 Overview", "## \u00f0\u0178\u00a7\u00a0 Overview"),

@@ -72,24 +72,26 @@ class NoteChecker:
 
     def diagnostics(self, note: Note, suppressions: Suppressions) -> list[Diagnostic]:
         """What the rules find in ``note``, at default severities, without the suppressed ones."""
-        return self._found(NoteContext(note.path, note, self.schema_of(note), self.root), suppressions)
+        return _unsilenced(self._found(NoteContext(note.path, note, self.schema_of(note), self.root)), suppressions)
 
-    def _found(self, nc: NoteContext, suppressions: Suppressions) -> list[Diagnostic]:
-        found: list[Diagnostic] = []
-        silenced = suppressions.silences_any  # most notes silence nothing: their findings are kept unlooked-at
-        for rule in self.rules:
-            if silenced:
-                found.extend(d for d in rule.check_note(nc) if not suppressions.hides(d.rule, d.line))
-            else:
-                found.extend(rule.check_note(nc))
-        return found
+    def _found(self, nc: NoteContext) -> list[Diagnostic]:
+        return [diagnostic for rule in self.rules for diagnostic in rule.check_note(nc)]
 
     def __call__(self, note: Note) -> NoteFindings:
         """The findings of ``note``."""
         schema = self.schema_of(note)
         nc = NoteContext(note.path, note, schema, self.root)
-        suppressions = Suppressions.of(note)
-        found = tuple(self._found(nc, suppressions))
+        found = self._found(nc)
+        # read after the rules: the words they worked out tell most notes without a suppression comment apart
+        suppressions = Suppressions.of(note, nc.lacks_word)
+        kept = tuple(_unsilenced(found, suppressions))
         targets = [row.target for row in nc.topic_rows if row.target is not None]
         facts = note_facts(self.schemas, schema, note, targets, self._keys.__getitem__)
-        return found, tuple(sorted(suppressions.whole_note)), suppressions.spans, facts
+        return kept, tuple(sorted(suppressions.whole_note)), suppressions.spans, facts
+
+
+def _unsilenced(found: list[Diagnostic], suppressions: Suppressions) -> list[Diagnostic]:
+    """``found`` without what ``suppressions`` silence (most notes silence nothing: kept unlooked-at)."""
+    if not suppressions.silences_any:
+        return found
+    return [d for d in found if not suppressions.hides(d.rule, d.line)]

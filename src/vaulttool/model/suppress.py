@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from itertools import repeat
@@ -30,8 +31,12 @@ class Suppressions:
     spans: tuple[tuple[str, int, int], ...] = field(default_factory=tuple)
 
     @classmethod
-    def of(cls, note: Note) -> Suppressions:
-        """Read a note's suppression settings and comments."""
+    def of(cls, note: Note, lacks_word: Callable[[Sequence[str]], bool] | None = None) -> Suppressions:
+        """Read a note's suppression settings and comments.
+
+        ``lacks_word`` tells whether one of some words is surely not a word of the note's body (see
+        :func:`~vaulttool.model.markdown.words`): a comment names ``vaulttool`` as a whole word, so a
+        note lacking it holds none, and its lines are not looked through."""
         settings = (note.frontmatter or {}).get("vaulttool")
         ignored: set[str] = set()
         if isinstance(settings, dict):
@@ -45,7 +50,8 @@ class Suppressions:
         spans: list[tuple[str, int, int]] = []
         open_at: dict[str, int] = {}
         end = note.body_line + len(note.lines)
-        if not any(map(contains, note.lines, repeat("vaulttool-"))):  # most notes hold no comment: a look in C
+        lacking = lacks_word is not None and lacks_word(("vaulttool",))
+        if lacking or not any(map(contains, note.lines, repeat("vaulttool-"))):  # most notes hold none: a look in C
             return cls(frozenset(ignored)) if ignored else NOTHING
         for i, text in enumerate(note.lines):
             if "vaulttool-" not in text:
