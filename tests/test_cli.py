@@ -284,3 +284,31 @@ def test_json_report_is_what_the_json_module_writes(seed_vault: Path) -> None:
     assert format_json(report) == expected
     assert any("end_line" in item for item in items) and any("target" in item for item in items)
     assert any("fix" in item for item in items)
+
+
+def test_a_check_run_in_a_process_that_goes_on_keeps_nothing_of_it(
+    seed_vault: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from vaulttool.commands import common
+    from vaulttool.incremental.replay import Replay
+
+    def run(cache: str) -> None:
+        args = ["check", str(seed_vault), "--format", "json", "--cache-dir", str(tmp_path / cache)]
+        assert main([*args, "-o", str(tmp_path / f"{cache}.json")]) == 1
+
+    run("first")
+    assert common._Kept.values is None  # called as a library: the report, text and state are freed
+    monkeypatch.setattr(common._Kept, "values", [])  # the program (run) ends at once: they go with it
+    run("second")
+    kept = common._Kept.values
+    assert kept is not None
+    report = next(value for value in kept if isinstance(value, Report))
+    printed = next(value for value in kept if isinstance(value, Printed))
+    replay = next(value for value in kept if isinstance(value, Replay))
+    assert (
+        printed.text
+        == (tmp_path / "second.json").read_text(encoding="utf-8")
+        == (tmp_path / "first.json").read_text(encoding="utf-8")
+    )
+    assert replay.worked is not None and replay.worked.kept is not None
+    assert replay.worked.kept.id == replay.worked.state and len(report.diagnostics) > 0

@@ -23,6 +23,7 @@ from vaulttool.commands.common import (
     Choice,
     cache_dir_option,
     emit,
+    keep_to_the_end,
 )
 
 if TYPE_CHECKING:
@@ -148,6 +149,7 @@ def _check(request: CheckRequest) -> int:
         _tell_fixed(request, done, len(report.diagnostics))
     from vaulttool.model.values import Severity
 
+    keep_to_the_end(report, replay)  # and with it the state the check left
     return request.exit_code(report.count(Severity.ERROR), report.count(Severity.WARNING))
 
 
@@ -239,6 +241,7 @@ def write_report(request: CheckRequest, report: Report, replay: Replay | None) -
 
     printed = replay.print(report, render) if replay is not None else render(None)
     emit(printed.blocks(), request.target)  # block by block: a large report is never joined whole
+    keep_to_the_end(printed)
     problem = printed.after() if printed.after is not None else None
     if problem:
         click.echo(f"vaulttool: {problem}", err=True)

@@ -21,7 +21,7 @@ import click
 
 from vaulttool.commands.cache import cache_group
 from vaulttool.commands.check import check_command
-from vaulttool.commands.common import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
+from vaulttool.commands.common import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, ends_at_once
 from vaulttool.commands.graph import graph_command
 from vaulttool.commands.mcp import mcp_command
 from vaulttool.commands.mv import mv_command
@@ -132,6 +132,7 @@ def run() -> NoReturn:
     of the whole check, and the process is ending anyway. Output is flushed first.
     """
     gc.disable()  # nothing here lives long enough to need the cycle collector
+    ends_at_once()  # nor needs to be freed: a command keeps its large results to the end
     code = main()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the run is over: a late Ctrl-C changes nothing
     for stream in (sys.stdout, sys.stderr):
