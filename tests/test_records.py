@@ -111,8 +111,19 @@ def test_notes_with_the_same_layout_of_properties_share_its_dict(tmp_path: Path)
 def test_a_stored_record_builds_the_same_note_with_or_without_its_links(generated_vault: Path) -> None:
     for path in walk_vault(generated_vault).notes:
         note, stamp = read_note_stamped(str(generated_vault), path)
-        kept = marshal.loads(marshal.dumps(records.stored(to_record(note))))
+        kept = marshal.loads(marshal.dumps(records.stored(to_record(note), stamp)))
+        assert kept[8] in ("", None)  # the frontmatter text is read from the file
         assert to_record(from_record(kept, str(generated_vault), stamp)) == to_record(note), path
         linkless = from_record(kept, str(generated_vault), stamp, links=False)
         assert linkless.links == () and to_record(linkless)[:6] == to_record(note)[:6], path
         assert to_record(linkless)[7:] == to_record(note)[7:], path
+
+
+def test_a_stored_record_keeps_the_frontmatter_text_only_of_a_note_without_a_stamp(tmp_path: Path) -> None:
+    (tmp_path / "a.md").write_text("---\ntitle: x\n---\nbody\n", encoding="utf-8")
+    note, stamp = read_note_stamped(str(tmp_path), "a.md")
+    assert records.stored(to_record(note), stamp)[8] == ""
+    unread = from_record(records.stored(to_record(note), None), str(tmp_path), None)
+    assert unread.raw_frontmatter == "title: x"  # no stamp: no file to read it from
+    (tmp_path / "a.md").write_text("---\ntitle: changed\n---\nbody\n", encoding="utf-8")
+    assert unread.raw_frontmatter == "title: x"

@@ -168,7 +168,7 @@ def packed(entries: Sequence[Entry]) -> tuple[list[Stored], list[Entry]]:
     left_out: list[Entry] = []
     for path, stamp, record, found in entries:
         try:
-            stored_.append((path, stamp, marshal.dumps((stored(record), found))))
+            stored_.append((path, stamp, marshal.dumps((stored(record, stamp), found))))
         except ValueError:
             left_out.append((path, stamp, record, found))
     return stored_, left_out

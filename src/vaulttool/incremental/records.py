@@ -100,18 +100,24 @@ def to_record(note: Note) -> NoteRecord:
     )
 
 
-def stored(record: NoteRecord) -> NoteRecord:
-    """``record`` as the cache stores it: its links marshalled apart, as bytes, so that loading it
-    costs little more than copying them when the note is built without them (see :func:`from_record`)."""
-    return (*record[:6], marshal.dumps(record[6]), *record[7:])
+def stored(record: NoteRecord, stamp: Stamp | None) -> NoteRecord:
+    """``record`` as the cache stores it for a note read from a file with ``stamp``: its links marshalled
+    apart, as bytes, so that loading it costs little more than copying them when the note is built
+    without them (see :func:`from_record`), and like :func:`handed` without its frontmatter text."""
+    return (*record[:6], marshal.dumps(record[6]), record[7], _source(record, stamp), record[9])
 
 
 def handed(record: NoteRecord, stamp: Stamp | None, links: bool = True) -> NoteRecord:
     """``record`` as a note read from a file with ``stamp`` is built from it (:func:`from_record`), and no
     more: without its frontmatter text when it has a stamp (the note reads it from its file), and
     without its links unless ``links``."""
-    raw = record[8] if record[8] is None or stamp is None else ""
-    return (*record[:6], record[6] if links else (), record[7], raw, record[9])
+    return (*record[:6], record[6] if links else (), record[7], _source(record, stamp), record[9])
+
+
+def _source(record: NoteRecord, stamp: Stamp | None) -> str | None:
+    """The frontmatter text of ``record`` as a note read from a file with ``stamp`` needs it: "" when
+    it has a stamp and a frontmatter block (it reads the text from its file)."""
+    return record[8] if record[8] is None or stamp is None else ""
 
 
 def from_record(
