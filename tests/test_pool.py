@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -308,3 +310,40 @@ def test_workers_store_the_notes_they_parse_in_the_cache(
     assert (
         format_json(check(vault, cache=VaultCache(tmp_path / "cache", vault), jobs=1, keep_context=False)) == expected
     )
+
+
+def test_a_worker_goes_on_to_its_next_chunks_while_the_parent_holds_an_answer(tmp_path: Path) -> None:
+    """A worker holds two chunks: while the caller uses its first answer it has answered the second and,
+    given the third as the first came back, parsed that too."""
+    log = tmp_path / "begun.txt"
+
+    def work(task: workers.Task) -> bytes:
+        with open(log, "a", encoding="utf-8") as out:
+            out.write(f"{task[1][0]}\n")
+        return task[1][0].encode()
+
+    left = {at: [f"n{at}.md"] for at in range(5)}
+    answers = workers.in_workers(str(tmp_path), left, 1 << 20, 1, work, lambda paths: 30.0)
+    try:
+        assert next(answers) == b"n0.md"
+        deadline = time.monotonic() + 10
+        while log.read_text(encoding="utf-8").count("\n") < 3 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert log.read_text(encoding="utf-8").split() == ["n0.md", "n1.md", "n2.md"]
+        assert [next(answers) for _ in range(4)] == [b"n1.md", b"n2.md", b"n3.md", b"n4.md"]
+        assert left == {}
+    finally:
+        answers.close()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="pipe sizes are set on Linux")
+def test_a_worker_writes_a_chunks_answer_into_its_pipe_at_once() -> None:
+    import fcntl
+    import multiprocessing
+
+    worker = workers._Worker(multiprocessing.get_context("fork"), lambda task: b"")
+    try:
+        assert fcntl.fcntl(worker.results.fileno(), fcntl.F_GETPIPE_SZ) >= 1 << 20  # not 64 KiB
+    finally:
+        worker.stop(kill=True)
+        worker.process.join(5)

@@ -22,7 +22,7 @@ from vaulttool.commands.cli import cli, main
 from vaulttool.engine.lint import Report
 from vaulttool.engine.options import Options
 from vaulttool.files import stamps
-from vaulttool.incremental import cache, pool, stamping, workers
+from vaulttool.incremental import cache, children, pool, stamping
 from vaulttool.incremental import check as incremental_check
 from vaulttool.incremental.cache import VaultCache
 from vaulttool.incremental.check import Worked, check, state_key, worked_out
@@ -212,7 +212,7 @@ def forks(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     if not sys.platform.startswith("linux"):
         pytest.skip("child processes are forked on Linux only")
     monkeypatch.setattr(stamping, "APART_MIN_NOTES", 1)
-    monkeypatch.setattr(workers, "available_cpus", lambda: 2)
+    monkeypatch.setattr(children, "available_cpus", lambda: 2)
     pids: list[int] = []
     real = os.fork
 
@@ -282,17 +282,17 @@ def test_no_child_process_is_forked_while_another_thread_runs(forks: list[int]) 
     thread = threading.Thread(target=stop.wait)
     thread.start()
     try:
-        assert workers.apart(lambda: b"") is None
+        assert children.apart(lambda: b"") is None
     finally:
         stop.set()
         thread.join()
     assert forks == []
-    assert workers.apart(lambda: b"answer") is not None
+    assert children.apart(lambda: b"answer") is not None
 
 
 def test_a_child_process_ends_when_it_is_closed_or_interrupted(forks: list[int]) -> None:
     for interrupted in (False, True):
-        child = workers.apart(lambda: time.sleep(60) or b"late")
+        child = children.apart(lambda: time.sleep(60) or b"late")
         assert child is not None
         started = time.monotonic()
         if interrupted:  # Ctrl-C reaches every process of the terminal's foreground group

@@ -30,6 +30,7 @@ from functools import partial
 from typing import TYPE_CHECKING, NamedTuple
 
 from vaulttool.files.stamps import Stamp
+from vaulttool.incremental.children import available_cpus
 from vaulttool.incremental.packfiles import PackWriter, Stored, Written
 from vaulttool.incremental.records import (
     Findings,
@@ -41,7 +42,7 @@ from vaulttool.incremental.records import (
     stored,
     to_record,
 )
-from vaulttool.incremental.workers import Task, available_cpus, in_workers
+from vaulttool.incremental.workers import Task, in_workers
 from vaulttool.model.notes import read_note_stamped
 from vaulttool.model.values import Note
 

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from functools import partial
 
 from vaulttool.files.stamps import Stamp, read_stamps, stat_stamp
-from vaulttool.incremental.workers import Apart, apart
+from vaulttool.incremental.children import Apart, apart
 
 # From this many notes, content stamps are taken by a child process while the run goes on;
 # below it the process costs about what it frees.
@@ -66,7 +66,7 @@ class StampsApart:
 def stamps_apart(root: str, notes: tuple[str, ...], content: bool = True) -> StampsApart | None:
     """Start taking the content stamps (else the file-time stamps) of ``notes`` (relative to ``root``) in
     a child process; None when there are fewer than :data:`APART_MIN_NOTES` or no child process can be
-    started (see :func:`~vaulttool.incremental.workers.apart`): they are then taken when needed."""
+    started (see :func:`~vaulttool.incremental.children.apart`): they are then taken when needed."""
     if len(notes) < APART_MIN_NOTES:
         return None
     child = apart(partial(_stamps_data if content else _times_data, root, notes))

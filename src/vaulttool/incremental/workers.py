@@ -4,8 +4,8 @@ Workers end with their parent however it ends (killed included), and a worker th
 makes no progress on a chunk for longer than the chunk's deadline (stopped, or starved
 far beyond any real parse) is killed and its chunk left to the parent. What a worker
 does with a chunk is the function it is given (:mod:`vaulttool.incremental.pool`
-gives it parsing); it answers with bytes. :func:`apart` starts one child process that
-does one piece of work while the parent goes on (:mod:`vaulttool.incremental.stamping`).
+gives it parsing); it answers with bytes. Each holds two chunks at a time, so that it
+goes on to the next as soon as it has answered one.
 """
 
 from __future__ import annotations
@@ -15,17 +15,30 @@ import os
 import signal
 import sys
 import time
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
-from typing import TYPE_CHECKING, NoReturn, TypeAlias
+from typing import TYPE_CHECKING, TypeAlias
+
+from vaulttool.incremental.children import ctrl_c_held, killed_with_parent
+
+try:
+    import fcntl
+except ImportError:  # Windows
+    fcntl = None  # type: ignore[assignment]
 
 if TYPE_CHECKING:
     import multiprocessing.context
     import queue
     from multiprocessing.connection import Connection
 
-_PR_SET_PDEATHSIG = 1  # prctl option (linux/prctl.h)
 _STOP_GRACE = 0.2  # seconds a run waits for its ended workers to be gone
+# Chunks a worker holds at once: the one it works on and the next, so that it goes on to the next as soon
+# as it has sent its answer, without waiting for the parent (busy with another worker's chunk) to give it one.
+_AHEAD = 2
+# Bytes a worker's answer pipe holds (Linux; at most /proc/sys/fs/pipe-max-size, 1 MiB by default):
+# a chunk's answer, a few hundred kilobytes, is written at once instead of 64 KiB at a time,
+# each waiting for the parent's listening thread to read the last.
+_ANSWER_PIPE_BYTES = 1 << 20
 
 Task = tuple[str, Sequence[str], int, bool]  # a chunk to parse: root, paths, size cap, content stamps
 Deadline = Callable[[Sequence[str]], float]  # the seconds a worker may take over a chunk of these notes
@@ -34,33 +47,13 @@ Context: TypeAlias = "multiprocessing.context.DefaultContext | multiprocessing.c
 Inbox: TypeAlias = "queue.SimpleQueue[tuple[_Worker, bytes | None]]"  # what workers send back (None: it ended)
 
 
-def available_cpus() -> int:
-    """How many CPUs this process may run on."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):
-        return os.cpu_count() or 1
-
-
-def _killed_with_parent(parent: int) -> None:
-    """On Linux, have the kernel kill this process at once when its parent process ``parent`` ends
-    (a parent-death signal); exit now if it has ended already."""
-    if sys.platform.startswith("linux") and os.getppid() == parent:
-        with contextlib.suppress(Exception):  # no libc to call: the caller may watch otherwise
-            import ctypes
-
-            ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-        if os.getppid() != parent:  # the parent ended before the signal was asked for
-            os._exit(1)
-
-
 def _die_with_parent(parent: int) -> None:
     """Make this worker end when its parent process ``parent`` does, however the parent ends.
 
     On Linux the kernel kills it at once (a parent-death signal); everywhere, a thread
     waits for the parent's end and then ends the process.
     """
-    _killed_with_parent(parent)
+    killed_with_parent(parent)
     import multiprocessing
     import threading
 
@@ -98,20 +91,22 @@ def _work(tasks: Connection, results: Connection, work: Work, parent: int) -> No
 
 
 class _Worker:
-    """One worker process as the parent sees it: its pipes, and the chunk it was given and until when."""
+    """One worker process as the parent sees it: its pipes, the chunks it was given, and when the first is due."""
 
     def __init__(self, context: Context, work: Work) -> None:
         """Start the process."""
         tasks, self.tasks = context.Pipe(duplex=False)
         self.results, answers = context.Pipe(duplex=False)
+        _widen(answers.fileno(), _ANSWER_PIPE_BYTES)
         self.process = context.Process(target=_work, args=(tasks, answers, work, os.getpid()), daemon=True)
         try:
             self.process.start()
         finally:  # the worker's ends, closed here at once: workers started later do not inherit them
             tasks.close()
             answers.close()
-        self.start = 0  # the index of the first note of the chunk it was given
-        self.given = self.deadline = 0.0  # when it was given, and when it is due (time.monotonic)
+        self.chunks: deque[tuple[int, float]] = deque()  # given, not answered: first note, seconds allowed
+        self.given = self.deadline = 0.0  # when the first of them was begun, and when it is due (time.monotonic)
+        self.stopping = False  # told to end once it has answered its chunks
 
     def listen(self, inbox: Inbox) -> None:
         """Start a thread that puts what the process sends back into ``inbox`` (None when it ends).
@@ -133,13 +128,27 @@ class _Worker:
                 return
 
     def give(self, start: int, task: Task, seconds: float) -> None:
-        """Send the chunk that starts at note ``start``, due within ``seconds``."""
+        """Send the chunk that starts at note ``start``, due within ``seconds`` of the worker's beginning
+        it (after answering those given before it)."""
         self.tasks.send(task)
-        self.start, self.given = start, time.monotonic()
-        self.deadline = self.given + seconds
+        self.chunks.append((start, seconds))
+        if len(self.chunks) == 1:
+            self._begun()
+
+    def answered(self) -> int:
+        """The first note of the chunk the worker just answered; its next chunk is begun now."""
+        start, _ = self.chunks.popleft()
+        if self.chunks:
+            self._begun()
+        return start
+
+    def _begun(self) -> None:
+        self.given = time.monotonic()
+        self.deadline = self.given + self.chunks[0][1]
 
     def stop(self, kill: bool = False) -> None:
-        """Tell the process to end when it is done (``kill``: end it now)."""
+        """Tell the process to end when it has answered its chunks (``kill``: end it now)."""
+        self.stopping = True
         with contextlib.suppress(OSError, ValueError):
             if kill:
                 self.process.kill()
@@ -148,22 +157,13 @@ class _Worker:
             self.tasks.close()
 
 
-@contextmanager
-def _ctrl_c_held() -> Iterator[None]:
-    """Hold Ctrl-C (SIGINT) back while worker processes start; it takes effect when this ends.
-
-    Delivered during a fork, it would be raised in the interpreter's fork handlers, which
-    report and drop it: the run would go on as if no one had pressed it.
-    """
-    block = getattr(signal, "pthread_sigmask", None)
-    if block is None:
-        yield
-        return
-    block(signal.SIG_BLOCK, {signal.SIGINT})
-    try:
-        yield
-    finally:
-        block(signal.SIG_UNBLOCK, {signal.SIGINT})
+def _widen(pipe: int, size: int) -> None:
+    """Have the pipe of descriptor ``pipe`` hold up to ``size`` bytes, where the platform allows it
+    (elsewhere, or past the system's limit, it keeps the size it has)."""
+    option = getattr(fcntl, "F_SETPIPE_SZ", None) if fcntl is not None else None
+    if option is not None:
+        with contextlib.suppress(OSError):
+            fcntl.fcntl(pipe, option, size)
 
 
 def in_workers(
@@ -189,45 +189,52 @@ def in_workers(
     busy: list[_Worker] = []
     todo = iter(list(left.items()))
 
-    def give(worker: _Worker) -> None:
-        for start, chunk in todo:
+    def give(worker: _Worker, ahead: int = _AHEAD) -> None:  # none left: stop, leave busy once all are answered
+        while len(worker.chunks) < ahead and not worker.stopping:
+            item = next(todo, None)
+            if item is None:
+                worker.stop()
+                break
+            start, chunk = item
             try:
                 worker.give(start, (root, chunk, max_bytes, content), deadline(chunk))
-            except OSError:  # it died: this chunk is left to the caller
+            except OSError:  # it died: its chunks are left to the caller
                 worker.stop(kill=True)
-                busy.remove(worker)
-            return
-        worker.stop()
-        busy.remove(worker)
+                worker.chunks.clear()
+        if not worker.chunks:
+            busy.remove(worker)
 
     try:
         context = _context()
-        with _ctrl_c_held():
+        with ctrl_c_held():
             for _ in range(count):
                 started.append(_Worker(context, work))
         busy.extend(started)
         for worker in started:
             worker.listen(inbox)
-            give(worker)
+        for ahead in range(1, _AHEAD + 1):  # one chunk each, then the next: the first chunks go out in order
+            for worker in [w for w in started if w in busy]:
+                give(worker, ahead)
         while busy:
             try:
                 worker, answer = inbox.get(timeout=max(min(w.deadline for w in busy) - time.monotonic(), 0.0))
             except queue.Empty:
                 now = time.monotonic()
                 for late in [w for w in busy if w.deadline <= now]:
-                    _say_stalled(len(left[late.start]), now - late.given)
+                    _say_stalled(len(left[late.chunks[0][0]]), now - late.given)
                     late.stop(kill=True)
                     busy.remove(late)
                 continue
             if worker not in busy:
                 continue  # what a worker sent before it was given up on
-            if answer is None:  # it died: its chunk is left to the caller
+            if answer is None:  # it died: its chunks are left to the caller
                 busy.remove(worker)
             elif answer:
-                del left[worker.start]
-                give(worker)  # first, so that it works on while the caller uses this chunk
+                del left[worker.answered()]
+                give(worker)  # first, so that it has work while the caller uses this chunk
                 yield answer
             else:  # it could not parse the chunk: left to the caller, which says why
+                worker.answered()
                 give(worker)
     except OSError:
         pass  # workers cannot be started: the caller parses what is left
@@ -240,83 +247,6 @@ def in_workers(
             if worker.process.is_alive():  # told to stop, but slow to: not waited for longer
                 worker.process.kill()
                 worker.process.join(_STOP_GRACE)
-
-
-class Apart:
-    """A piece of work done by a child process while this one goes on (see :func:`apart`)."""
-
-    def __init__(self, pid: int, answers: int) -> None:
-        """Prefer :func:`apart`: ``pid`` is the child's, ``answers`` the end of the pipe it answers on."""
-        self._pid: int | None = pid
-        self._answers = answers
-
-    def answer(self) -> bytes | None:
-        """What the work returned, once the child has ended; None when it failed or was ended."""
-        parts: list[bytes] = []
-        code = 1
-        try:
-            while self._pid is not None and (part := os.read(self._answers, 1 << 20)):
-                parts.append(part)
-            if self._pid is not None:
-                code = os.waitstatus_to_exitcode(os.waitpid(self._pid, 0)[1])
-                self._pid = None
-        except OSError:  # the pipe or the child is gone: no answer
-            pass
-        finally:
-            self.close()
-        return b"".join(parts) if code == 0 else None
-
-    def close(self) -> None:
-        """End the child (at once, its work unfinished, when it is still at work) and free its pipe."""
-        if self._pid is not None:
-            with contextlib.suppress(OSError):  # it ended already: it is only reaped
-                os.kill(self._pid, signal.SIGKILL)
-            with contextlib.suppress(OSError):
-                os.waitpid(self._pid, 0)
-            self._pid = None
-        with contextlib.suppress(OSError):
-            os.close(self._answers)
-
-
-def apart(work: Callable[[], bytes]) -> Apart | None:
-    """Start ``work`` in a forked child process, its answer to be collected with :meth:`Apart.answer`;
-    None where that does not pay or is not safe: one CPU, another platform than Linux, other threads running.
-
-    The child ends with its parent however the parent ends, and at once on Ctrl-C; the parent
-    must :meth:`Apart.close` it when it does not collect the answer.
-    """
-    import threading
-
-    if not sys.platform.startswith("linux") or available_cpus() < 2 or threading.active_count() > 1:
-        return None
-    parent, (answers, given) = os.getpid(), os.pipe()
-    try:
-        with _ctrl_c_held():
-            pid = os.fork()
-            if pid == 0:
-                _answer(work, answers, given, parent)
-    except OSError:
-        os.close(answers)
-        return None
-    finally:
-        os.close(given)
-    return Apart(pid, answers)
-
-
-def _answer(work: Callable[[], bytes], answers: int, given: int, parent: int) -> NoReturn:
-    """The child of process ``parent`` (:func:`apart`): do ``work``, write its answer to ``given``, exit (1: failed)."""
-    code = 1
-    try:
-        signal.signal(signal.SIGINT, signal.SIG_DFL)  # Ctrl-C ends it at once (it is held until now)
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
-        os.close(answers)
-        _killed_with_parent(parent)  # forked on Linux alone; exits if the parent has ended already
-        data = memoryview(work())
-        while data:
-            data = data[os.write(given, data) :]
-        code = 0
-    finally:
-        os._exit(code)
 
 
 def _say_stalled(notes: int, seconds: float) -> None:
