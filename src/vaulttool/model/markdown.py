@@ -195,7 +195,7 @@ def tables(note: Note, start: int, end: int) -> Iterator[Table]:
     lines = note.lines[start - note.body_line : end - note.body_line + 1]
     for first, stop in _table_spans(note, start, lines):
         rows = tuple(_table_row((start + i, split_cells(lines[i]))) for i in range(first + 2, stop))
-        yield Table(start + first, split_cells(lines[first]), rows)
+        yield Table(start + first, _header_cells(lines[first]), rows)
 
 
 def _table_spans(note: Note, start: int, lines: Sequence[str]) -> Iterator[tuple[int, int]]:
@@ -212,6 +212,10 @@ def _table_spans(note: Note, start: int, lines: Sequence[str]) -> Iterator[tuple
             i += 1
 
 
+_header_cells = lru_cache(maxsize=256)(split_cells)  # a vault's tables repeat their header rows
+
+
+@lru_cache(maxsize=256)  # and their delimiter rows
 def _is_delimiter(row: str) -> bool:
     cells = split_cells(row)
     return "-" in row and all(_DELIMITER_CELL_RE.fullmatch(c) for c in cells)
