@@ -59,6 +59,17 @@ def test_config_selects_ignores_and_sets_severity(tmp_path: Path) -> None:
     assert main(["check", str(tmp_path), "--strict"]) == 1
 
 
+def test_a_per_note_rule_s_severity_is_set_too(tmp_path: Path) -> None:
+    write(tmp_path / "A.md", "---\nup: [[B]]\n---\n[[Nowhere]]\n")  # frontmatter-link-unquoted: a warning
+    write(tmp_path / "B.md", "[[A]]\n")
+    write(
+        tmp_path / ".vaulttool.toml",
+        "[severity]\nfrontmatter-link-unquoted = 'info'\nbroken-link = 'warning'\norphan-note = 'off'\n",
+    )
+    found = {d.rule: d.severity.value for d in check(tmp_path).diagnostics}
+    assert found == {"frontmatter-link-unquoted": "info", "broken-link": "warning"}
+
+
 def test_explicit_config_and_custom_schemas(tmp_path: Path) -> None:
     vault = tmp_path / "vault"
     write(vault / "T.md", NOTE)

@@ -13,7 +13,8 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
-from operator import attrgetter
+from itertools import chain
+from operator import attrgetter, itemgetter
 from pathlib import Path
 from types import ModuleType
 
@@ -22,12 +23,13 @@ from vaulttool.engine.notecheck import NoteChecker, is_note_rule
 from vaulttool.engine.options import Options, enabled_rules, options_for
 from vaulttool.model.notes import note_from_bytes
 from vaulttool.model.suppress import NOTHING, Suppressions
-from vaulttool.model.values import Diagnostic, Severity
+from vaulttool.model.values import Diagnostic, Severity, diagnostic_order
 from vaulttool.model.vault import WalkResult, note_path, walk_vault
 from vaulttool.rules import rule_scope
 from vaulttool.rules.context import RuleContext, VaultContext
 
 _SEVERITY = attrgetter("severity")
+_FOUND, _SILENCED, _SPANS = itemgetter(0), itemgetter(1), itemgetter(2)  # the parts of a note's findings
 
 
 @dataclass(frozen=True)
@@ -65,30 +67,43 @@ def run_rules(loaded: Loaded[Context], rules: Iterable[ModuleType], options: Opt
     :class:`RuleContext` part of it.
     """
     rules = list(rules)
-    found: list[Diagnostic] = []
-    suppressions: dict[str, Suppressions] = {}
-    per_note = note_diagnostics(loaded, [rule.ID for rule in rules if is_note_rule(rule)])
+    note_rules = [rule.ID for rule in rules if is_note_rule(rule)]
+    found = note_diagnostics(loaded, note_rules)  # suppressions applied already
+    stamps = {rule_id: severity for rule_id in note_rules if (severity := options.severity.get(rule_id)) is not None}
+    if stamps:
+        found = [_stamped(diag, stamps.get(diag.rule)) for diag in found]
+    suppressions: dict[str, Suppressions] | None = None if _silences_nothing(loaded) else {}
     narrow: RuleContext | None = None
     for rule in rules:
-        severity = options.severity.get(rule.ID)
         scope = rule_scope(rule)
         if scope == "note":
-            diagnostics: Iterable[Diagnostic] = per_note[rule.ID]  # suppressions applied already
-        else:
-            if scope == "vault" and not isinstance(loaded.context, VaultContext):
-                raise ValueError(f"rule '{rule.ID}' reads the whole vault: load it with its links")
-            if scope != "vault" and narrow is None:
-                narrow = _narrowed(loaded.context)
-            ctx = loaded.context if scope == "vault" else narrow
-            diagnostics = _unsuppressed(loaded, rule.check(ctx), suppressions)
-        if severity is None:
-            found += diagnostics
-        else:
-            found += (diag if diag.severity is severity else diag._replace(severity=severity) for diag in diagnostics)
+            continue
+        if scope == "vault" and not isinstance(loaded.context, VaultContext):
+            raise ValueError(f"rule '{rule.ID}' reads the whole vault: load it with its links")
+        if scope != "vault" and narrow is None:
+            narrow = _narrowed(loaded.context)
+        diagnostics = rule.check(loaded.context if scope == "vault" else narrow)
+        if suppressions is not None:
+            diagnostics = _unsuppressed(loaded, diagnostics, suppressions)
+        severity = options.severity.get(rule.ID)
+        found += diagnostics if severity is None else (_stamped(diag, severity) for diag in diagnostics)
     if options.obsidian.active:  # nothing on excluded files, little on templates
         found = [diag for diag in found if options.obsidian.reports_on(diag.path, diag.rule)]
-    found.sort(key=Diagnostic.sort_key)
+    found.sort(key=diagnostic_order)
     return found
+
+
+def _stamped(diag: Diagnostic, severity: Severity | None) -> Diagnostic:
+    """``diag`` at ``severity`` (None: as it is)."""
+    return diag if severity is None or diag.severity is severity else diag._replace(severity=severity)
+
+
+def _silences_nothing(loaded: Loaded[Context]) -> bool:
+    """Whether no note of the ``loaded`` vault can hide a finding: each has findings, none with a suppression."""
+    findings = loaded.findings
+    if not findings.keys() >= loaded.context.notes.keys():
+        return False
+    return not any(map(_SILENCED, findings.values())) and not any(map(_SPANS, findings.values()))
 
 
 def _narrowed(ctx: RuleContext) -> RuleContext:
@@ -107,24 +122,21 @@ def suppressions(loaded: Loaded[Context], path: str) -> Suppressions:
     return Suppressions(frozenset(found[1]), found[2]) if found[1] or found[2] else NOTHING
 
 
-def note_diagnostics(loaded: Loaded[Context], rule_ids: Iterable[str]) -> dict[str, list[Diagnostic]]:
-    """What the per-note rules ``rule_ids`` find, by rule, at default severities, suppressed ones left out.
+def note_diagnostics(loaded: Loaded[Context], rule_ids: Iterable[str]) -> list[Diagnostic]:
+    """What the per-note rules ``rule_ids`` find, note by note, at default severities, suppressed ones left out.
 
     Taken from the findings of the rules run while loading; the others run now.
     """
     wanted = set(rule_ids)
-    found: dict[str, list[Diagnostic]] = {rule_id: [] for rule_id in wanted}
-    for diagnostics, *_ in loaded.findings.values():
-        for diag in diagnostics:
-            if diag.rule in wanted:
-                found[diag.rule].append(diag)
+    found = list(chain.from_iterable(map(_FOUND, loaded.findings.values())))
+    if not wanted.issuperset(loaded.checked):
+        found = [diag for diag in found if diag.rule in wanted]
     late = [rule_id for rule_id in wanted if rule_id not in loaded.checked]
     if late:
         ctx = loaded.context
         checker = NoteChecker(ctx.schemas, late, os.fspath(ctx.root))
         for path, note in ctx.notes.items():
-            for diag in checker.diagnostics(note, suppressions(loaded, path)):
-                found[diag.rule].append(diag)
+            found += checker.diagnostics(note, suppressions(loaded, path))
     return found
 
 

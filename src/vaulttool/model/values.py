@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 from functools import partial
+from operator import itemgetter
 from typing import Any, Literal, NamedTuple, Protocol, TypeVar, cast
 
 from vaulttool.model.edits import Edit
@@ -111,11 +112,13 @@ class Diagnostic(NamedTuple):
     fix: Fix | None = None
 
     def sort_key(self) -> tuple[str, int, int, str, str]:
-        """Deterministic order: path, line, column, rule, message."""
-        return (self.path, self.line, self.column, self.rule, self.message)
+        """Deterministic order: path, line, column, rule, message (:data:`diagnostic_order`)."""
+        return diagnostic_order(self)
 
 
 diagnostic_from_fields = from_fields(Diagnostic)
+# The order of diagnostics, :meth:`Diagnostic.sort_key`, as one C call: a large vault's report sorts tens of thousands
+diagnostic_order = cast("Callable[[Diagnostic], tuple[str, int, int, str, str]]", itemgetter(0, 1, 2, 3, 5))
 
 
 class StoredFrontmatter(Protocol):

@@ -47,6 +47,18 @@ class AnchorIndex:
         self._anchors: frozenset[str] | None = None
         self._blocks: frozenset[str] | None = None
 
+    def blocks(self) -> frozenset[str]:
+        """The note's block ids, lowercased: Obsidian keys a note's blocks so and looks links up the same way."""
+        if self._blocks is None:
+            self._blocks = frozenset(map(str.lower, self.note.block_ids))
+        return self._blocks
+
+    def anchors(self) -> frozenset[str]:
+        """The anchor forms of the note's headings."""
+        if self._anchors is None:
+            self._anchors = frozenset(map(_ANCHOR, self.note.headings))
+        return self._anchors
+
     def missing(self, subpath: str) -> str | None:
         """What of ``subpath`` the note lacks (a heading or ``^block``), or None when it resolves.
 
@@ -56,16 +68,10 @@ class AnchorIndex:
         under another heading works there.
         """
         if subpath.startswith("^"):
-            blocks = self._blocks
-            if blocks is None:  # Obsidian keys a note's blocks by their lowercased id and looks links up the same way
-                blocks = self._blocks = frozenset(map(str.lower, self.note.block_ids))
-            return None if subpath[1:].lower() in blocks else f"block ^{subpath[1:]}"
+            return None if subpath[1:].lower() in self.blocks() else f"block ^{subpath[1:]}"
         if "#" not in subpath:  # one heading, anywhere
-            anchors = self._anchors
-            if anchors is None:
-                anchors = self._anchors = frozenset(map(_ANCHOR, self.note.headings))
             wanted = anchor_form(subpath)
-            return None if not wanted or wanted in anchors else f"heading '{subpath.strip()}'"
+            return None if not wanted or wanted in self.anchors() else f"heading '{subpath.strip()}'"
         after = 0  # the next part must be a heading below this line
         for part in subpath.split("#"):
             wanted = anchor_form(part)
@@ -81,23 +87,36 @@ class AnchorIndex:
 def check(ctx: RuleContext) -> Iterator[Diagnostic]:
     """Yield one diagnostic per link whose subpath is not in the resolved note."""
     indexes: dict[str, AnchorIndex] = {}
+    headings: dict[str, frozenset[str]] = {}  # of each target asked for one heading: the anchors it offers
     notes = ctx.notes
-    for item in ctx.anchored:
-        link, target = item.link, item.resolved
-        if target is None:
+    for source, link, target in ctx.anchored:  # most are answered here, without a call
+        if target is None or (note := notes.get(target)) is None:
             continue
-        index = indexes.get(target)
-        if index is None:
-            note = notes.get(target)
-            if note is None:
+        subpath = link.subpath
+        if subpath[:1] == "^":
+            if subpath[1:] in note.block_ids:  # as written; in another case, below
                 continue
-            index = indexes[target] = AnchorIndex(note)
-        missing = index.missing(link.subpath)
+        elif "#" not in subpath:
+            offered = headings.get(target)
+            if offered is None:
+                offered = headings[target] = _index(indexes, note, target).anchors()
+            wanted = anchor_form(subpath)
+            if not wanted or wanted in offered:
+                continue
+        missing = _index(indexes, note, target).missing(subpath)
         if missing is not None:
-            where = "this note" if item.resolved == item.source else f"'{item.resolved}'"
+            where = "this note" if target == source else f"'{target}'"
             message = f"{link_text(link)}: {missing} not found in {where}; fix the anchor or add it"
-            fix = anchor_fix(ctx, item.source, link, notes[target])
-            yield link_diagnostic(item.source, link, ID, DEFAULT_SEVERITY, message, fix)
+            fix = anchor_fix(ctx, source, link, note)
+            yield link_diagnostic(source, link, ID, DEFAULT_SEVERITY, message, fix)
+
+
+def _index(indexes: dict[str, AnchorIndex], note: Note, target: str) -> AnchorIndex:
+    """The anchor index of ``note``, the note at ``target``, made on first use."""
+    index = indexes.get(target)
+    if index is None:
+        index = indexes[target] = AnchorIndex(note)
+    return index
 
 
 def loose_form(text: str) -> str:
