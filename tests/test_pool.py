@@ -347,3 +347,16 @@ def test_a_worker_writes_a_chunks_answer_into_its_pipe_at_once() -> None:
     finally:
         worker.stop(kill=True)
         worker.process.join(5)
+
+
+def test_the_topic_keys_notes_share_are_one_string_in_the_main_process() -> None:
+    """Workers hand back each note's topics by link key: a key that notes of two chunks name is one
+    string object once both chunks are unmarshalled (a large vault's would take tens of megabytes)."""
+    import marshal
+
+    from vaulttool.rules.context import LinkKeys
+
+    keys = LinkKeys()
+    first, second = (marshal.loads(marshal.dumps([(0, (keys[topic],))])) for topic in ("Async IO", "async io"))
+    assert first[0][1][0] == second[0][1][0] == "async io"
+    assert first[0][1][0] is second[0][1][0]

@@ -13,6 +13,7 @@ from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from sys import intern
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
 from vaulttool.model.config import DEFAULT_MOC_FIELDS
@@ -33,11 +34,12 @@ _T = TypeVar("_T")
 
 class LinkKeys(dict[str, str]):
     """The :func:`link_key` of each text looked up, worked out once: a vault's notes name the same
-    topics again and again, and each key then is one string object."""
+    topics again and again, and each key then is one string object, interned, so that it stays one
+    in the process that unmarshals the notes' findings (marshal keeps a string interned)."""
 
     def __missing__(self, text: str) -> str:
         """Work out the key of a text not looked up before."""
-        key = self[text] = link_key(text)
+        key = self[text] = intern(link_key(text))
         return key
 
 
