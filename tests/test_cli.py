@@ -297,7 +297,7 @@ def test_a_check_run_in_a_process_that_goes_on_keeps_nothing_of_it(
         assert main([*args, "-o", str(tmp_path / f"{cache}.json")]) == 1
 
     run("first")
-    assert common._Kept.values is None  # called as a library: the report, text and state are freed
+    assert common._Kept.values is None  # called as a library: the report and text are freed
     monkeypatch.setattr(common._Kept, "values", [])  # the program (run) ends at once: they go with it
     run("second")
     kept = common._Kept.values
@@ -310,5 +310,4 @@ def test_a_check_run_in_a_process_that_goes_on_keeps_nothing_of_it(
         == (tmp_path / "second.json").read_text(encoding="utf-8")
         == (tmp_path / "first.json").read_text(encoding="utf-8")
     )
-    assert replay.worked is not None and replay.worked.kept is not None
-    assert replay.worked.kept.id == replay.worked.state and len(report.diagnostics) > 0
+    assert replay.worked is not None and replay.worked.state is not None and len(report.diagnostics) > 0

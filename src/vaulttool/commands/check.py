@@ -149,7 +149,7 @@ def _check(request: CheckRequest) -> int:
         _tell_fixed(request, done, len(report.diagnostics))
     from vaulttool.model.values import Severity
 
-    keep_to_the_end(report, replay)  # and with it the state the check left
+    keep_to_the_end(report, replay)
     return request.exit_code(report.count(Severity.ERROR), report.count(Severity.WARNING))
 
 

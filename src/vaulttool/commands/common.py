@@ -36,7 +36,7 @@ def ends_at_once() -> None:
 
 def keep_to_the_end(*values: object) -> None:
     """Keep ``values`` until the program ends, when it ends at once (:func:`ends_at_once`): a large check's
-    report, printed text and state then go with the process instead of being freed one object at a time
+    report and printed text then go with the process instead of being freed one object at a time
     (tens of milliseconds at 10,000 notes). In a process that goes on after the command (``main`` called
     by a program, or a command that serves requests until it is stopped), it must keep nothing: only
     :func:`vaulttool.commands.cli.run` calls :func:`ends_at_once`, and only commands that end once done

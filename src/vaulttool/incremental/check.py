@@ -36,13 +36,11 @@ if TYPE_CHECKING:
 
 class Worked(NamedTuple):
     """How a report was worked out: the state kept for the next check, the state it was worked out
-    from (a re-run) and the files whose diagnostics were worked out again (ids are None without a cache),
-    and the state kept itself (to let it go with the report)."""
+    from (a re-run) and the files whose diagnostics were worked out again (ids are None without a cache)."""
 
     state: str | None = None
     since: str | None = None
     changed: frozenset[str] = frozenset()
-    kept: State | None = None
 
 
 def state_key(options: Options, *extra: bytes) -> str:
@@ -129,7 +127,7 @@ def _cached(
             report, kept, changed = done
             if kept is not state:
                 cache.save_state(key, kept.value(), since=state.value())
-            return report, Worked(kept.id, state.id, changed, kept)
+            return report, Worked(kept.id, state.id, changed)
     del state  # not needed by a full check: a large vault's is a hundred megabytes
     source = PoolSource(root, options, cache, jobs=jobs, progress=progress)
     keep = keep_context or lint.keeps_links(rules)
@@ -139,7 +137,7 @@ def _cached(
     del loaded  # without keep_context, the notes can go before the state is made and written
     kept = state_of(report, facts, walked, cache, files)
     cache.save_state(key, kept.value())
-    return report, Worked(kept.id, kept=kept)
+    return report, Worked(kept.id)
 
 
 def check_draft(
