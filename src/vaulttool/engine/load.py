@@ -135,8 +135,11 @@ def load(
     source = source or FileSource(base, options.max_file_size)
     index = VaultIndex(walked.notes, walked.attachments)
     resolver = LinkResolver(index, options.obsidian.is_template)
+    rules = tuple(rules)
     checked = tuple(rule.ID for rule in rules if is_note_rule(rule))
-    checker = NoteChecker(options.schemas, checked, base) if checked else None
+    # a check reads each note's facts (its schema, its topics) even when no per-note rule runs: the
+    # lean context drops the headings that would find a topics table again
+    checker = NoteChecker(options.schemas, checked, base) if rules else None
     with _gc_paused():
         notes: dict[str, Note] = {}
         findings: dict[str, NoteFindings] = {}

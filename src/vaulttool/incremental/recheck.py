@@ -76,7 +76,7 @@ def recheck(
         return state.report(vault, len(walked.notes)), state, frozenset()
     base, cap, known = vault, options.max_file_size, state.targets
     checked = tuple(rule.ID for rule in rules if is_note_rule(rule))
-    checker = NoteChecker(options.schemas, checked, base) if checked else None
+    checker = NoteChecker(options.schemas, checked, base)  # the notes' facts, as a full check finds them
     entries = parse_entries(base, changed, cap, checker, cache.content)
     fresh = {path: from_record(record, base, stamp, cap) for path, stamp, record, _ in entries}
     if any(note_aliases(note.frontmatter) != state.aliases.get(path, ()) for path, note in fresh.items()):

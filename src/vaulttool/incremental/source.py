@@ -23,9 +23,11 @@ if TYPE_CHECKING:
 DAMAGED = (TypeError, ValueError, LookupError, AttributeError)
 
 
-def notes_key(options: Options, checked: tuple[str, ...]) -> str:
-    """What cached notes depend on: the tool, the size cap, and for their findings the schemas and rules."""
-    size, rules = str(options.max_file_size).encode(), "\0".join(checked).encode()
+def notes_key(options: Options, checked: tuple[str, ...] | None) -> str:
+    """What cached notes depend on: the tool, the size cap, and for their findings the schemas and the
+    per-note rules ``checked`` (None: the notes are stored without findings)."""
+    size = str(options.max_file_size).encode()
+    rules = b"\1" if checked is None else "\0".join(checked).encode()
     return fingerprint(b"notes", size, rules, *options.schema_parts())
 
 
@@ -72,7 +74,7 @@ class PoolSource:
         """
         base, cap, cache, writes = self.base, self.options.max_file_size, self.cache, self.writes
         self._walked = walked
-        key = notes_key(self.options, checker.rule_ids if checker is not None else ())
+        key = notes_key(self.options, checker.rule_ids if checker is not None else None)
         shared: dict[str, str] = {}  # one object for each text the diagnostics repeat
         layouts: Layouts = {}  # and for each layout of properties
         cached: set[str] = set()
