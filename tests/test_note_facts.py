@@ -85,7 +85,6 @@ def test_the_vault_wide_rules_report_alike_with_and_without_the_facts(tmp_path: 
     assert {("a/Langs.md", "Zig"), ("b/Langs.md", "Go"), ("Broken.md", "Threading")} <= hinted
 
 
-
 def test_a_check_of_the_vault_wide_rules_alone_reads_the_same_facts(tmp_path: Path) -> None:
     vault = write_vault(tmp_path, FILES)
     options = options_for(vault)
@@ -95,6 +94,7 @@ def test_a_check_of_the_vault_wide_rules_alone_reads_the_same_facts(tmp_path: Pa
     assert found == [d for d in whole if d.rule == "broken-link"]
     # Broken.md's properties do not parse: only its topics table, whose heading the lean load drops, names Threading
     assert any(d.path == "Broken.md" and d.target == "Threading" and "topic of this note" in d.message for d in found)
+
 
 def test_facts_from_workers_and_from_the_cache_are_those_found_here(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
