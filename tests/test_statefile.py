@@ -1,15 +1,20 @@
-"""The state a check leaves behind: a re-check after a few edits writes what changed, not the whole state."""
+"""The state a check leaves behind: a re-check after a few edits writes what changed, not the whole state;
+a full check may write it from a child process while its report prints."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from vaulttool.engine.options import options_for
-from vaulttool.incremental import cache
+from vaulttool.incremental import cache, statefile
+from vaulttool.incremental import check as incremental_check
 from vaulttool.incremental.cache import VaultCache
-from vaulttool.incremental.check import check, state_key
+from vaulttool.incremental.check import check, state_key, worked_out
+from vaulttool.incremental.children import Apart, apart, available_cpus
 from vaulttool.incremental.statefile import DELTA_NAME, STATE_NAME
 from vaulttool.output.formatters import format_json
 
@@ -103,3 +108,51 @@ def test_a_damaged_delta_leaves_the_whole_state(vault: Path, tmp_path: Path, set
     delta.write_bytes(data[: len(data) // 2] if how == "truncated" else b"x" * len(data))
     edit(vault, 9, "[[Note 3#Part]]\n")
     assert run(vault, folder) == format_json(check(vault, jobs=1))
+
+
+def stored_state(vault: Path, folder: Path) -> tuple[Any, ...]:
+    state = VaultCache(folder, vault).load_state(state_key(options_for(vault)))
+    assert state is not None
+    return state
+
+
+@pytest.mark.parametrize("child", [True, False], ids=["child", "no-child"])
+def test_a_state_written_while_the_report_prints_is_the_state_a_check_writes(
+    vault: Path, tmp_path: Path, settled: None, monkeypatch: pytest.MonkeyPatch, child: bool
+) -> None:
+    edit(vault, 4, "[[Note 9#Nowhere]]\n")
+    started: list[bool] = []
+
+    def spied(work: Callable[[], bytes]) -> Apart | None:
+        found = apart(work) if child else None
+        started.append(found is not None)
+        return found
+
+    monkeypatch.setattr(statefile, "apart", spied)
+    options = options_for(vault)
+    here, there = VaultCache(tmp_path / "here", vault), VaultCache(tmp_path / "there", vault)
+    report, worked = worked_out(vault, options, here, jobs=1, keep_context=False)
+    assert not started  # only a caller that closes the cache once done asks for it
+    report_apart, worked_apart = worked_out(vault, options, there, jobs=1, keep_context=False, apart=True)
+    there.close()  # waits for the child
+    assert started == [child and available_cpus() > 1]
+    assert format_json(report_apart) == format_json(report)
+    written, written_apart = stored_state(vault, tmp_path / "here"), stored_state(vault, tmp_path / "there")
+    assert (written[0], written_apart[0]) == (worked.state, worked_apart.state)
+    assert written_apart[1:] == written[1:]
+    edit(vault, 5, "[[Gone 9]]\n")  # the next check starts from it
+    again, since = worked_out(vault, options, VaultCache(tmp_path / "there", vault), jobs=1, keep_context=False)
+    assert since.since == worked_apart.state and "Note 5.md" in since.changed and len(since.changed) < NOTES
+    assert format_json(again) == format_json(check(vault, jobs=1))
+
+
+def test_a_large_vaults_state_is_made_once_its_notes_are_let_go(
+    vault: Path, tmp_path: Path, settled: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(incremental_check, "APART_MAX_NOTES", NOTES)
+    monkeypatch.setattr(statefile, "apart", lambda work: pytest.fail("a child process was started"))
+    folder = tmp_path / "cache"
+    store = VaultCache(folder, vault)
+    _, worked = worked_out(vault, options_for(vault), store, jobs=1, keep_context=False, apart=True)
+    store.close()
+    assert stored_state(vault, folder)[0] == worked.state

@@ -70,7 +70,7 @@ from vaulttool.incremental.packfiles import PackWriter, Stored
 from vaulttool.incremental.packfiles import settled as settled_before
 from vaulttool.incremental.packs import Packs
 from vaulttool.incremental.stamping import StampsApart, stamp_files, stamps_apart
-from vaulttool.incremental.statefile import DELTA_NAME, STATE_NAME, StateRead, delta_parts, read_state, state_parts
+from vaulttool.incremental.statefile import StateFiles
 from vaulttool.model.vault import WalkResult, is_inside
 
 if TYPE_CHECKING:  # for annotations only: a re-run answered from the cache never imports the parser
@@ -109,7 +109,7 @@ class VaultCache:
         self._apart: StampsApart | None = None  # stamps a child process is taking
         self._files: tuple[WalkResult, str] | None = None
         self._packs = Packs(self.folder, self._write_parts, self._ready)
-        self._state: StateRead | None = None  # the state read last (its id alone), with what its delta changed
+        self.states = StateFiles(self.folder, self._write_parts, self._remove)
         remove_stale(self.folder, _TEMP_NAME)
 
     @classmethod
@@ -149,7 +149,9 @@ class VaultCache:
         return self._apart is not None
 
     def close(self) -> None:
-        """End what the run left unfinished: a child process still taking stamps (see :meth:`stamp_apart`)."""
+        """End what the run left unfinished: a child process still taking stamps (see :meth:`stamp_apart`),
+        once one writing the state has ended (see :meth:`StateFiles.save_apart`)."""
+        self.states.wait()
         if self._apart is not None:
             self._apart.close()
             self._apart = None
@@ -252,27 +254,12 @@ class VaultCache:
             (self.folder / name).unlink()
 
     def load_state(self, key: str) -> tuple[Any, ...] | None:
-        """The state of the last check stored under ``key`` (see :mod:`vaulttool.incremental.statefile`), or None."""
-        try:
-            read = read_state(self.folder, key)
-        except Exception:  # missing, damaged or foreign: as good as absent
-            return None
-        if read is None:
-            return None
-        self._state = read._replace(fields=read.fields[:1])  # the id: what a delta can be made against
-        return read.fields
+        """The state of the last check stored under ``key`` (see :meth:`StateFiles.load`), or None."""
+        return self.states.load(key)
 
     def save_state(self, key: str, state: tuple[Any, ...], since: tuple[Any, ...] | None = None) -> None:
-        """Store the state a check leaves for the next one, under ``key``: as a delta of the state read
-        by :meth:`load_state` when it was worked out from that one (``since``) and changes little of it."""
-        read = self._state
-        if since is not None and read is not None and since[:1] == read.fields:
-            delta = delta_parts(key, state, read._replace(fields=since))
-            if delta is not None:
-                self._write_parts(DELTA_NAME, delta)
-                return
-        self._write_parts(STATE_NAME, state_parts(key, state))
-        self._remove(DELTA_NAME)
+        """Store the state a check leaves for the next one, under ``key`` (see :meth:`StateFiles.save`)."""
+        self.states.save(key, state, since)
 
     def load_output(self) -> tuple[Output, str] | None:
         """The last printed report and its text (see :meth:`save_output`), or None."""

@@ -13,8 +13,9 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Iterable
+from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from vaulttool.engine import lint
 from vaulttool.engine.load import Loaded, load
@@ -24,7 +25,7 @@ from vaulttool.incremental.keys import fingerprint
 from vaulttool.incremental.pool import Progress
 from vaulttool.incremental.recheck import recheck
 from vaulttool.incremental.source import PoolSource
-from vaulttool.incremental.state import State, StateMismatch, state_of, vault_facts
+from vaulttool.incremental.state import State, StateMismatch, new_id, state_of, vault_facts
 from vaulttool.model.vault import WalkResult, walk_vault
 
 if TYPE_CHECKING:
@@ -32,6 +33,13 @@ if TYPE_CHECKING:
 
     from vaulttool.incremental.cache import VaultCache
     from vaulttool.rules.context import RuleContext, VaultContext
+
+
+# Below this many notes, the state of a full check is worked out and written by a child process
+# while the report is printed (see :meth:`~vaulttool.incremental.statefile.StateFiles.save_apart`).
+# The child shares the memory of the notes, which counts again in its resident size: from here on,
+# the state is made after the notes are let go, as the memory of a 50,000-note check is bounded.
+APART_MAX_NOTES = 20_000
 
 
 class Worked(NamedTuple):
@@ -87,16 +95,20 @@ def worked_out(
     progress: Progress | None = None,
     walked: WalkResult | None = None,
     keep_context: bool = True,
+    apart: bool = False,
 ) -> tuple[lint.Report, Worked]:
-    """:func:`check`, and how its report was worked out."""
+    """:func:`check`, and how its report was worked out. With ``apart``, the state a full check leaves
+    may be worked out and written by a child process while the caller goes on (printing the report):
+    the caller must :meth:`~vaulttool.incremental.cache.VaultCache.close` the cache when it is done."""
     options = options or options_for(root)
     if cache is not None:
         try:
-            return _cached(root, options, cache, jobs, progress, walked, keep_context)
+            return _cached(root, options, cache, jobs, progress, walked, keep_context, apart)
         except OSError as exc:
             _say(f"the cache cannot be used ({exc})")
         finally:
-            cache.close()  # a child process still taking stamps ends here, whatever happened
+            if not apart:
+                cache.close()  # a child process still taking stamps ends here, whatever happened
     source = PoolSource(root, options, jobs=jobs, progress=progress)
     return lint.check(root, options, source=source, walked=walked, keep_context=keep_context), Worked()
 
@@ -109,6 +121,7 @@ def _cached(
     progress: Progress | None,
     walked: WalkResult | None,
     keep_context: bool,
+    apart: bool,
 ) -> tuple[lint.Report, Worked]:
     rules = enabled_rules(options)
     walked = walked or walk_vault(root, options.exclude)
@@ -133,11 +146,22 @@ def _cached(
     keep = keep_context or lint.keeps_links(rules)
     loaded = load(root, options, source=source, walked=walked, rules=rules, keep_links=keep)
     report = lint.report_of(root, loaded, lint.run_rules(loaded, rules, options), keep_context)
+    state_id = new_id()
+    made = partial(_state_value, report, loaded, walked, cache, files, state_id)
+    if apart and len(walked.notes) < APART_MAX_NOTES and cache.states.save_apart(key, made):  # while the report prints
+        return report, Worked(state_id)
+    del made
     facts = vault_facts(loaded.context)
     del loaded  # without keep_context, the notes can go before the state is made and written
-    kept = state_of(report, facts, walked, cache, files)
-    cache.save_state(key, kept.value())
-    return report, Worked(kept.id)
+    cache.save_state(key, state_of(report, facts, walked, cache, files, state_id).value())
+    return report, Worked(state_id)
+
+
+def _state_value(
+    report: lint.Report, loaded: Loaded[RuleContext], walked: WalkResult, cache: VaultCache, files: str, state_id: str
+) -> tuple[Any, ...]:
+    """The state a full check leaves (with id ``state_id``), as the cache stores it."""
+    return state_of(report, vault_facts(loaded.context), walked, cache, files, state_id).value()
 
 
 def check_draft(

@@ -111,7 +111,7 @@ class Replay:
 
         walked = self.walked if self.exclude == options.exclude else None
         report, self.worked = worked_out(
-            self.vault, options, self.cache, jobs=jobs, progress=progress, walked=walked, keep_context=False
+            self.vault, options, self.cache, jobs=jobs, progress=progress, walked=walked, keep_context=False, apart=True
         )
         return report
 

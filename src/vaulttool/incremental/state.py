@@ -103,12 +103,12 @@ def vault_facts(ctx: RuleContext) -> Facts:
     return dict(ctx.aliases), anchored_notes(ctx.anchored), dict(ctx.targets)
 
 
-def state_of(report: Report, facts: Facts, walked: WalkResult, cache: VaultCache, files: str) -> State:
+def state_of(report: Report, facts: Facts, walked: WalkResult, cache: VaultCache, files: str, state_id: str) -> State:
     """The state a full check with ``report`` (its diagnostics sorted, as a check's are) of a vault with
-    ``facts`` (see :func:`vault_facts`) leaves behind."""
+    ``facts`` (see :func:`vault_facts`) leaves behind, with id ``state_id`` (see :func:`new_id`)."""
     aliases, anchored, targets = facts
     records = {path: tuple(map(diagnostic_record, found)) for path, found in groupby(report.diagnostics, _PATH)}
-    return State(new_id(), files, walk_problems(walked), settled(cache, walked), records, aliases, anchored, targets)
+    return State(state_id, files, walk_problems(walked), settled(cache, walked), records, aliases, anchored, targets)
 
 
 def anchored_notes(links: Sequence[ResolvedLink]) -> dict[str, tuple[str, ...]]:
