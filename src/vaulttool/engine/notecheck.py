@@ -22,7 +22,7 @@ from vaulttool.model.schema import Schema, schema_for
 from vaulttool.model.suppress import Suppressions
 from vaulttool.model.values import Diagnostic, Note
 from vaulttool.rules import rule_scope
-from vaulttool.rules.context import LinkKeys, NoteContext, NoteFacts, note_facts
+from vaulttool.rules.context import LinkKeys, NoteContext, NoteFacts
 
 # What the per-note rules found in one note (default severities, suppressed ones left out),
 # the note's suppressions for the rules that run later, and its schema and the topics it names
@@ -79,15 +79,12 @@ class NoteChecker:
 
     def __call__(self, note: Note) -> NoteFindings:
         """The findings of ``note``."""
-        schema = self.schema_of(note)
-        nc = NoteContext(note.path, note, schema, self.root)
+        nc = NoteContext(note.path, note, self.schema_of(note), self.root, self._keys.__getitem__)
         found = self._found(nc)
         # read after the rules: the words they worked out tell most notes without a suppression comment apart
         suppressions = Suppressions.of(note, nc.lacks_word)
         kept = tuple(_unsilenced(found, suppressions))
-        targets = [row.target for row in nc.topic_rows if row.target is not None]
-        facts = note_facts(self.schemas, schema, note, targets, self._keys.__getitem__)
-        return kept, tuple(sorted(suppressions.whole_note)), suppressions.spans, facts
+        return kept, tuple(sorted(suppressions.whole_note)), suppressions.spans, nc.facts(self.schemas)
 
 
 def _unsilenced(found: list[Diagnostic], suppressions: Suppressions) -> list[Diagnostic]:

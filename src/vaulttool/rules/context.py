@@ -69,24 +69,11 @@ NoteFacts = tuple[int, tuple[str, ...]]
 NO_FACTS: NoteFacts = (-1, ())
 
 
-def note_facts(
-    schemas: Sequence[Schema], schema: Schema | None, note: Note, targets: Iterable[str], key: Callable[[str], str]
-) -> NoteFacts:
-    """The :data:`NoteFacts` of ``note``, which follows ``schema`` (one of ``schemas``, or None) and whose
-    topics table links to ``targets``; ``key``: :func:`~vaulttool.model.vault.link_key`, or a memo of it."""
-    if schema is None:
-        return NO_FACTS
-    place = next(at for at, known in enumerate(schemas) if known is schema)
-    return place, topic_keys_of(note, schema, targets, key)
-
-
 def topic_keys_of(
-    note: Note, schema: Schema, targets: Iterable[str], key: Callable[[str], str] = link_key
+    topics: Iterable[str], targets: Iterable[str], key: Callable[[str], str] = link_key
 ) -> tuple[str, ...]:
-    """The link keys (by ``key``) of the topics ``note``, which follows ``schema``, names: the items of
-    its frontmatter topic list and ``targets``, what its topics table links to; each once."""
-    listed = schema.spec.topics_field
-    topics = frontmatter_list(note, listed) if listed is not None else []
+    """The link keys (by ``key``) of the topics a note names: ``topics``, the items of its frontmatter
+    topic list, and ``targets``, what its topics table links to; each once."""
     return tuple(dict.fromkeys(map(key, dict.fromkeys((*topics, *targets)))))
 
 
@@ -113,13 +100,37 @@ class _once(Generic[_T]):
 class NoteContext:
     """One note, the schema it follows (None for none) and what the template rules derive from both.
 
-    ``root`` is the vault's folder when the note is in one (fixes that need the file look there).
+    ``root`` is the vault's folder when the note is in one (fixes that need the file look there);
+    ``key`` is :func:`~vaulttool.model.vault.link_key`, or a memo of it.
     """
 
     path: str
     note: Note
     schema: Schema | None
     root: str | None = None
+    key: Callable[[str], str] = link_key
+
+    def facts(self, schemas: Sequence[Schema]) -> NoteFacts:
+        """The :data:`NoteFacts` of the note, whose schema is one of ``schemas`` (or None)."""
+        schema = self.schema
+        if schema is None:
+            return NO_FACTS
+        place = next(at for at, known in enumerate(schemas) if known is schema)
+        listed = schema.spec.topics_field
+        targets = [row.target for row in self.topic_rows if row.target is not None]
+        return place, topic_keys_of(self.listed(listed) if listed is not None else (), targets, self.key)
+
+    def listed(self, field: str) -> list[str]:
+        """The text items of the note's frontmatter list property ``field`` (see
+        :func:`~vaulttool.model.template.frontmatter_list`), found once."""
+        found = self._listed
+        if field not in found:
+            found[field] = frontmatter_list(self.note, field)
+        return found[field]
+
+    @_once
+    def _listed(self) -> dict[str, list[str]]:
+        return {}
 
     @_once
     def _sections(self) -> dict[tuple[str, ...], Section]:
@@ -285,9 +296,9 @@ class RuleContext:
         schema = self.schema_of.get(path)
         if schema is None:
             return ()
-        note, table = self.notes[path], schema.spec.table
+        note, table, listed = self.notes[path], schema.spec.table, schema.spec.topics_field
         targets = [] if table is None else [row.target for row in topic_rows(note, table) if row.target is not None]
-        return topic_keys_of(note, schema, targets)
+        return topic_keys_of(frontmatter_list(note, listed) if listed is not None else (), targets)
 
 
 @dataclass(frozen=True, eq=False)

@@ -11,9 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from vaulttool.model.template import frontmatter_list
 from vaulttool.model.values import Diagnostic, Severity
-from vaulttool.model.vault import link_key
 from vaulttool.rules._util import note_diagnostic
 
 if TYPE_CHECKING:
@@ -42,8 +40,9 @@ def check_note(nc: NoteContext) -> Iterator[Diagnostic]:
             )
     if spec.topics_field is None or note.frontmatter is None or not rows:
         return
-    listed = {link_key(t): t for t in frontmatter_list(note, spec.topics_field)}
-    tabled = {link_key(r.target): r for r in rows if r.target}
+    key_of = nc.key
+    listed = {key_of(t): t for t in nc.listed(spec.topics_field)}
+    tabled = {key_of(r.target): r for r in rows if r.target}
     field_line = note.fm_key_lines.get(spec.topics_field, 1)
     for key, row in tabled.items():
         if key not in listed:
