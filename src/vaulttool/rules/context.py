@@ -188,12 +188,12 @@ class NoteContext:
         if known is None:
             return False
         found, first, end = known
-        missing = [word for word in wanted if word not in found]
-        if not missing:
+        if found.issuperset(wanted):
             return False
-        if "_paragraph_words" not in self.__dict__:
-            self.__dict__["_paragraph_words"] = word_set(self.note.lines[first:end])
-        return not self.__dict__["_paragraph_words"].issuperset(missing)
+        paragraph: set[str] | None = self.__dict__.get("_paragraph_words")
+        if paragraph is None:
+            paragraph = self.__dict__["_paragraph_words"] = word_set(self.note.lines[first:end])
+        return not paragraph.issuperset(set(wanted).difference(found))
 
     @_once
     def field_problems(self) -> list[FieldProblem]:
