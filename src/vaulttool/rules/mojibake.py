@@ -35,11 +35,10 @@ def check_note(nc: NoteContext) -> Iterator[Diagnostic]:
     bad = damaged_lines(note)
     if not bad:
         return
-    repaired_lines = [(line, text, repair_mojibake(text)) for line, text in bad]
-    line, text, fixed = repaired_lines[0]
+    line, text, fixed = bad[0]
     damaged, repaired = first_change(text, fixed)
     more = f" ({len(bad)} lines in all)" if len(bad) > 1 else ""
-    edits = tuple(edit for args in repaired_lines if (edit := line_edits(*args)) is not None)
+    edits = tuple(edit for args in bad if (edit := line_edits(*args)) is not None)
     yield note_diagnostic(
         path,
         line,
@@ -50,8 +49,8 @@ def check_note(nc: NoteContext) -> Iterator[Diagnostic]:
     )._replace(fix=Fix(edits, True, f"Decode the double-encoded text on {len(edits)} line(s)"))
 
 
-def damaged_lines(note: Note) -> list[tuple[int, str]]:
-    """(file line, text) of each frontmatter and body line that ftfy repairs, in file order."""
+def damaged_lines(note: Note) -> list[tuple[int, str, str]]:
+    """(file line, text, repaired text) of each frontmatter and body line that ftfy repairs, in file order."""
     raw = note.raw_frontmatter
     # the hint is two non-ASCII characters side by side: plain lines cannot show it, nor can a line break
     hinted = raw is not None and not raw.isascii() and looks_mojibake(raw)
@@ -59,7 +58,8 @@ def damaged_lines(note: Note) -> list[tuple[int, str]]:
         return []
     fm_lines = raw.split("\n") if raw is not None else []
     numbered = chain(enumerate(fm_lines, 2), enumerate(note.lines, note.body_line))
-    return [(line, text) for line, text in numbered if looks_mojibake(text) and repair_mojibake(text) != text]
+    repaired = ((line, text, repair_mojibake(text)) for line, text in numbered if looks_mojibake(text))
+    return [(line, text, fixed) for line, text, fixed in repaired if fixed != text]
 
 
 def first_change(before: str, after: str) -> tuple[str, str]:
