@@ -63,11 +63,6 @@ def file_line(note: Note, line: int) -> str:
     return fm_lines[line - 2] if 0 <= line - 2 < len(fm_lines) else ""
 
 
-def column_of(note: Note, line: int, text: str) -> int:
-    """The 1-based column where ``text`` first stands on file line ``line`` of ``note`` (1 when it is not there)."""
-    return column_in(file_line(note, line), text, line < note.body_line)
-
-
 def column_in(written: str, text: str, frontmatter: bool = False) -> int:
     """The 1-based column where ``text`` first stands in the line ``written`` (1 when it is not there).
 

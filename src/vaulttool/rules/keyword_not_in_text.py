@@ -18,7 +18,7 @@ from vaulttool.model.markdown import words
 from vaulttool.model.schema_format import KeywordsSpec
 from vaulttool.model.template import keyword_list
 from vaulttool.model.values import Diagnostic, Severity
-from vaulttool.rules._util import column_of, note_diagnostic
+from vaulttool.rules._util import column_in, file_line, note_diagnostic
 
 if TYPE_CHECKING:
     from vaulttool.rules.context import NoteContext
@@ -35,19 +35,19 @@ def _stemmer(language: str) -> Any:
     return snowballstemmer.stemmer(language)
 
 
-_STEMS: dict[str, dict[str, str]] = {}  # per language: word -> stem
+_KNOWN: dict[str, set[str]] = {}  # per language: every word stemmed so far
 _WORDS_OF: dict[str, dict[str, set[str]]] = {}  # per language: stem -> every word seen with it
 
 
 def _learn(language: str, found: set[str]) -> None:
     """Stem the words of ``found`` not seen before; memoised per language across notes (a vault reuses its words)."""
-    memo = _STEMS.setdefault(language, {})
-    words_of = _WORDS_OF.setdefault(language, {})
-    new = found.difference(memo)
+    known = _KNOWN.setdefault(language, set())
+    new = found - known
     if new:
-        stemmer = _stemmer(language)
-        for word in new:
-            stem = memo[word] = str(stemmer.stemWord(word))
+        known |= new
+        words_of = _WORDS_OF.setdefault(language, {})
+        fresh = list(new)
+        for word, stem in zip(fresh, _stemmer(language).stemWords(fresh), strict=True):
             words_of.setdefault(stem, set()).add(word)
 
 
@@ -66,8 +66,9 @@ def _forms_of(language: str, stop_words: tuple[str, ...], keyword: str) -> tuple
     stop = {w.casefold() for w in stop_words}
     kept = {w for w in words(keyword) if w not in stop}
     _learn(language, kept)
-    stems, words_of = _STEMS[language], _WORDS_OF[language]
-    forms = _keyword_forms(language, stop_words)[keyword] = tuple(words_of[s] for s in {stems[w] for w in kept})
+    words_of = _WORDS_OF[language]
+    stems = set(_stemmer(language).stemWords(list(kept)))
+    forms = _keyword_forms(language, stop_words)[keyword] = tuple(words_of[stem] for stem in stems)
     return forms
 
 
@@ -112,6 +113,7 @@ def check_note(nc: NoteContext) -> Iterator[Diagnostic]:
         )
     if not spec.must_appear:
         return
+    written = file_line(note, line)  # where each missing keyword's column is found
     for keyword in missing_keywords(nc.words_besides(line), keywords, spec):
         yield note_diagnostic(
             path,
@@ -120,5 +122,5 @@ def check_note(nc: NoteContext) -> Iterator[Diagnostic]:
             DEFAULT_SEVERITY,
             f"keyword '{keyword}' is not in the note's text; {schema.name} wants keywords taken from the note",
             target=keyword,
-            column=column_of(note, line, keyword),
+            column=column_in(written, keyword, line < note.body_line),
         )
