@@ -168,9 +168,7 @@ def split_cells(row: str) -> tuple[str, ...]:
     """Cells of a table row: split on ``|`` that is neither escaped nor inside ``[[...]]``."""
     text = row.strip()
     if "\\" not in text and ("[[" not in text or not _PIPED_WIKI_RE.search(text)):
-        pieces = text.split("|")  # outer bars give an empty first and last piece: left out
-        lead = text[:1] == "|"
-        return tuple(map(str.strip, pieces[lead : len(pieces) - (text[-1:] == "|" and len(text) > lead)]))
+        return tuple(map(str.strip, text.removeprefix("|").removesuffix("|").split("|")))  # outer bars left out
     if text.startswith("|"):
         text = text[1:]
     if text.endswith("|") and not text.endswith("\\|"):
