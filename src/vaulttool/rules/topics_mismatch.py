@@ -40,8 +40,11 @@ def check_note(nc: NoteContext) -> Iterator[Diagnostic]:
             )
     if spec.topics_field is None or note.frontmatter is None or not rows:
         return
+    topics = nc.listed(spec.topics_field)
+    if topics == [row.target for row in rows if row.target]:  # as most notes have them: nothing on one side only
+        return
     key_of = nc.key
-    listed = {key_of(t): t for t in nc.listed(spec.topics_field)}
+    listed = {key_of(t): t for t in topics}
     tabled = {key_of(r.target): r for r in rows if r.target}
     field_line = note.fm_key_lines.get(spec.topics_field, 1)
     for key, row in tabled.items():
