@@ -88,7 +88,11 @@ def _unquote(text: str) -> str:
     if "%" not in text:
         return text
     spaced = text.replace("%20", " ")
-    return spaced if "%" not in spaced else unquote(text)
+    return spaced if "%" not in spaced else _decoded(text)
+
+
+# the other escapes are percent-decoded once each: the same few (a heading's emoji) recur
+_decoded = lru_cache(maxsize=1 << 12)(unquote)
 
 
 # One int object per column number, shared by every link (a vault has a million link
