@@ -193,11 +193,14 @@ class Linker:
         links = note.links
         if None not in targets and (not targets or not any(map(_SUBPATH, links))):  # (): a template's
             return numbers, (), ()
-        unresolved = tuple([tuple(link) for link, target in zip(links, targets, strict=True) if target is None])
-        anchored = tuple(
-            [(tuple(link), number) for link, number in zip(links, numbers, strict=True) if number >= 0 and link.subpath]
-        )
-        return numbers, unresolved, anchored
+        unresolved: list[tuple[Any, ...]] = []
+        anchored: list[tuple[tuple[Any, ...], int]] = []
+        for link, number in zip(links, numbers, strict=True):  # number -1: the link resolves to nothing
+            if number < 0:
+                unresolved.append(tuple(link))
+            elif link[2]:  # its subpath
+                anchored.append((tuple(link), number))
+        return numbers, tuple(unresolved), tuple(anchored)
 
     def parts(self, path: str, found: LinksRecord) -> tuple[Targets, LinkParts]:
         """What the links of the note at ``path`` resolve to, and its links that resolve to nothing
