@@ -44,11 +44,12 @@ def _learn(language: str, found: set[str]) -> None:
     known = _KNOWN.setdefault(language, set())
     new = found - known
     if new:
-        known |= new
-        words_of = _WORDS_OF.setdefault(language, {})
         fresh = list(new)
-        for word, stem in zip(fresh, _stemmer(language).stemWords(fresh), strict=True):
+        stems = _stemmer(language).stemWords(fresh)  # before the words count as known: should it raise, they do not
+        words_of = _WORDS_OF.setdefault(language, {})
+        for word, stem in zip(fresh, stems, strict=True):
             words_of.setdefault(stem, set()).add(word)
+        known |= new
 
 
 _KEYWORD_FORMS: dict[tuple[str, tuple[str, ...]], dict[str, tuple[set[str], ...]]] = {}  # per language and stop words
