@@ -81,7 +81,13 @@ def _insides(value: Any) -> set[str]:
     """What stands inside the ``[[...]]`` of the strings of a property value.
 
     The strings are searched as one text, a line end between them: no ``[[...]]`` spans a line end.
+    A list of texts (the usual value holding links) is joined as it stands, without walking it.
     """
+    if type(value) is list:
+        try:
+            return set(WIKI_SCAN_RE.findall("\n".join(value)))
+        except TypeError:  # it holds more than texts
+            pass
     return set(WIKI_SCAN_RE.findall("\n".join(iter_strings(value))))
 
 
