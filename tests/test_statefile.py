@@ -3,7 +3,9 @@ a full check may write it from a child process while its report prints."""
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -156,3 +158,18 @@ def test_a_large_vaults_state_is_made_once_its_notes_are_let_go(
     _, worked = worked_out(vault, options_for(vault), store, jobs=1, keep_context=False, apart=True)
     store.close()
     assert stored_state(vault, folder)[0] == worked.state
+
+
+def test_a_state_no_child_could_take_holds_nothing_of_the_check(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    class Notes:  # what working out the state reads: the check lets it go and makes the state itself
+        pass
+
+    monkeypatch.setattr(statefile, "apart", lambda work: None)
+    notes = Notes()
+    kept = weakref.ref(notes)
+    states = statefile.StateFiles(tmp_path, lambda name, parts: None, lambda name: None)
+    assert not states.save_apart("key", partial(lambda read: (), notes))
+    del notes
+    assert kept() is None

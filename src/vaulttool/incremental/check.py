@@ -150,7 +150,7 @@ def _cached(
     made = partial(_state_value, report, loaded, walked, cache, files, state_id)
     if apart and len(walked.notes) < APART_MAX_NOTES and cache.states.save_apart(key, made):  # while the report prints
         return report, Worked(state_id)
-    del made
+    del made  # it holds the notes, let go below
     facts = vault_facts(loaded.context)
     del loaded  # without keep_context, the notes can go before the state is made and written
     cache.save_state(key, state_of(report, facts, walked, cache, files, state_id).value())

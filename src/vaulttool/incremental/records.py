@@ -198,7 +198,7 @@ class Linker:
         for link, number in zip(links, numbers, strict=True):  # number -1: the link resolves to nothing
             if number < 0:
                 unresolved.append(tuple(link))
-            elif link[2]:  # its subpath
+            elif link.subpath:
                 anchored.append((tuple(link), number))
         return numbers, tuple(unresolved), tuple(anchored)
 

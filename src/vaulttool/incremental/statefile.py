@@ -187,7 +187,7 @@ class StateFiles:
             return b""
 
         self._writing = apart(write)
-        self._made = made
+        self._made = made if self._writing is not None else None  # not started: the caller lets it go
         return self._writing is not None
 
     def wait(self) -> None:
