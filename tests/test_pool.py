@@ -6,6 +6,7 @@ import os
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -35,18 +36,69 @@ def test_pool_output_is_byte_identical(generated_vault: Path, low_threshold: Non
     assert format_json(check(vault, jobs=2)) == format_json(check(vault, jobs=1))
 
 
-def test_workers_really_parse(tmp_path: Path, low_threshold: None, monkeypatch: pytest.MonkeyPatch) -> None:
+def done_here(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The notes the main process parses itself from here on, beside its workers (recorded as it does them)."""
+    here: list[str] = []
+    own = pool._own
+
+    def recorded(*args: Any) -> pool.Chunk:
+        here.extend(args[-1][1])
+        return own(*args)
+
+    monkeypatch.setattr(pool, "_own", recorded)
+    return here
+
+
+def test_the_main_process_parses_beside_its_workers(
+    tmp_path: Path, low_threshold: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two processes parse: a worker, given the first chunks, and the main process, which takes a chunk
+    whenever no answer is waiting; every note is parsed once, as it is in one process."""
     for i in range(40):
         (tmp_path / f"n{i}.md").write_text(f"---\ntags: [t{i}]\n---\n[[n{i + 1}]]\n", encoding="utf-8")
     paths = walk_vault(tmp_path).notes
-
-    def not_here(*args: object) -> None:
-        raise AssertionError("a chunk was parsed in the parent")
-
-    monkeypatch.setattr(pool, "parse_entries", not_here)
+    here = done_here(monkeypatch)
     chunks = list(pool.parse_chunks(str(tmp_path), paths, 1 << 20, jobs=2))
-    assert len(chunks) > 1
+    taken = [path for chunk in chunks for path, *_ in chunk.entries]
+    assert sorted(taken) == sorted(paths)
+    assert here and len(here) < len(paths)  # some chunks here, the others by the worker
+    alone = pool.parse_entries(str(tmp_path), paths, 1 << 20)
+    assert sorted(entry[2] for chunk in chunks for entry in chunk.entries) == sorted(
+        records.handed(record, stamp) for _, stamp, record, _ in alone
+    )
+
+
+def test_a_large_vault_is_parsed_by_workers_alone(
+    tmp_path: Path, low_threshold: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """From OWN_MAX_NOTES notes on, the main process keeps its memory for the notes: it parses none."""
+    for i in range(40):
+        (tmp_path / f"n{i}.md").write_text(f"[[n{i + 1}]]\n", encoding="utf-8")
+    paths = walk_vault(tmp_path).notes
+    monkeypatch.setattr(pool, "OWN_MAX_NOTES", len(paths))
+    here = done_here(monkeypatch)
+    chunks = list(pool.parse_chunks(str(tmp_path), paths, 1 << 20, jobs=2))
     assert sorted(path for chunk in chunks for path, *_ in chunk.entries) == sorted(paths)
+    assert here == []
+
+
+def test_the_caller_takes_the_chunks_no_worker_was_given_while_no_answer_waits(tmp_path: Path) -> None:
+    def work(task: workers.Task) -> bytes:
+        time.sleep(0.05)
+        return task[1][0].encode()
+
+    left = {at: [f"n{at}.md"] for at in range(8)}
+    seen: list[str] = []
+    for item in workers.in_workers(str(tmp_path), left, 1 << 20, 1, work, lambda paths: 30.0, own=True):
+        if isinstance(item, workers.Own):
+            assert item.start in left  # still the caller's to do, until it asks for the next item
+            seen.append(f"here {item.paths[0]}")
+        else:
+            seen.append(f"worker {item.decode()}")
+    assert left == {}
+    assert sorted(entry.split()[1] for entry in seen) == sorted(f"n{at}.md" for at in range(8))
+    assert seen[0] == "here n2.md"  # the worker holds the first two chunks; the caller goes on at once
+    assert any(entry.startswith("worker") for entry in seen[2:])
 
 
 def test_notes_are_parsed_here_when_workers_cannot_start(
@@ -239,10 +291,10 @@ def test_workers_that_are_not_forked_hand_back_whole_notes(
     import multiprocessing
 
     expected = format_json(check(link_forms, jobs=1, keep_context=False))
-    taken = lean_parts(monkeypatch)
+    taken, here = lean_parts(monkeypatch), done_here(monkeypatch)
     monkeypatch.setattr(workers, "_context", lambda: multiprocessing.get_context("spawn"))
     assert format_json(check(link_forms, jobs=2, keep_context=False)) == expected
-    assert taken == []
+    assert here and taken == here  # the worker's come whole; the main process resolves its own as it parses
 
 
 @pytest.mark.parametrize("cached", [False, True])

@@ -74,7 +74,8 @@ def running(pid: int) -> bool:
 @linux_only
 def test_workers_end_with_a_killed_parent_even_when_stopped(tmp_path: Path) -> None:
     vault = many_notes(tmp_path / "vault", 3000, pad=ENOUGH_FOR_WORKERS // 3000 + 26)
-    cmd = [sys.executable, "-m", "vaulttool", "check", str(vault), "--no-cache", "--jobs", "2", "--format", "json"]
+    # three processes parse: the main one and two workers
+    cmd = [sys.executable, "-m", "vaulttool", "check", str(vault), "--no-cache", "--jobs", "3", "--format", "json"]
     parent = subprocess.Popen(cmd, env=cli_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     workers: list[int] = []
     try:

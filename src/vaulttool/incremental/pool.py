@@ -1,7 +1,9 @@
 """Read and parse many notes, across processes when there are enough of them to pay for it.
 
 Parsing is CPU-bound and independent per note, so a large vault is cut into chunks that
-worker processes read and parse. A chunk comes back as ``marshal`` bytes of plain
+worker processes read and parse, one process fewer than asked for: this process parses
+too, a chunk at a time, whenever no worker's answer is waiting (its own chunks cost it
+no marshalling). A worker's chunk comes back as ``marshal`` bytes of plain
 records (see :mod:`vaulttool.incremental.records`), one load for the whole chunk: they load
 several times faster than pickled note objects and keep interned strings interned. They
 hold only what the parent builds notes from (:func:`~vaulttool.incremental.records.handed`);
@@ -27,7 +29,7 @@ import os
 import pickle
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from functools import partial
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, NamedTuple, cast
 
 from vaulttool.files.stamps import Stamp
 from vaulttool.incremental.children import available_cpus
@@ -42,7 +44,7 @@ from vaulttool.incremental.records import (
     stored,
     to_record,
 )
-from vaulttool.incremental.workers import Task, in_workers
+from vaulttool.incremental.workers import Own, Task, in_workers
 from vaulttool.model.notes import read_note_stamped
 from vaulttool.model.values import Note
 
@@ -53,6 +55,10 @@ if TYPE_CHECKING:
 # their results costs about as much as parsing this much (see docs/performance.md).
 POOL_MIN_BYTES = 2_000_000
 _SIZE_SAMPLE = 200  # notes whose size is looked at to estimate the bytes of a batch
+# Below this many notes to parse, this process parses a share of them itself (see parse_chunks);
+# from here on it leaves every chunk to the workers: what parsing leaves in its memory would add
+# to the notes it keeps, the largest part of a 50,000-note check's memory.
+OWN_MAX_NOTES = 20_000
 _CHUNKS_PER_WORKER = 8
 _MIN_CHUNK, _MAX_CHUNK = 16, 256
 # A worker has this long for a chunk, plus a second for every DEADLINE_BYTES_PER_S bytes of
@@ -181,21 +187,21 @@ def pack(entries: Sequence[Entry]) -> tuple[bytes, list[Entry]]:
     return marshal.dumps(stored_), left_out
 
 
-def _answer(checker: NoteChecker | None, linker: Linker | None, writer: PackWriter | None, task: Task) -> bytes:
-    """A worker's answer to ``task``, pickled: with a ``writer``, the pack it wrote of the entries
-    (else None) or, when it could not, their :func:`pack` bytes (else None); the entries left out
-    of them; the marshal bytes of the others as the parent builds its notes from them
-    (:func:`~vaulttool.incremental.records.handed`), in their order, with a ``linker`` as lean
-    entries, without their links but with what it makes of them; and whether they are lean
-    (a linker that is not forked arrives as None). Without a ``writer`` no pack entry is made:
-    an entry is left out when marshal cannot store it as handed on."""
+def _chunk(
+    checker: NoteChecker | None, linker: Linker | None, writer: PackWriter | None, task: Task
+) -> tuple[Written | None, list[Stored] | None, list[Entry], list[Entry], list[Entry] | list[LeanEntry]]:
+    """The notes of ``task`` parsed and checked with ``checker``: with a ``writer``, the pack it wrote of
+    their entries (else None) or, when it could not, those entries as stored (else None), and the
+    entries left out of them; then the others, as parsed and as the parent builds its notes from them
+    (:func:`~vaulttool.incremental.records.handed`), in their order: with a ``linker`` as lean entries,
+    without their links but with what it makes of them."""
     parsed = list(_parsed(*task[:3], checker, task[3]))
-    written = blob = None
+    written = unwritten = None
     left_out: list[Entry] = []
     if writer is not None:
         stored_, left_out = packed([entry for _, entry in parsed])
         written = writer.write(stored_)
-        blob = None if written is not None else marshal.dumps(stored_)
+        unwritten = None if written is not None else stored_
         out = {entry[0] for entry in left_out}
         parsed = [item for item in parsed if item[1][0] not in out]
     given: list[Entry] | list[LeanEntry]
@@ -206,13 +212,34 @@ def _answer(checker: NoteChecker | None, linker: Linker | None, writer: PackWrit
             (path, stamp, handed(record, stamp, links=False), found, linker.record(path, note))
             for note, (path, stamp, record, found) in parsed
         ]
+    return written, unwritten, left_out, [entry for _, entry in parsed], given
+
+
+def _answer(checker: NoteChecker | None, linker: Linker | None, writer: PackWriter | None, task: Task) -> bytes:
+    """A worker's answer to ``task`` (see :func:`_chunk`), pickled: the pack written, or the :func:`pack`
+    bytes of the entries it could not write; the entries left out of them; the marshal bytes of the
+    others as handed on; and whether they are lean (a linker that is not forked arrives as None).
+    Without a ``writer`` no pack entry is made: an entry is left out when marshal cannot store it
+    as handed on."""
+    written, unwritten, left_out, parsed, given = _chunk(checker, linker, writer, task)
+    blob = None if unwritten is None else marshal.dumps(unwritten)
     try:
         data = marshal.dumps(given)
     except ValueError:  # an entry holds a value marshal cannot store (a YAML-tagged date): it travels whole
         fits = list(map(_marshals, given))
-        left_out += [entry for (_, entry), fit in zip(parsed, fits, strict=True) if not fit]
+        left_out += [entry for entry, fit in zip(parsed, fits, strict=True) if not fit]
         data = marshal.dumps([one for one, fit in zip(given, fits, strict=True) if fit])
     return pickle.dumps((written, blob, left_out, data, linker is not None), pickle.HIGHEST_PROTOCOL)
+
+
+def _own(checker: NoteChecker | None, linker: Linker | None, writer: PackWriter | None, task: Task) -> Chunk:
+    """The chunk of ``task`` done in this process, as :func:`_answer` has a worker do it, with nothing
+    marshalled but what the cache stores."""
+    written, unwritten, left_out, _, given = _chunk(checker, linker, writer, task)
+    blob = None if unwritten is None else marshal.dumps(unwritten)
+    if linker is None:
+        return Chunk([*cast("list[Entry]", given), *left_out], blob, [], written)
+    return Chunk(left_out, blob, cast("list[LeanEntry]", given), written)
 
 
 def _marshals(value: Entry | LeanEntry) -> bool:
@@ -237,13 +264,16 @@ def parse_chunks(
     stamps: Mapping[str, Stamp] | None = None,
 ) -> Iterator[Chunk]:
     """Yield each chunk of ``paths`` parsed (chunks in no particular order), to be stored when given a
-    ``writer``: workers write their chunks with it, or hand back their :func:`pack` bytes.
+    ``writer``: workers write their chunks with it, or hand back their :func:`pack` bytes. With
+    ``jobs`` processes (see :func:`worker_count`), this one and ``jobs - 1`` workers parse: this
+    one whenever no worker's answer is waiting (its chunks are the entries a worker would hand back);
+    from :data:`OWN_MAX_NOTES` notes on, ``jobs`` workers and not this one.
 
     ``checker`` runs the per-note rules on each note where it is parsed (workers get it
     once, when they start); ``content``: stamp each note by its bytes (see :mod:`vaulttool.files.stamps`);
-    ``linker``: workers resolve the links of their notes with it and hand back lean entries
-    (forked ones: see :class:`~vaulttool.incremental.records.Linker`); ``stamps``: those the
-    caller took of the notes, whose sizes spare looking at the files. ``progress`` is called
+    ``linker``: workers resolve the links of their notes with it and hand back lean entries, as
+    this process does with its own (forked ones: see :class:`~vaulttool.incremental.records.Linker`);
+    ``stamps``: those the caller took of the notes, whose sizes spare looking at the files. ``progress`` is called
     after each chunk. When worker processes cannot be started, die or stall, the chunks they
     had not returned are parsed here instead.
     """
@@ -255,12 +285,17 @@ def parse_chunks(
         work = partial(_answer, checker, linker, writer)
         deadline = partial(chunk_deadline, root, max_bytes=max_bytes, stamps=stamps)
         try:
-            for answer in in_workers(root, left, max_bytes, workers, work, deadline, content):
-                written, blob, left_out, given, lean = pickle.loads(answer)
-                if not lean:
-                    chunk = Chunk(marshal.loads(given) + left_out, blob, [], written)
+            own = total < OWN_MAX_NOTES
+            forked = workers - 1 if own else workers
+            for answer in in_workers(root, left, max_bytes, forked, work, deadline, content, own):
+                if isinstance(answer, Own):  # no answer waiting: a chunk done here meanwhile
+                    chunk = _own(checker, linker, writer, (root, answer.paths, max_bytes, content))
                 else:
-                    chunk = Chunk(left_out, blob, marshal.loads(given), written)
+                    written, blob, left_out, given, lean = pickle.loads(answer)
+                    if not lean:
+                        chunk = Chunk(marshal.loads(given) + left_out, blob, [], written)
+                    else:
+                        chunk = Chunk(left_out, blob, marshal.loads(given), written)
                 yield chunk
                 done += len(chunk.entries) + len(chunk.lean)
                 if progress is not None:

@@ -5,7 +5,8 @@ makes no progress on a chunk for longer than the chunk's deadline (stopped, or s
 far beyond any real parse) is killed and its chunk left to the parent. What a worker
 does with a chunk is the function it is given (:mod:`vaulttool.incremental.pool`
 gives it parsing); it answers with bytes. Each holds two chunks at a time, so that it
-goes on to the next as soon as it has answered one.
+goes on to the next as soon as it has answered one. The parent may take chunks too,
+whenever no answer is waiting.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import sys
 import time
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
-from typing import TYPE_CHECKING, TypeAlias
+from typing import TYPE_CHECKING, NamedTuple, TypeAlias
 
 from vaulttool.incremental.children import ctrl_c_held, killed_with_parent
 
@@ -157,6 +158,13 @@ class _Worker:
             self.tasks.close()
 
 
+class Own(NamedTuple):
+    """A chunk for the caller of :func:`in_workers` to do itself: the place of its first note, and its paths."""
+
+    start: int
+    paths: Sequence[str]
+
+
 def _widen(pipe: int, size: int) -> None:
     """Have the pipe of descriptor ``pipe`` hold up to ``size`` bytes, where the platform allows it
     (elsewhere, or past the system's limit, it keeps the size it has)."""
@@ -174,9 +182,14 @@ def in_workers(
     work: Work,
     deadline: Deadline,
     content: bool = False,
-) -> Iterator[bytes]:
+    own: bool = False,
+) -> Iterator[bytes | Own]:
     """Do ``work`` on the chunks in ``left`` in ``count`` worker processes: yield each chunk's
     answer, and take the chunk out of ``left``. What they do not answer stays in ``left``.
+
+    With ``own``, the caller does chunks too: whenever no answer is waiting, a chunk no worker
+    was given is yielded as :class:`Own`, and taken out of ``left`` once the caller asks for
+    the next item (the caller's own time goes to work while the workers' answers come in).
 
     A worker that misses its chunk's ``deadline`` (given its paths) is killed, and one
     line on stderr says so. Every worker has ended when this returns or is closed; when
@@ -217,8 +230,17 @@ def in_workers(
                 give(worker, ahead)
         while busy:
             try:
-                worker, answer = inbox.get(timeout=max(min(w.deadline for w in busy) - time.monotonic(), 0.0))
+                if own:
+                    worker, answer = inbox.get_nowait()
+                else:
+                    worker, answer = inbox.get(timeout=max(min(w.deadline for w in busy) - time.monotonic(), 0.0))
             except queue.Empty:
+                item = next(todo, None) if own else None
+                if item is not None:
+                    yield Own(*item)
+                    del left[item[0]]
+                    continue
+                own = False  # every chunk is given out: the workers' answers are waited for
                 now = time.monotonic()
                 for late in [w for w in busy if w.deadline <= now]:
                     _say_stalled(len(left[late.chunks[0][0]]), now - late.given)
