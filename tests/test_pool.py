@@ -62,10 +62,11 @@ def test_the_main_process_parses_beside_its_workers(
     taken = [path for chunk in chunks for path, *_ in chunk.entries]
     assert sorted(taken) == sorted(paths)
     assert here and len(here) < len(paths)  # some chunks here, the others by the worker
-    alone = pool.parse_entries(str(tmp_path), paths, 1 << 20)
-    assert sorted(entry[2] for chunk in chunks for entry in chunk.entries) == sorted(
-        records.handed(record, stamp) for _, stamp, record, _ in alone
-    )
+    root = str(tmp_path)
+    alone = pool.parse_entries(root, paths, 1 << 20)
+    assert {
+        path: records.from_record(record, root, stamp) for chunk in chunks for path, stamp, record, _ in chunk.entries
+    } == {path: records.from_record(record, root, stamp) for path, stamp, record, _ in alone}
 
 
 def test_a_large_vault_is_parsed_by_workers_alone(

@@ -119,6 +119,28 @@ def test_a_stored_record_builds_the_same_note_with_or_without_its_links(generate
         assert to_record(linkless)[7:] == to_record(note)[7:], path
 
 
+@pytest.mark.parametrize("stamped", [True, False])
+def test_a_note_made_lean_where_it_was_parsed_is_the_note_built_from_its_lean_record(
+    generated_vault: Path, stamped: bool
+) -> None:
+    """The main process keeps the notes it parses beside its workers as it builds theirs: no body, no
+    links, the frontmatter text read from the file; the same layouts shared."""
+    root = str(generated_vault)
+    made: records.Layouts = {}
+    built: records.Layouts = {}
+    for path in walk_vault(generated_vault).notes:
+        note, stamp = read_note_stamped(root, path)
+        stamp = stamp if stamped else None
+        expected = from_record(
+            records.handed(to_record(note), stamp, links=False), root, stamp, layouts=built, links=False
+        )
+        got = records.lean(note, root, stamp, layouts=made)
+        assert got == expected, path
+        assert got.raw_frontmatter == note.raw_frontmatter, path
+        assert tuple(got.lines) == (tuple(note.lines) if stamped else ()), path  # no stamp: not read
+    assert made == built
+
+
 def test_a_stored_record_keeps_the_frontmatter_text_only_of_a_note_without_a_stamp(tmp_path: Path) -> None:
     (tmp_path / "a.md").write_text("---\ntitle: x\n---\nbody\n", encoding="utf-8")
     note, stamp = read_note_stamped(str(tmp_path), "a.md")

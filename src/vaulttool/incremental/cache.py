@@ -74,7 +74,7 @@ from vaulttool.incremental.statefile import StateFiles
 from vaulttool.model.vault import WalkResult, is_inside
 
 if TYPE_CHECKING:  # for annotations only: a re-run answered from the cache never imports the parser
-    from vaulttool.incremental.pool import Chunk, Entry, LeanEntry
+    from vaulttool.incremental.pool import Chunk, Entry, LeanEntry, ParsedEntry
     from vaulttool.incremental.records import Findings, NoteRecord
 
 _MAGIC = b"vaulttool cache\n"
@@ -168,7 +168,7 @@ class VaultCache:
             return False
         return all(map(self.settled, stamps.values()))
 
-    def _note_read(self, entries: Iterable[Entry | LeanEntry]) -> None:
+    def _note_read(self, entries: Iterable[Entry | LeanEntry | ParsedEntry]) -> None:
         """Content stamps: a note whose bytes changed between its stamp and its reading keeps the
         stamp of what was read, and the run's result is not stored whole."""
         stamps = self._stamps
@@ -311,6 +311,7 @@ class VaultCache:
 
         self._note_read(chunk.entries)
         self._note_read(chunk.lean)
+        self._note_read(chunk.parsed)
         if chunk.written is not None:
             self._packs.adopt(key, chunk.written, self._stamps or {})
             return

@@ -29,7 +29,7 @@ import os
 import pickle
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from functools import partial
-from typing import TYPE_CHECKING, NamedTuple, cast
+from typing import TYPE_CHECKING, NamedTuple
 
 from vaulttool.files.stamps import Stamp
 from vaulttool.incremental.children import available_cpus
@@ -49,7 +49,7 @@ from vaulttool.model.notes import read_note_stamped
 from vaulttool.model.values import Note
 
 if TYPE_CHECKING:
-    from vaulttool.engine.notecheck import NoteChecker
+    from vaulttool.engine.notecheck import NoteChecker, NoteFindings
 
 # Below this many bytes of notes one process is faster: starting workers and collecting
 # their results costs about as much as parsing this much (see docs/performance.md).
@@ -72,17 +72,24 @@ Entry = tuple[str, "Stamp | None", NoteRecord, "Findings | None"]
 # an entry (its record as :func:`~vaulttool.incremental.records.stored`) handed to a caller that
 # reads no more of a note's links than a :class:`Linker` keeps, with what it kept
 LeanEntry = tuple[str, "Stamp | None", NoteRecord, "Findings | None", LinksRecord]
+# a note parsed in this process for a caller with a :class:`Linker`: its path, its file's stamp, the
+# note as parsed, what the per-note rules found, and what the linker made of its links
+ParsedEntry = tuple[str, "Stamp | None", Note, "NoteFindings | None", LinksRecord]
+# a note parsed, what the per-note rules found in it, and its entry
+_Parsed = tuple[Note, "NoteFindings | None", Entry]
 
 
 class Chunk(NamedTuple):
-    """The notes of one chunk, parsed: as ``entries``, or as ``lean`` entries (those of them that are
-    not ``entries``); and to store them, the pack a worker ``written`` of them, or the :func:`pack`
-    bytes of them all. With neither, they are not to be stored, or parsed here and whole."""
+    """The notes of one chunk, parsed: as ``entries``, or as ``lean`` entries, or (parsed in this
+    process beside the workers, for a caller with a linker) as ``parsed`` entries; and to store
+    them, the pack ``written`` of them, or the :func:`pack` bytes of them all. With neither, they
+    are not to be stored, or parsed here and whole."""
 
     entries: list[Entry]
     blob: bytes | None
     lean: list[LeanEntry]
     written: Written | None = None
+    parsed: Sequence[ParsedEntry] = ()
 
 
 def worker_count(jobs: int, notes: int, size: int, cpus: int) -> int:
@@ -152,16 +159,17 @@ def parse_entries(
     root: str, paths: Sequence[str], max_bytes: int, checker: NoteChecker | None = None, content: bool = False
 ) -> list[Entry]:
     """Read and parse ``paths`` here, running ``checker`` on each note: one entry per path."""
-    return [entry for _, entry in _parsed(root, paths, max_bytes, checker, content)]
+    return [entry for _, _, entry in _parsed(root, paths, max_bytes, checker, content)]
 
 
 def _parsed(
     root: str, paths: Sequence[str], max_bytes: int, checker: NoteChecker | None, content: bool
-) -> Iterator[tuple[Note, Entry]]:
-    """Each note of ``paths`` read and parsed here, and its entry."""
+) -> Iterator[_Parsed]:
+    """Each note of ``paths`` read and parsed here, what ``checker`` finds in it, and its entry."""
     for path in paths:
         note, stamp = read_note_stamped(root, path, max_bytes, content)
-        yield note, (path, stamp, to_record(note), None if checker is None else findings_record(checker(note)))
+        found = None if checker is None else checker(note)
+        yield note, found, (path, stamp, to_record(note), None if found is None else findings_record(found))
 
 
 def packed(entries: Sequence[Entry]) -> tuple[list[Stored], list[Entry]]:
@@ -187,59 +195,58 @@ def pack(entries: Sequence[Entry]) -> tuple[bytes, list[Entry]]:
     return marshal.dumps(stored_), left_out
 
 
-def _chunk(
-    checker: NoteChecker | None, linker: Linker | None, writer: PackWriter | None, task: Task
-) -> tuple[Written | None, list[Stored] | None, list[Entry], list[Entry], list[Entry] | list[LeanEntry]]:
-    """The notes of ``task`` parsed and checked with ``checker``: with a ``writer``, the pack it wrote of
-    their entries (else None) or, when it could not, those entries as stored (else None), and the
-    entries left out of them; then the others, as parsed and as the parent builds its notes from them
-    (:func:`~vaulttool.incremental.records.handed`), in their order: with a ``linker`` as lean entries,
-    without their links but with what it makes of them."""
+def _stored(
+    checker: NoteChecker | None, writer: PackWriter | None, task: Task
+) -> tuple[Written | None, list[Stored] | None, list[Entry], list[_Parsed]]:
+    """The notes of ``task`` parsed and checked with ``checker``: with a ``writer``, the pack written of
+    their entries (else None) or, when it could not be, those entries as stored (else None), and
+    the entries left out of them; and the others, in their order."""
     parsed = list(_parsed(*task[:3], checker, task[3]))
-    written = unwritten = None
-    left_out: list[Entry] = []
-    if writer is not None:
-        stored_, left_out = packed([entry for _, entry in parsed])
-        written = writer.write(stored_)
-        unwritten = None if written is not None else stored_
-        out = {entry[0] for entry in left_out}
-        parsed = [item for item in parsed if item[1][0] not in out]
-    given: list[Entry] | list[LeanEntry]
-    if linker is None:
-        given = [(path, stamp, handed(record, stamp), found) for _, (path, stamp, record, found) in parsed]
-    else:
-        given = [
-            (path, stamp, handed(record, stamp, links=False), found, linker.record(path, note))
-            for note, (path, stamp, record, found) in parsed
-        ]
-    return written, unwritten, left_out, [entry for _, entry in parsed], given
+    if writer is None:
+        return None, None, [], parsed
+    stored_, left_out = packed([entry for *_, entry in parsed])
+    written = writer.write(stored_)
+    out = {entry[0] for entry in left_out}
+    kept = [item for item in parsed if item[2][0] not in out]
+    return written, None if written is not None else stored_, left_out, kept
 
 
 def _answer(checker: NoteChecker | None, linker: Linker | None, writer: PackWriter | None, task: Task) -> bytes:
-    """A worker's answer to ``task`` (see :func:`_chunk`), pickled: the pack written, or the :func:`pack`
-    bytes of the entries it could not write; the entries left out of them; the marshal bytes of the
-    others as handed on; and whether they are lean (a linker that is not forked arrives as None).
-    Without a ``writer`` no pack entry is made: an entry is left out when marshal cannot store it
-    as handed on."""
-    written, unwritten, left_out, parsed, given = _chunk(checker, linker, writer, task)
-    blob = None if unwritten is None else marshal.dumps(unwritten)
+    """A worker's answer to ``task``, pickled: with a ``writer``, the pack it wrote of the entries
+    (else None) or, when it could not, their :func:`pack` bytes (else None); the entries left out
+    of them; the marshal bytes of the others as the parent builds its notes from them
+    (:func:`~vaulttool.incremental.records.handed`), in their order, with a ``linker`` as lean
+    entries, without their links but with what it makes of them; and whether they are lean
+    (a linker that is not forked arrives as None). Without a ``writer`` no pack entry is made:
+    an entry is left out when marshal cannot store it as handed on."""
+    written, unwritten, left_out, parsed = _stored(checker, writer, task)
+    given: list[Entry] | list[LeanEntry]
+    if linker is None:
+        given = [(path, stamp, handed(record, stamp), found) for *_, (path, stamp, record, found) in parsed]
+    else:
+        given = [
+            (path, stamp, handed(record, stamp, links=False), found, linker.record(path, note))
+            for note, _, (path, stamp, record, found) in parsed
+        ]
     try:
         data = marshal.dumps(given)
     except ValueError:  # an entry holds a value marshal cannot store (a YAML-tagged date): it travels whole
         fits = list(map(_marshals, given))
-        left_out += [entry for entry, fit in zip(parsed, fits, strict=True) if not fit]
+        left_out += [entry for (*_, entry), fit in zip(parsed, fits, strict=True) if not fit]
         data = marshal.dumps([one for one, fit in zip(given, fits, strict=True) if fit])
+    blob = None if unwritten is None else marshal.dumps(unwritten)
     return pickle.dumps((written, blob, left_out, data, linker is not None), pickle.HIGHEST_PROTOCOL)
 
 
 def _own(checker: NoteChecker | None, linker: Linker | None, writer: PackWriter | None, task: Task) -> Chunk:
-    """The chunk of ``task`` done in this process, as :func:`_answer` has a worker do it, with nothing
-    marshalled but what the cache stores."""
-    written, unwritten, left_out, _, given = _chunk(checker, linker, writer, task)
+    """The chunk of ``task`` done in this process, stored as a worker stores its chunks: its notes
+    as parsed, with a ``linker`` (else their entries, whole)."""
+    written, unwritten, left_out, parsed = _stored(checker, writer, task)
     blob = None if unwritten is None else marshal.dumps(unwritten)
     if linker is None:
-        return Chunk([*cast("list[Entry]", given), *left_out], blob, [], written)
-    return Chunk(left_out, blob, cast("list[LeanEntry]", given), written)
+        return Chunk([*(entry for *_, entry in parsed), *left_out], blob, [], written)
+    notes = [(path, stamp, note, found, linker.record(path, note)) for note, found, (path, stamp, *_) in parsed]
+    return Chunk(left_out, blob, [], written, notes)
 
 
 def _marshals(value: Entry | LeanEntry) -> bool:
@@ -297,7 +304,7 @@ def parse_chunks(
                     else:
                         chunk = Chunk(left_out, blob, marshal.loads(given), written)
                 yield chunk
-                done += len(chunk.entries) + len(chunk.lean)
+                done += len(chunk.entries) + len(chunk.lean) + len(chunk.parsed)
                 if progress is not None:
                     progress(done, total)
         finally:  # the workers have ended (however this did): what they wrote and was not stored goes

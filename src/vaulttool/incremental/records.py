@@ -140,9 +140,7 @@ def from_record(
         fields = ()
     elif type(fields) is bytes:
         fields = marshal.loads(fields)
-    if layouts is not None and key_lines:
-        key_lines = layouts.setdefault(tuple(key_lines.items()), key_lines)
-    lines = StoredLines(root, path, body_line - 1, max_bytes, stamp)
+    key_lines, lines, source = _kept_out((path, body_line, key_lines, raw), root, stamp, max_bytes, layouts)
     return Note(
         path=path,
         frontmatter=frontmatter,
@@ -153,9 +151,47 @@ def from_record(
         block_ids=block_ids or _NONE,
         links=tuple(map(link_from_fields, fields)),
         problems=tuple(map(diagnostic_from_record, problems)),
-        frontmatter_source=raw if raw is None or stamp is None else lines,
+        frontmatter_source=source,
         code_lines=code or _NONE,
     )
+
+
+def lean(
+    note: Note, root: str, stamp: Stamp | None, max_bytes: int = DEFAULT_MAX_BYTES, layouts: Layouts | None = None
+) -> Note:
+    """``note``, parsed from the file of the vault at ``root`` that had ``stamp``, as :func:`from_record`
+    builds it from its :func:`handed` record without its links: its body and frontmatter text left
+    in its file (``layouts`` as there)."""
+    path, body_line = note.path, note.body_line
+    kept = (path, body_line, note.fm_key_lines, note.frontmatter_source)
+    key_lines, lines, source = _kept_out(kept, root, stamp, max_bytes, layouts)
+    return Note(
+        path=path,
+        frontmatter=note.frontmatter,
+        fm_key_lines=key_lines,
+        body_line=body_line,
+        lines=lines,
+        headings=note.headings,
+        block_ids=note.block_ids or _NONE,
+        links=(),
+        problems=note.problems,
+        frontmatter_source=source,
+        code_lines=note.code_lines or _NONE,
+    )
+
+
+def _kept_out(
+    kept: tuple[str, int, dict[str, int], Any], root: str, stamp: Stamp | None, max_bytes: int, layouts: Layouts | None
+) -> tuple[dict[str, int], StoredLines, Any]:
+    """Of a note rebuilt (see :func:`from_record`) from its path, body line, property lines and frontmatter
+    text (``kept``; the text as parsed, or None without a frontmatter block): its property lines (one dict
+    for each layout in ``layouts``), its body lines read from its file, and its frontmatter text, read from
+    its file when it has a stamp."""
+    path, body_line, key_lines, raw = kept
+    if layouts is not None and key_lines:
+        key_lines = layouts.setdefault(tuple(key_lines.items()), key_lines)
+    lines = StoredLines(root, path, body_line - 1, max_bytes, stamp)
+    return key_lines, lines, raw if raw is None or stamp is None else lines
 
 
 class Linker:

@@ -11,7 +11,7 @@ from vaulttool.engine.load import SourcedNote
 from vaulttool.engine.options import Options
 from vaulttool.incremental.keys import fingerprint
 from vaulttool.incremental.pool import Progress, parse_chunks
-from vaulttool.incremental.records import Layouts, Linker, built, from_record
+from vaulttool.incremental.records import Layouts, Linker, built, from_record, lean
 from vaulttool.model.graph import LinkResolver, Targets
 from vaulttool.model.vault import WalkResult
 
@@ -103,6 +103,8 @@ class PoolSource:
                 note = from_record(record, base, stamp, cap, layouts)
                 yield path, note, None if found is None else built(found, shared), None, None
             if linker is not None:
+                for path, stamp, parsed, found, links in chunk.parsed:
+                    yield path, lean(parsed, base, stamp, cap, layouts), found, None, linker.parts(path, links)
                 for path, stamp, record, found, links in chunk.lean:
                     note = from_record(record, base, stamp, cap, layouts, links=False)
                     yield path, note, None if found is None else built(found, shared), None, linker.parts(path, links)
