@@ -69,16 +69,18 @@ def test_the_main_process_parses_beside_its_workers(
     } == {path: records.from_record(record, root, stamp) for path, stamp, record, _ in alone}
 
 
+@pytest.mark.parametrize("besides", [0, 500])
 def test_a_large_vault_is_parsed_by_workers_alone(
-    tmp_path: Path, low_threshold: None, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, low_threshold: None, monkeypatch: pytest.MonkeyPatch, besides: int
 ) -> None:
-    """From OWN_MAX_NOTES notes on, the main process keeps its memory for the notes: it parses none."""
+    """From OWN_MAX_NOTES notes on, those to parse and those the caller holds besides (from its cache),
+    the main process keeps its memory for the notes: it parses none."""
     for i in range(40):
         (tmp_path / f"n{i}.md").write_text(f"[[n{i + 1}]]\n", encoding="utf-8")
     paths = walk_vault(tmp_path).notes
-    monkeypatch.setattr(pool, "OWN_MAX_NOTES", len(paths))
+    monkeypatch.setattr(pool, "OWN_MAX_NOTES", len(paths) + besides)
     here = done_here(monkeypatch)
-    chunks = list(pool.parse_chunks(str(tmp_path), paths, 1 << 20, jobs=2))
+    chunks = list(pool.parse_chunks(str(tmp_path), paths, 1 << 20, jobs=2, besides=besides))
     assert sorted(path for chunk in chunks for path, *_ in chunk.entries) == sorted(paths)
     assert here == []
 

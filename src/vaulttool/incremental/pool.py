@@ -55,7 +55,7 @@ if TYPE_CHECKING:
 # their results costs about as much as parsing this much (see docs/performance.md).
 POOL_MIN_BYTES = 2_000_000
 _SIZE_SAMPLE = 200  # notes whose size is looked at to estimate the bytes of a batch
-# Below this many notes to parse, this process parses a share of them itself (see parse_chunks);
+# Below this many notes to hold, this process parses a share of them itself (see parse_chunks);
 # from here on it leaves every chunk to the workers: what parsing leaves in its memory would add
 # to the notes it keeps, the largest part of a 50,000-note check's memory.
 OWN_MAX_NOTES = 20_000
@@ -269,12 +269,14 @@ def parse_chunks(
     content: bool = False,
     linker: Linker | None = None,
     stamps: Mapping[str, Stamp] | None = None,
+    besides: int = 0,
 ) -> Iterator[Chunk]:
     """Yield each chunk of ``paths`` parsed (chunks in no particular order), to be stored when given a
     ``writer``: workers write their chunks with it, or hand back their :func:`pack` bytes. With
     ``jobs`` processes (see :func:`worker_count`), this one and ``jobs - 1`` workers parse: this
     one whenever no worker's answer is waiting (its chunks are the entries a worker would hand back);
-    from :data:`OWN_MAX_NOTES` notes on, ``jobs`` workers and not this one.
+    from :data:`OWN_MAX_NOTES` notes on (these and the ``besides`` others the caller holds),
+    ``jobs`` workers and not this one.
 
     ``checker`` runs the per-note rules on each note where it is parsed (workers get it
     once, when they start); ``content``: stamp each note by its bytes (see :mod:`vaulttool.files.stamps`);
@@ -292,7 +294,7 @@ def parse_chunks(
         work = partial(_answer, checker, linker, writer)
         deadline = partial(chunk_deadline, root, max_bytes=max_bytes, stamps=stamps)
         try:
-            own = total < OWN_MAX_NOTES
+            own = total + besides < OWN_MAX_NOTES
             forked = workers - 1 if own else workers
             for answer in in_workers(root, left, max_bytes, forked, work, deadline, content, own):
                 if isinstance(answer, Own):  # no answer waiting: a chunk done here meanwhile

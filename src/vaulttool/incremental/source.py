@@ -97,7 +97,9 @@ class PoolSource:
         content = cache is not None and cache.content
         linker = None if resolver is None else Linker(resolver, (*walked.notes, *walked.attachments))
         writer = None if writes is None else writes.pack_writer(key)
-        chunks = parse_chunks(base, missing, cap, self.jobs, self.progress, writer, checker, content, linker, stamps)
+        chunks = parse_chunks(
+            base, missing, cap, self.jobs, self.progress, writer, checker, content, linker, stamps, len(cached)
+        )
         for chunk in chunks:  # each note built and handed on while workers parse on
             for path, stamp, record, found in chunk.entries:
                 note = from_record(record, base, stamp, cap, layouts)
