@@ -288,6 +288,21 @@ def test_every_link_is_kept_where_a_check_needs_them_all(
     assert taken == []
 
 
+@pytest.mark.parametrize("keep_links", [False, True])
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_the_notes_each_note_anchors_to_are_worked_out_as_the_notes_come_in(
+    link_forms: Path, low_threshold: None, keep_links: bool, jobs: int
+) -> None:
+    """What the state keeps of anchored links, from each note's links as they come in (from the workers
+    or from this process), is what the vault's anchored links say."""
+    from vaulttool.incremental.state import anchored_notes
+
+    options = options_for(link_forms)
+    source = PoolSource(link_forms, options, jobs=jobs)
+    loaded = load(link_forms, options, source=source, rules=enabled_rules(options), keep_links=keep_links)
+    assert loaded.anchored and dict(loaded.anchored) == anchored_notes(loaded.context.anchored)
+
+
 def test_workers_that_are_not_forked_hand_back_whole_notes(
     link_forms: Path, low_threshold: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -14,6 +14,7 @@ from array import array
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from operator import attrgetter
 from pathlib import Path
 from types import ModuleType
 from typing import Generic, Protocol, TypeVar, cast
@@ -26,6 +27,8 @@ from vaulttool.model.notes import read_note
 from vaulttool.model.values import Note
 from vaulttool.model.vault import VaultIndex, WalkResult, note_aliases, walk_vault
 from vaulttool.rules.context import RuleContext, VaultContext
+
+_RESOLVED = attrgetter("resolved")
 
 Context = TypeVar("Context", bound=RuleContext)
 # a note as a source gives it: its path, the note, what the per-note rules found in it (None:
@@ -85,7 +88,9 @@ class Loaded(Generic[Context]):
 
     ``findings`` holds, for each note, what the per-note rules named in ``checked`` found in it
     (see :mod:`vaulttool.engine.notecheck`). ``codes``: the line and kind of each link of each
-    note (:func:`vaulttool.model.linktable.edge_codes`), when asked for.
+    note (:func:`vaulttool.model.linktable.edge_codes`), when asked for. ``anchored``: the notes
+    each note links to with an anchor (a ``#heading`` or ``#^block``), sorted; worked out as the
+    notes come in (in no particular order of notes), where the links are at hand.
     """
 
     context: Context
@@ -93,6 +98,7 @@ class Loaded(Generic[Context]):
     checked: tuple[str, ...]
     link_count: int
     codes: Mapping[str, array[int]] = dataclasses.field(default_factory=dict)
+    anchored: Mapping[str, tuple[str, ...]] = dataclasses.field(default_factory=dict)
 
 
 @contextmanager
@@ -146,6 +152,7 @@ def load(
         found_targets: dict[str, Targets] = {}
         parts: dict[str, LinkParts] = {}
         link_codes: dict[str, array[int]] = {}
+        anchored_to: dict[str, tuple[str, ...]] = {}
 
         def keep(
             path: str,
@@ -163,6 +170,8 @@ def load(
             else:  # given without its links, resolved where it was parsed
                 found_targets[path], parts[path] = linked
                 notes[path] = note
+            if parts[path][1]:
+                anchored_to[path] = tuple(sorted(set(map(_RESOLVED, parts[path][1]))))
             if found is not None:
                 findings[path] = found
 
@@ -200,7 +209,7 @@ def load(
         {path: found[3] for path, found in findings.items()},
     )
     link_codes = {path: link_codes[path] for path in walked.notes} if codes else {}
-    return Loaded(context, findings, checked, sum(map(len, found_targets.values())), link_codes)
+    return Loaded(context, findings, checked, sum(map(len, found_targets.values())), link_codes, anchored_to)
 
 
 def load_vault(

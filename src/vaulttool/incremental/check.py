@@ -151,7 +151,7 @@ def _cached(
     if apart and len(walked.notes) < APART_MAX_NOTES and cache.states.save_apart(key, made):  # while the report prints
         return report, Worked(state_id)
     del made  # it holds the notes, let go below
-    facts = vault_facts(loaded.context)
+    facts = vault_facts(loaded)
     del loaded  # without keep_context, the notes can go before the state is made and written
     cache.save_state(key, state_of(report, facts, walked, cache, files, state_id).value())
     return report, Worked(state_id)
@@ -161,7 +161,7 @@ def _state_value(
     report: lint.Report, loaded: Loaded[RuleContext], walked: WalkResult, cache: VaultCache, files: str, state_id: str
 ) -> tuple[Any, ...]:
     """The state a full check leaves (with id ``state_id``), as the cache stores it."""
-    return state_of(report, vault_facts(loaded.context), walked, cache, files, state_id).value()
+    return state_of(report, vault_facts(loaded), walked, cache, files, state_id).value()
 
 
 def check_draft(

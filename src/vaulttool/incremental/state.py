@@ -16,6 +16,7 @@ from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
 from vaulttool.engine.lint import Report
+from vaulttool.engine.load import Loaded
 from vaulttool.incremental.records import diagnostic_from_record, diagnostic_record
 from vaulttool.model.graph import ResolvedLink, anchored_links
 from vaulttool.model.vault import WalkResult
@@ -98,9 +99,10 @@ def walk_problems(walked: WalkResult) -> tuple[tuple[str, str], ...]:
 Facts = tuple[dict[str, tuple[str, ...]], dict[str, tuple[str, ...]], TargetMap]
 
 
-def vault_facts(ctx: RuleContext) -> Facts:
+def vault_facts(loaded: Loaded[RuleContext]) -> Facts:
     """What a state keeps of a checked vault besides its diagnostics: aliases, anchored links, link targets."""
-    return dict(ctx.aliases), anchored_notes(ctx.anchored), dict(ctx.targets)
+    ctx, anchored = loaded.context, loaded.anchored  # (worked out as the notes came in: the links not read again)
+    return dict(ctx.aliases), {path: anchored[path] for path in ctx.targets if path in anchored}, dict(ctx.targets)
 
 
 def state_of(report: Report, facts: Facts, walked: WalkResult, cache: VaultCache, files: str, state_id: str) -> State:
