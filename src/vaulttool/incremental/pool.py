@@ -1,9 +1,9 @@
 """Read and parse many notes, across processes when there are enough of them to pay for it.
 
 Parsing is CPU-bound and independent per note, so a large vault is cut into chunks that
-worker processes read and parse, one process fewer than asked for: this process parses
-too, a chunk at a time, whenever no worker's answer is waiting (its own chunks cost it
-no marshalling). A worker's chunk comes back as ``marshal`` bytes of plain
+worker processes read and parse; below :data:`OWN_MAX_NOTES` notes, one process fewer than
+asked for, as this process parses too, a chunk at a time, whenever no worker's answer is
+waiting (its own chunks cost it no marshalling). A worker's chunk comes back as ``marshal`` bytes of plain
 records (see :mod:`vaulttool.incremental.records`), one load for the whole chunk: they load
 several times faster than pickled note objects and keep interned strings interned. They
 hold only what the parent builds notes from (:func:`~vaulttool.incremental.records.handed`);
@@ -197,9 +197,9 @@ def pack(entries: Sequence[Entry]) -> tuple[bytes, list[Entry]]:
 
 def _stored(
     checker: NoteChecker | None, writer: PackWriter | None, task: Task
-) -> tuple[Written | None, list[Stored] | None, list[Entry], list[_Parsed]]:
+) -> tuple[Written | None, bytes | None, list[Entry], list[_Parsed]]:
     """The notes of ``task`` parsed and checked with ``checker``: with a ``writer``, the pack written of
-    their entries (else None) or, when it could not be, those entries as stored (else None), and
+    their entries (else None) or, when it could not be, their :func:`pack` bytes (else None), and
     the entries left out of them; and the others, in their order."""
     parsed = list(_parsed(*task[:3], checker, task[3]))
     if writer is None:
@@ -208,7 +208,7 @@ def _stored(
     written = writer.write(stored_)
     out = {entry[0] for entry in left_out}
     kept = [item for item in parsed if item[2][0] not in out]
-    return written, None if written is not None else stored_, left_out, kept
+    return written, None if written is not None else marshal.dumps(stored_), left_out, kept
 
 
 def _answer(checker: NoteChecker | None, linker: Linker | None, writer: PackWriter | None, task: Task) -> bytes:
@@ -219,7 +219,7 @@ def _answer(checker: NoteChecker | None, linker: Linker | None, writer: PackWrit
     entries, without their links but with what it makes of them; and whether they are lean
     (a linker that is not forked arrives as None). Without a ``writer`` no pack entry is made:
     an entry is left out when marshal cannot store it as handed on."""
-    written, unwritten, left_out, parsed = _stored(checker, writer, task)
+    written, blob, left_out, parsed = _stored(checker, writer, task)
     given: list[Entry] | list[LeanEntry]
     if linker is None:
         given = [(path, stamp, handed(record, stamp), found) for *_, (path, stamp, record, found) in parsed]
@@ -234,15 +234,13 @@ def _answer(checker: NoteChecker | None, linker: Linker | None, writer: PackWrit
         fits = list(map(_marshals, given))
         left_out += [entry for (*_, entry), fit in zip(parsed, fits, strict=True) if not fit]
         data = marshal.dumps([one for one, fit in zip(given, fits, strict=True) if fit])
-    blob = None if unwritten is None else marshal.dumps(unwritten)
     return pickle.dumps((written, blob, left_out, data, linker is not None), pickle.HIGHEST_PROTOCOL)
 
 
 def _own(checker: NoteChecker | None, linker: Linker | None, writer: PackWriter | None, task: Task) -> Chunk:
     """The chunk of ``task`` done in this process, stored as a worker stores its chunks: its notes
     as parsed, with a ``linker`` (else their entries, whole)."""
-    written, unwritten, left_out, parsed = _stored(checker, writer, task)
-    blob = None if unwritten is None else marshal.dumps(unwritten)
+    written, blob, left_out, parsed = _stored(checker, writer, task)
     if linker is None:
         return Chunk([*(entry for *_, entry in parsed), *left_out], blob, [], written)
     notes = [(path, stamp, note, found, linker.record(path, note)) for note, found, (path, stamp, *_) in parsed]
