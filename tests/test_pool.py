@@ -168,10 +168,10 @@ def test_chunks_take_every_note_once_in_order(notes: int, workers: int) -> None:
     assert all(paths[start] == chunk[0] for start, chunk in chunks.items())
 
 
-def test_the_last_round_of_chunks_is_cut_in_quarters() -> None:
+def test_the_last_round_of_chunks_is_cut_small() -> None:
     sizes = [len(chunk) for chunk in pool.chunked([f"n{i}.md" for i in range(10_022)], 2).values()]
-    assert sizes[-8:] == [64] * 8  # two workers end within a quarter chunk of each other
-    assert set(sizes[:-8]) == {250, 251}  # the rest even, none a remainder
+    assert sizes[-32:] == [16] * 32  # two processes end within a small chunk of each other
+    assert set(sizes[:-32]) == {250, 251}  # the rest even, none a remainder
 
 
 def test_progress_counts_every_note(generated_vault: Path, low_threshold: None) -> None:

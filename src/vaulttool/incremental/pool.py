@@ -112,13 +112,14 @@ def chunked(paths: Sequence[str], workers: int) -> dict[int, Sequence[str]]:
 
     About :data:`_CHUNKS_PER_WORKER` chunks a worker, of :data:`_MIN_CHUNK` to :data:`_MAX_CHUNK`
     notes and even sizes; with more than one worker, the notes of the last round (a chunk a
-    worker) are cut in quarters: the workers then end their last chunks close together, none
-    waiting for another's last whole chunk.
+    worker) are cut in chunks of about :data:`_MIN_CHUNK`: the processes then end their last
+    chunks close together, none waiting long for another's last chunk (a worker holds two at a
+    time, and the main process hands out more only between the chunks it parses itself).
     """
     total = len(paths)
     size = max(_MIN_CHUNK, min(_MAX_CHUNK, total // (workers * _CHUNKS_PER_WORKER) or 1))
     tail = 0 if workers == 1 else min(total, workers * size)
-    bounds = [*_even(0, total - tail, size), *_even(total - tail, total, max(_MIN_CHUNK, size // 4))]
+    bounds = [*_even(0, total - tail, size), *_even(total - tail, total, _MIN_CHUNK)]
     return {start: paths[start:end] for start, end in bounds}
 
 
