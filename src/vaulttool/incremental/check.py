@@ -149,11 +149,13 @@ def _cached(
     state_id = new_id()
     made = partial(_state_value, report, loaded, walked, cache, files, state_id)
     if apart and len(walked.notes) < APART_MAX_NOTES and cache.states.save_apart(key, made):  # while the report prints
+        source.store()
         return report, Worked(state_id)
     del made  # it holds the notes, let go below
     facts = vault_facts(loaded)
     del loaded  # without keep_context, the notes can go before the state is made and written
     cache.save_state(key, state_of(report, facts, walked, cache, files, state_id).value())
+    source.store()
     return report, Worked(state_id)
 
 

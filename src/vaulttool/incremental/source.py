@@ -59,6 +59,7 @@ class PoolSource:
         self._known: dict[str, Targets] = {}
         self._parsed: list[str] = []
         self._walked: WalkResult | None = None
+        self._targets: tuple[str, dict[str, Targets]] | None = None  # to cache (see store)
 
     def notes(
         self,
@@ -116,11 +117,18 @@ class PoolSource:
             writes.save_notes(key)
 
     def resolved(self, targets: Mapping[str, Targets]) -> None:
-        """Cache what the links resolve to, unless the cache knew it all already."""
+        """Keep what the links resolve to, for :meth:`store` to cache, unless the cache knew it all already."""
         writes, walked = self.writes, self._walked
         if writes is None or walked is None:
             return
         stamps = writes.stamps(walked.notes)
         # notes changed too recently to be cached are read again next time anyway
         if len(self._known) != len(targets) or any(writes.settled(stamps.get(path)) for path in self._parsed):
-            writes.save_resolved(writes.files_key(walked), dict(targets))
+            self._targets = (writes.files_key(walked), dict(targets))
+
+    def store(self) -> None:
+        """Cache what :meth:`resolved` kept: called once the check's work that waits for it is done
+        (the state handed to a child process to write), as nothing of the check reads it."""
+        if self.writes is not None and self._targets is not None:
+            self.writes.save_resolved(*self._targets)
+        self._targets = None
