@@ -188,7 +188,7 @@ def load(
     unresolved, anchored = flatten(parts[path] for path in walked.notes)
     parts.clear()
     if not keep_links:
-        pointed = {item.resolved for item in anchored}  # headings and blocks matter only where anchors point
+        pointed = set().union(*anchored_to.values())  # headings and blocks matter only where anchors point
         for path, note in notes.items():
             if (note.headings or note.block_ids) and path not in pointed:
                 notes[path] = dataclasses.replace(note, headings=(), block_ids=frozenset())
