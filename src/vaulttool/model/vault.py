@@ -197,12 +197,12 @@ def link_key(path: str) -> str:
 
 def note_aliases(frontmatter: dict[str, Any] | None) -> tuple[str, ...]:
     """The aliases a note's frontmatter gives it (``aliases``: one text or a list)."""
-    aliases = (frontmatter or {}).get("aliases")
+    aliases = frontmatter.get("aliases") if frontmatter else None
     if isinstance(aliases, str):
-        aliases = [aliases]
-    if not isinstance(aliases, list):
+        return (aliases,)
+    if not isinstance(aliases, list) or not aliases:
         return ()
-    return tuple(alias for alias in aliases if isinstance(alias, str))
+    return tuple([alias for alias in aliases if isinstance(alias, str)])
 
 
 class VaultIndex:
