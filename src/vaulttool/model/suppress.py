@@ -31,7 +31,7 @@ class Suppressions:
     spans: tuple[tuple[str, int, int], ...] = field(default_factory=tuple)
 
     @classmethod
-    def of(cls, note: Note, lacks_word: Callable[[Sequence[str]], bool] | None = None) -> Suppressions:
+    def of(cls, note: Note, lacks_word: Callable[[Sequence[bytes]], bool] | None = None) -> Suppressions:
         """Read a note's suppression settings and comments.
 
         ``lacks_word`` tells whether one of some words is surely not a word of the note's body (see
@@ -50,7 +50,7 @@ class Suppressions:
         spans: list[tuple[str, int, int]] = []
         open_at: dict[str, int] = {}
         end = note.body_line + len(note.lines)
-        lacking = lacks_word is not None and lacks_word(("vaulttool",))
+        lacking = lacks_word is not None and lacks_word((b"vaulttool",))
         if lacking or not any(map(contains, note.lines, repeat("vaulttool-"))):  # most notes hold none: a look in C
             return cls(frozenset(ignored)) if ignored else NOTHING
         for i, text in enumerate(note.lines):

@@ -168,8 +168,8 @@ class NoteContext:
             return []
         return table_topic_rows(self.topics_table, self.schema.spec.table)
 
-    def words_besides(self, line: int) -> set[str]:
-        """The distinct words (see :func:`~vaulttool.model.markdown.words`) of the note's body and of the
+    def words_besides(self, line: int) -> set[bytes]:
+        """The distinct words (see :func:`~vaulttool.model.markdown.word_set`) of the note's body and of the
         strings of its frontmatter, but for the paragraph at file line ``line`` of the body (kept, for
         :meth:`lacks_word`)."""
         lines = self.note.lines
@@ -181,16 +181,17 @@ class NoteContext:
         self.__dict__["_besides"] = found, first, end
         return found
 
-    def lacks_word(self, wanted: Sequence[str]) -> bool:
-        """Whether one of ``wanted`` is surely not a word of the note's body: known only once a rule has
-        worked out :meth:`words_besides` (False before, for a caller to look the slow way)."""
-        known: tuple[set[str], int, int] | None = self.__dict__.get("_besides")
+    def lacks_word(self, wanted: Sequence[bytes]) -> bool:
+        """Whether one of ``wanted`` (words as :func:`~vaulttool.model.markdown.word_set` holds them) is
+        surely not a word of the note's body: known only once a rule has worked out :meth:`words_besides`
+        (False before, for a caller to look the slow way)."""
+        known: tuple[set[bytes], int, int] | None = self.__dict__.get("_besides")
         if known is None:
             return False
         found, first, end = known
         if found.issuperset(wanted):
             return False
-        paragraph: set[str] | None = self.__dict__.get("_paragraph_words")
+        paragraph: set[bytes] | None = self.__dict__.get("_paragraph_words")
         if paragraph is None:
             paragraph = self.__dict__["_paragraph_words"] = word_set(self.note.lines[first:end])
         return not paragraph.issuperset(set(wanted).difference(found))

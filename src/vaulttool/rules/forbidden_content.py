@@ -101,8 +101,9 @@ def _banned(sections: tuple[str, ...]) -> dict[tuple[str, ...], str]:
 
 
 @lru_cache(maxsize=64)
-def _folded(phrases: tuple[str, ...]) -> tuple[tuple[str, str, tuple[str, ...]], ...]:
-    """Each phrase casefolded, with the phrase as written and its inner words (a schema's, for every note).
+def _folded(phrases: tuple[str, ...]) -> tuple[tuple[str, str, tuple[bytes, ...]], ...]:
+    """Each phrase casefolded, with the phrase as written and its inner words, as bytes (a schema's, for
+    every note).
 
     An inner word stands between two spaces of the casefolded phrase and is made of ASCII letters
     and digits: wherever the phrase stands, that word is a whole word of the line (no character
@@ -112,13 +113,13 @@ def _folded(phrases: tuple[str, ...]) -> tuple[tuple[str, str, tuple[str, ...]],
     folded = []
     for phrase in phrases:
         cut = phrase.casefold()
-        inner = tuple(word for word in cut.split(" ")[1:-1] if word.isascii() and word.isalnum())
+        inner = tuple(word.encode() for word in cut.split(" ")[1:-1] if word.isascii() and word.isalnum())
         folded.append((cut, phrase, inner))
     return tuple(folded)
 
 
 def phrase_lines(
-    note: Note, phrases: Sequence[str], lacks_word: Callable[[Sequence[str]], bool] = lambda words: False
+    note: Note, phrases: Sequence[str], lacks_word: Callable[[Sequence[bytes]], bool] = lambda words: False
 ) -> Iterator[tuple[int, str]]:
     """(file line, phrase as written) for each phrase on each body line outside code, casefolded; in line order.
 

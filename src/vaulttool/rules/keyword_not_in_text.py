@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from vaulttool.model.markdown import words
+from vaulttool.model.markdown import word_bytes, words
 from vaulttool.model.schema_format import KeywordsSpec
 from vaulttool.model.template import keyword_list
 from vaulttool.model.values import Diagnostic, Severity
@@ -35,50 +35,53 @@ def _stemmer(language: str) -> Any:
     return snowballstemmer.stemmer(language)
 
 
-_KNOWN: dict[str, set[str]] = {}  # per language: every word stemmed so far
-_WORDS_OF: dict[str, dict[str, set[str]]] = {}  # per language: stem -> every word seen with it
+# words as word_set holds them (bytes), stems as the stemmer gives them
+_KNOWN: dict[str, set[bytes]] = {}  # per language: every word stemmed so far
+_WORDS_OF: dict[str, dict[str, set[bytes]]] = {}  # per language: stem -> every word seen with it
 
 
-def _learn(language: str, found: set[str]) -> None:
+def _learn(language: str, found: set[bytes]) -> None:
     """Stem the words of ``found`` not seen before; memoised per language across notes (a vault reuses its words)."""
     known = _KNOWN.setdefault(language, set())
     new = found - known
     if new:
         fresh = list(new)
-        stems = _stemmer(language).stemWords(fresh)  # before the words count as known: should it raise, they do not
+        texts = [word.decode("utf-8", "surrogatepass") for word in fresh]
+        stems = _stemmer(language).stemWords(texts)  # before the words count as known: should it raise, they do not
         words_of = _WORDS_OF.setdefault(language, {})
         for word, stem in zip(fresh, stems, strict=True):
             words_of.setdefault(stem, set()).add(word)
         known |= new
 
 
-_KEYWORD_FORMS: dict[tuple[str, tuple[str, ...]], dict[str, tuple[set[str], ...]]] = {}  # per language and stop words
+_KEYWORD_FORMS: dict[tuple[str, tuple[str, ...]], dict[str, tuple[set[bytes], ...]]] = {}  # per language, stop words
 
 
-def _keyword_forms(language: str, stop_words: tuple[str, ...]) -> dict[str, tuple[set[str], ...]]:
+def _keyword_forms(language: str, stop_words: tuple[str, ...]) -> dict[str, tuple[set[bytes], ...]]:
     """Per keyword, the words seen with each stem of its words that are not stop words: filled in
     as keywords come (a vault repeats its keywords), see :func:`_forms_of`."""
     return _KEYWORD_FORMS.setdefault((language, stop_words), {})
 
 
-def _forms_of(language: str, stop_words: tuple[str, ...], keyword: str) -> tuple[set[str], ...]:
+def _forms_of(language: str, stop_words: tuple[str, ...], keyword: str) -> tuple[set[bytes], ...]:
     """Per stem of the words of ``keyword`` that are not stop words, the set in :data:`_WORDS_OF` of
     the words seen with it (kept in :func:`_keyword_forms`; the sets grow as words are learned)."""
     stop = {w.casefold() for w in stop_words}
     kept = {w for w in words(keyword) if w not in stop}
-    _learn(language, kept)
+    _learn(language, set(map(word_bytes, kept)))
     words_of = _WORDS_OF[language]
     stems = set(_stemmer(language).stemWords(list(kept)))
     forms = _keyword_forms(language, stop_words)[keyword] = tuple(words_of[stem] for stem in stems)
     return forms
 
 
-def missing_keywords(text: set[str], keywords: list[str], spec: KeywordsSpec) -> list[str]:
+def missing_keywords(text: set[bytes], keywords: list[str], spec: KeywordsSpec) -> list[str]:
     """The keywords with a word whose stem is the stem of no word of ``text``, the words of the note
     besides its keyword paragraph (the keywords left out).
 
-    The words of ``text`` are stemmed first (see :func:`_learn`); each keyword stem is then looked up
-    among the few words known to share it rather than by stemming the whole text.
+    The words of ``text`` (as :func:`~vaulttool.model.markdown.word_set` holds them) are stemmed first
+    (see :func:`_learn`); each keyword stem is then looked up among the few words known to share it
+    rather than by stemming the whole text.
     """
     language, stop = spec.language, tuple(spec.stop_words)
     _learn(language, text)
