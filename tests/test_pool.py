@@ -20,6 +20,7 @@ from vaulttool.incremental.check import check, load_resolved
 from vaulttool.incremental.packfiles import PackWriter, stored_notes
 from vaulttool.incremental.source import PoolSource
 from vaulttool.model.graph import LinkParts, Targets
+from vaulttool.model.values import Note
 from vaulttool.model.vault import walk_vault
 from vaulttool.output.formatters import format_json
 
@@ -229,17 +230,23 @@ def link_forms(generated_vault: Path, tmp_path: Path) -> Path:
 
 
 def lean_parts(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The notes whose links worker processes resolve from here on (recorded as the parent takes them in)."""
+    """The notes whose links are resolved where they are parsed from here on, by worker processes or
+    beside them (recorded as the parent takes them in)."""
     from vaulttool.incremental.records import Linker
 
     taken: list[str] = []
-    parts = Linker.parts
+    parts, linked = Linker.parts, Linker.linked
 
     def recorded(self: Linker, path: str, found: records.LinksRecord) -> tuple[Targets, LinkParts]:
         taken.append(path)
         return parts(self, path, found)
 
+    def recorded_here(self: Linker, path: str, note: Note) -> tuple[Targets, LinkParts]:
+        taken.append(path)
+        return linked(self, path, note)
+
     monkeypatch.setattr(Linker, "parts", recorded)
+    monkeypatch.setattr(Linker, "linked", recorded_here)
     return taken
 
 

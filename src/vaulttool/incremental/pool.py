@@ -50,6 +50,7 @@ from vaulttool.model.values import Note
 
 if TYPE_CHECKING:
     from vaulttool.engine.notecheck import NoteChecker, NoteFindings
+    from vaulttool.model.graph import LinkParts, Targets
 
 # Below this many bytes of notes one process is faster: starting workers and collecting
 # their results costs about as much as parsing this much (see docs/performance.md).
@@ -73,8 +74,9 @@ Entry = tuple[str, "Stamp | None", NoteRecord, "Findings | None"]
 # reads no more of a note's links than a :class:`Linker` keeps, with what it kept
 LeanEntry = tuple[str, "Stamp | None", NoteRecord, "Findings | None", LinksRecord]
 # a note parsed in this process for a caller with a :class:`Linker`: its path, its file's stamp, the
-# note as parsed, what the per-note rules found, and what the linker made of its links
-ParsedEntry = tuple[str, "Stamp | None", Note, "NoteFindings | None", LinksRecord]
+# note as parsed, what the per-note rules found, and what its links resolve to with its link parts
+# (:meth:`Linker.linked <vaulttool.incremental.records.Linker.linked>`)
+ParsedEntry = tuple[str, "Stamp | None", Note, "NoteFindings | None", "tuple[Targets, LinkParts]"]
 # a note parsed, what the per-note rules found in it, and its entry
 _Parsed = tuple[Note, "NoteFindings | None", Entry]
 
@@ -244,7 +246,7 @@ def _own(checker: NoteChecker | None, linker: Linker | None, writer: PackWriter 
     written, blob, left_out, parsed = _stored(checker, writer, task)
     if linker is None:
         return Chunk([*(entry for *_, entry in parsed), *left_out], blob, [], written)
-    notes = [(path, stamp, note, found, linker.record(path, note)) for note, found, (path, stamp, *_) in parsed]
+    notes = [(path, stamp, note, found, linker.linked(path, note)) for note, found, (path, stamp, *_) in parsed]
     return Chunk(left_out, blob, [], written, notes)
 
 

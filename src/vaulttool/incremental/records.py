@@ -238,6 +238,22 @@ class Linker:
                 anchored.append((tuple(link), number))
         return numbers, tuple(unresolved), tuple(anchored)
 
+    def linked(self, path: str, note: Note) -> tuple[Targets, LinkParts]:
+        """What :meth:`parts` makes of what :meth:`record` makes of ``note``'s links, for a note parsed in
+        the process that reads them: worked out from its links, with no record between."""
+        targets = self._resolver.targets(path, note)
+        links = note.links
+        if None not in targets and (not targets or not any(map(_SUBPATH, links))):
+            return targets, ((), ())
+        unresolved: list[ResolvedLink] = []
+        anchored: list[ResolvedLink] = []
+        for link, target in zip(links, targets, strict=True):
+            if target is None:
+                unresolved.append(_new_resolved((path, link, None)))
+            elif link.subpath:
+                anchored.append(_new_resolved((path, link, target)))
+        return targets, (unresolved, anchored)
+
     def parts(self, path: str, found: LinksRecord) -> tuple[Targets, LinkParts]:
         """What the links of the note at ``path`` resolve to, and its links that resolve to nothing
         and that resolve and carry an anchor (its :func:`~vaulttool.model.graph.link_parts`), from

@@ -106,8 +106,8 @@ class PoolSource:
                 note = from_record(record, base, stamp, cap, layouts)
                 yield path, note, None if found is None else built(found, shared), None, None
             if linker is not None:
-                for path, stamp, parsed, found, links in chunk.parsed:
-                    yield path, lean(parsed, base, stamp, cap, layouts), found, None, linker.parts(path, links)
+                for path, stamp, parsed, found, linked in chunk.parsed:
+                    yield path, lean(parsed, base, stamp, cap, layouts), found, None, linked
                 for path, stamp, record, found, links in chunk.lean:
                     note = from_record(record, base, stamp, cap, layouts, links=False)
                     yield path, note, None if found is None else built(found, shared), None, linker.parts(path, links)
