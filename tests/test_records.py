@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from vaulttool.incremental import records
+from vaulttool.incremental import records, storedlines
 from vaulttool.incremental.records import from_record, to_record
 from vaulttool.model.notes import read_note_stamped
 from vaulttool.model.values import Note
@@ -85,7 +85,7 @@ def test_comparing_notes_reads_no_file(tmp_path: Path, monkeypatch: pytest.Monke
     def no_reading(*args: object) -> None:
         raise AssertionError("a file was read")
 
-    monkeypatch.setattr(records, "read_with_status", no_reading)
+    monkeypatch.setattr(storedlines, "read_with_status", no_reading)
     first, second = from_record(record, str(tmp_path), stamp), from_record(record, str(tmp_path), stamp)
     assert first == second and hash(first.lines) == hash(second.lines)
     other = from_record(record, str(tmp_path), (stamp[0], 0, 0))  # another version of the file

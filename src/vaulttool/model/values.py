@@ -137,7 +137,7 @@ class Note:
     starts. ``lines`` holds the body's lines (newlines normalised to ``\\n``); a note rebuilt
     from its record holds them out of memory: the cache layer reads them from the file when
     they are asked for, only while the file is unchanged, and never to compare notes
-    (:class:`vaulttool.incremental.records.StoredLines`). Such a note holds its frontmatter
+    (:class:`vaulttool.incremental.storedlines.StoredLines`). Such a note holds its frontmatter
     text the same way (``frontmatter_source``, read through :attr:`raw_frontmatter`): a
     large vault's would take tens of megabytes, and few notes are read for it once parsed.
     """
