@@ -18,6 +18,7 @@ from vaulttool.incremental.cache import VaultCache
 from vaulttool.incremental.check import check, state_key, worked_out
 from vaulttool.incremental.children import Apart, apart, available_cpus
 from vaulttool.incremental.statefile import DELTA_NAME, STATE_NAME
+from vaulttool.model.vault import walk_vault
 from vaulttool.output.formatters import format_json
 
 NOTES = 40
@@ -142,6 +143,9 @@ def test_a_state_written_while_the_report_prints_is_the_state_a_check_writes(
     written, written_apart = stored_state(vault, tmp_path / "here"), stored_state(vault, tmp_path / "there")
     assert (written[0], written_apart[0]) == (worked.state, worked_apart.state)
     assert written_apart[1:] == written[1:]
+    caches, walked = [VaultCache(tmp_path / name, vault) for name in ("here", "there")], walk_vault(vault)
+    resolved = [cache.load_resolved(cache.files_key(walked)) for cache in caches]  # cached after the state is handed on
+    assert resolved[0] == resolved[1] and len(resolved[1]) == NOTES
     edit(vault, 5, "[[Gone 9]]\n")  # the next check starts from it
     again, since = worked_out(vault, options, VaultCache(tmp_path / "there", vault), jobs=1, keep_context=False)
     assert since.since == worked_apart.state and "Note 5.md" in since.changed and len(since.changed) < NOTES
