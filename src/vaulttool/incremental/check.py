@@ -142,20 +142,21 @@ def _cached(
                 cache.save_state(key, kept.value(), since=state.value())
             return report, Worked(kept.id, state.id, changed)
     del state  # not needed by a full check: a large vault's is a hundred megabytes
-    source = PoolSource(root, options, cache, jobs=jobs, progress=progress)
+    apart = apart and len(walked.notes) < APART_MAX_NOTES
+    source = PoolSource(root, options, cache, jobs=jobs, progress=progress, later=apart)
     keep = keep_context or lint.keeps_links(rules)
     loaded = load(root, options, source=source, walked=walked, rules=rules, keep_links=keep)
     report = lint.report_of(root, loaded, lint.run_rules(loaded, rules, options), keep_context)
     state_id = new_id()
     made = partial(_state_value, report, loaded, walked, cache, files, state_id)
-    if apart and len(walked.notes) < APART_MAX_NOTES and cache.states.save_apart(key, made):  # while the report prints
+    if apart and cache.states.save_apart(key, made):  # while the report prints
         source.store()
         return report, Worked(state_id)
     del made  # it holds the notes, let go below
+    source.store()
     facts = vault_facts(loaded)
     del loaded  # without keep_context, the notes can go before the state is made and written
     cache.save_state(key, state_of(report, facts, walked, cache, files, state_id).value())
-    source.store()
     return report, Worked(state_id)
 
 

@@ -48,8 +48,10 @@ class PoolSource:
         jobs: int = 0,
         progress: Progress | None = None,
         writes: bool = True,
+        later: bool = False,
     ) -> None:
-        """Notes of the vault at ``root`` read under ``options``, ``jobs`` processes (0: one per CPU)."""
+        """Notes of the vault at ``root`` read under ``options``, ``jobs`` processes (0: one per CPU);
+        ``later``: what the links resolve to is cached by :meth:`store`, not as soon as it is known."""
         self.base = os.fspath(root)
         self.options = options
         self.cache = cache
@@ -59,7 +61,8 @@ class PoolSource:
         self._known: dict[str, Targets] = {}
         self._parsed: list[str] = []
         self._walked: WalkResult | None = None
-        self._targets: tuple[str, dict[str, Targets]] | None = None  # to cache (see store)
+        self.later = later
+        self._targets: tuple[str, Mapping[str, Targets]] | None = None  # to cache (see store)
 
     def notes(
         self,
@@ -117,18 +120,21 @@ class PoolSource:
             writes.save_notes(key)
 
     def resolved(self, targets: Mapping[str, Targets]) -> None:
-        """Keep what the links resolve to, for :meth:`store` to cache, unless the cache knew it all already."""
+        """Cache what the links resolve to (with ``later``, when :meth:`store` is called), unless the
+        cache knew it all already."""
         writes, walked = self.writes, self._walked
         if writes is None or walked is None:
             return
         stamps = writes.stamps(walked.notes)
         # notes changed too recently to be cached are read again next time anyway
         if len(self._known) != len(targets) or any(writes.settled(stamps.get(path)) for path in self._parsed):
-            self._targets = (writes.files_key(walked), dict(targets))
+            self._targets = (writes.files_key(walked), targets)
+            if not self.later:
+                self.store()
 
     def store(self) -> None:
-        """Cache what :meth:`resolved` kept: called once the check's work that waits for it is done
-        (the state handed to a child process to write), as nothing of the check reads it."""
+        """Cache what :meth:`resolved` kept back (see ``later``): nothing of the check reads it, so a
+        check whose state a child process writes caches it once that child is started."""
         if self.writes is not None and self._targets is not None:
-            self.writes.save_resolved(*self._targets)
+            self.writes.save_resolved(self._targets[0], dict(self._targets[1]))
         self._targets = None
