@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from vaulttool.files.stamps import Stamp
 from vaulttool.incremental.storedlines import StoredLines
 from vaulttool.model.edits import Edit
-from vaulttool.model.graph import LinkParts, LinkResolver, ResolvedLink, Targets
+from vaulttool.model.graph import LinkParts, LinkResolver, ResolvedLink, Targets, link_parts
 from vaulttool.model.notes import DEFAULT_MAX_BYTES
 from vaulttool.model.values import Diagnostic, Fix, Heading, Note, Severity, diagnostic_from_fields, from_fields
 from vaulttool.model.wikilinks import link_from_fields
@@ -240,13 +240,7 @@ class Linker:
         """:meth:`parts` of :meth:`record` of ``note``, worked out with no record between (for a note
         parsed in the process that reads its links)."""
         targets = self._resolver.targets(path, note)
-        if None not in targets and (not targets or not any(map(_SUBPATH, note.links))):
-            return targets, ((), ())
-        pairs = list(zip(note.links, targets, strict=True))
-        return targets, (
-            [_new_resolved((path, link, None)) for link, target in pairs if target is None],
-            [_new_resolved((path, link, target)) for link, target in pairs if target is not None and link.subpath],
-        )
+        return targets, link_parts(path, note.links, targets)
 
     def parts(self, path: str, found: LinksRecord) -> tuple[Targets, LinkParts]:
         """What the links of the note at ``path`` resolve to, and its links that resolve to nothing

@@ -86,8 +86,12 @@ def link_parts(path: str, links: Sequence[Link], found: Targets) -> LinkParts:
     carry a ``#subpath`` (``found``: what each resolves to); the only links checks look at one by one."""
     if None not in found and not any(map(_LINK_SUBPATH, links)):
         return _NO_PARTS
-    items = resolved_links(path, links, found)
-    return unresolved_links(items), anchored_links(items)
+    # a resolved link made for those two kinds alone; a silent note's links resolve to nothing at all (found: ())
+    pairs = list(zip(links, found, strict=False))
+    return (
+        [_new_resolved((path, link, None)) for link, target in pairs if target is None],
+        [_new_resolved((path, link, target)) for link, target in pairs if target is not None and link.subpath],
+    )
 
 
 def targets(links: Iterable[ResolvedLink]) -> Targets:
